@@ -1,0 +1,1 @@
+"""Scene renderers: draw the frames of each scene type with Pillow/numpy."""

@@ -1,0 +1,343 @@
+"""Timeline, audio first: scene lengths from measured narration, captions, reveals, transitions.
+
+Rules (all times in seconds):
+
+* A scene lasts ``lead_in_s + narration_duration_s + tail_s`` (defaults 0.4 s and 0.6 s),
+  raised to ``min_duration_s`` if given, and lowered towards ``max_duration_s`` only by
+  trimming the tail padding (narration is never cut). The length is then rounded *up* to a
+  whole number of frames so per-scene segments join exactly; a scene is at least
+  :data:`MIN_SCENE_S` long.
+* Scenes follow each other without overlap; scene ``i > 0`` opens with a crossfade of
+  ``transition_s`` (default 0.5 s, at most a quarter of the scene) from the final frame of
+  scene ``i - 1``.
+* Captions are cut from word timings: from the provider when it gives them, else words are
+  spread over the measured audio in proportion to their length in characters plus a pause
+  weight after punctuation. A cue holds at most :data:`MAX_CAPTION_CHARS` characters and
+  breaks after sentence-ending punctuation.
+* Items that appear one by one (list items, objectives, commands, instructions, quiz options,
+  checkpoint entries) are revealed when the narration first says the item's first word after
+  the previous item's reveal; an item the narration never names is revealed at an even share
+  of the narration.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.models import (
+    CheckpointScene,
+    CommandScene,
+    ExerciseScene,
+    LearningObjectivesScene,
+    ListScene,
+    QuizScene,
+    Scene,
+    VideoSpec,
+)
+from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio, SpeechAudio, WordTiming
+
+MIN_SCENE_S = 1.0
+MAX_CAPTION_CHARS = 42
+LEAD_IN_S = 0.4
+TAIL_S = 0.6
+TRANSITION_S = 0.5
+_WORD_RE = re.compile(r"\S+")
+_PAUSE_WEIGHT_CHARS = {".": 6.0, "!": 6.0, "?": 6.0, ":": 4.0, ";": 4.0, ",": 3.0}
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One caption cue: text shown from ``start_s`` to ``end_s`` (seconds)."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SceneTiming:
+    """When one scene plays and what changes inside it.
+
+    Times in ``captions``, ``words``, ``item_reveal_s`` and ``narration_end_s`` are relative to
+    the scene's own start; ``start_s`` is the scene's start in the whole video.
+
+    Attributes:
+        index: position of the scene in the video (0-based).
+        start_s: start in the video, seconds.
+        n_frames: number of frames; ``duration_s == n_frames / fps`` exactly.
+        fps: frame rate.
+        narration_offset_s: silence before the narration starts (lead-in).
+        narration_duration_s: measured narration length.
+        transition_in_s: crossfade length from the previous scene's final frame (0 for the
+            first scene).
+        captions: caption cues, scene-relative.
+        words: word timings, scene-relative.
+        item_reveal_s: when each revealable item appears (see module docstring), scene-relative.
+    """
+
+    index: int
+    start_s: float
+    n_frames: int
+    fps: int
+    narration_offset_s: float
+    narration_duration_s: float
+    transition_in_s: float
+    captions: tuple[Caption, ...] = ()
+    words: tuple[WordTiming, ...] = ()
+    item_reveal_s: tuple[float, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        """Scene length in seconds (whole frames)."""
+        return self.n_frames / self.fps
+
+    @property
+    def narration_end_s(self) -> float:
+        """When the narration ends, scene-relative (e.g. to reveal a quiz answer)."""
+        return self.narration_offset_s + self.narration_duration_s
+
+
+@dataclass(frozen=True)
+class TimingManifest:
+    """The timeline of a whole video: scene timings back to back.
+
+    Attributes:
+        fps: frame rate.
+        scenes: one :class:`SceneTiming` per scene, in order.
+    """
+
+    fps: int
+    scenes: tuple[SceneTiming, ...] = field(default_factory=tuple)
+
+    @property
+    def n_frames(self) -> int:
+        """Total number of frames."""
+        return sum(scene.n_frames for scene in self.scenes)
+
+    @property
+    def duration_s(self) -> float:
+        """Total length in seconds (whole frames)."""
+        return self.n_frames / self.fps
+
+    def absolute_captions(self) -> list[Caption]:
+        """All caption cues with times relative to the start of the video."""
+        return [
+            Caption(scene.start_s + cue.start_s, scene.start_s + cue.end_s, cue.text)
+            for scene in self.scenes
+            for cue in scene.captions
+        ]
+
+
+def revealable_items(scene: Scene) -> list[str]:
+    """The texts of a scene that appear one after another, in reveal order (may be empty)."""
+    if isinstance(scene, ListScene):
+        return [item.title for item in scene.items]
+    if isinstance(scene, LearningObjectivesScene):
+        return list(scene.objectives)
+    if isinstance(scene, CommandScene):
+        return list(scene.commands)
+    if isinstance(scene, ExerciseScene):
+        return list(scene.instructions)
+    if isinstance(scene, QuizScene):
+        return list(scene.options)
+    if isinstance(scene, CheckpointScene):
+        return [*scene.completed_topics, *scene.review_questions, *scene.next_topics]
+    return []
+
+
+def estimate_word_timings(text: str, duration_s: float) -> list[WordTiming]:
+    """Spread the words of ``text`` over ``duration_s`` seconds.
+
+    Each word gets time in proportion to its length in characters plus one, plus a pause
+    weight after punctuation (``. ! ?`` 6, ``: ;`` 4, ``,`` 3 characters' worth). Used when a
+    provider gives no word timings.
+    """
+    words = _WORD_RE.findall(text)
+    if not words or duration_s <= 0:
+        return []
+    speak = [len(word) + 1.0 for word in words]
+    pause = [_PAUSE_WEIGHT_CHARS.get(word[-1], 0.0) for word in words]
+    total = sum(speak) + sum(pause[:-1])
+    scale = duration_s / total
+    timings: list[WordTiming] = []
+    t = 0.0
+    for word, speak_w, pause_w in zip(words, speak, pause, strict=True):
+        end = t + speak_w * scale
+        timings.append(WordTiming(word, t, min(end, duration_s)))
+        t = end + pause_w * scale
+    return timings
+
+
+def cut_captions(words: Sequence[WordTiming], *, max_chars: int = MAX_CAPTION_CHARS) -> list[Caption]:
+    """Group word timings into caption cues of at most ``max_chars`` characters.
+
+    A cue ends after a word with sentence-ending punctuation or when the next word would not
+    fit. Each cue lasts from its first word's start to the next cue's start (or its last
+    word's end for the final cue), so captions do not flicker between words.
+    """
+    groups: list[list[WordTiming]] = []
+    current: list[WordTiming] = []
+    length = 0
+    for word in words:
+        extra = len(word.text) + (1 if current else 0)
+        if current and length + extra > max_chars:
+            groups.append(current)
+            current, length, extra = [], 0, len(word.text)
+        current.append(word)
+        length += extra
+        if word.text[-1:] in ".!?":
+            groups.append(current)
+            current, length = [], 0
+    if current:
+        groups.append(current)
+    cues: list[Caption] = []
+    for i, group in enumerate(groups):
+        end = groups[i + 1][0].start_s if i + 1 < len(groups) else group[-1].end_s
+        end = max(end, group[-1].end_s) if i + 1 == len(groups) else end
+        cues.append(Caption(group[0].start_s, end, " ".join(w.text for w in group)))
+    return cues
+
+
+def _normalise(word: str) -> str:
+    return re.sub(r"[^\w]", "", word.lower())
+
+
+def reveal_times(
+    items: Sequence[str], words: Sequence[WordTiming], narration_s: float
+) -> list[float]:
+    """When each item appears, relative to the narration start (see module docstring)."""
+    reveals: list[float] = []
+    cursor = 0
+    n = len(items)
+    for k, item in enumerate(items):
+        fallback = narration_s * k / max(n, 1)
+        item_words = [_normalise(w) for w in _WORD_RE.findall(item)]
+        item_words = [w for w in item_words if w]
+        found: float | None = None
+        if item_words:
+            for j in range(cursor, len(words)):
+                if _normalise(words[j].text) == item_words[0]:
+                    found = words[j].start_s
+                    cursor = j + 1
+                    break
+        time = found if found is not None else fallback
+        if reveals:
+            time = max(time, reveals[-1])
+        reveals.append(time)
+    return reveals
+
+
+def build_timeline(
+    spec: VideoSpec,
+    speech: Sequence[SpeechAudio],
+    narrations: Sequence[str],
+    *,
+    lead_in_s: float = LEAD_IN_S,
+    tail_s: float = TAIL_S,
+    transition_s: float = TRANSITION_S,
+) -> TimingManifest:
+    """Lay out the scenes of ``spec`` around their measured narration.
+
+    Args:
+        spec: the video.
+        speech: one :class:`SpeechAudio` per scene (same order as ``spec.scenes``).
+        narrations: the narration text per scene (used for captions when the provider gives
+            no word timings).
+        lead_in_s, tail_s: silence before and after each narration.
+        transition_s: crossfade length into each scene after the first.
+
+    Raises:
+        ValueError: when the three sequences differ in length.
+    """
+    if not (len(spec.scenes) == len(speech) == len(narrations)):
+        raise ValueError("spec.scenes, speech and narrations must have one entry per scene")
+    fps = spec.fps
+    timings: list[SceneTiming] = []
+    start_frame = 0
+    for index, (scene, audio, text) in enumerate(zip(spec.scenes, speech, narrations, strict=True)):
+        narration_s = audio.duration_s
+        duration_s = lead_in_s + narration_s + tail_s
+        if scene.max_duration_s is not None:
+            duration_s = max(lead_in_s + narration_s + 0.1, min(duration_s, scene.max_duration_s))
+        if scene.min_duration_s is not None:
+            duration_s = max(duration_s, scene.min_duration_s)
+        duration_s = max(duration_s, MIN_SCENE_S)
+        n_frames = math.ceil(round(duration_s * fps, 6))
+        words = audio.words if audio.words else estimate_word_timings(text, narration_s)
+        shifted = tuple(
+            WordTiming(w.text, w.start_s + lead_in_s, w.end_s + lead_in_s) for w in words
+        )
+        reveals = reveal_times(revealable_items(scene), words, narration_s)
+        transition = 0.0 if index == 0 else min(transition_s, n_frames / fps / 4)
+        timings.append(
+            SceneTiming(
+                index=index,
+                start_s=start_frame / fps,
+                n_frames=n_frames,
+                fps=fps,
+                narration_offset_s=lead_in_s,
+                narration_duration_s=narration_s,
+                transition_in_s=transition,
+                captions=tuple(cut_captions(shifted)),
+                words=shifted,
+                item_reveal_s=tuple(lead_in_s + r for r in reveals),
+            )
+        )
+        start_frame += n_frames
+    return TimingManifest(fps=fps, scenes=tuple(timings))
+
+
+def assemble_audio(manifest: TimingManifest, speech: Sequence[SpeechAudio]) -> MonoAudio:
+    """Place each scene's narration on one continuous track.
+
+    Returns mono float32 at :data:`SAMPLE_RATE_HZ` whose length is exactly the video's
+    duration (``n_frames / fps * sample_rate``, rounded). Clip edges get 5 ms fades against
+    clicks; the track is peak-normalised to -1 dBFS when louder than that.
+    """
+    total = round(manifest.n_frames * SAMPLE_RATE_HZ / manifest.fps)
+    track = np.zeros(total, dtype=np.float32)
+    fade = int(0.005 * SAMPLE_RATE_HZ)
+    ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+    for timing, audio in zip(manifest.scenes, speech, strict=True):
+        clip = np.asarray(audio.samples, dtype=np.float32).copy()
+        if len(clip) > 2 * fade:
+            clip[:fade] *= ramp
+            clip[-fade:] *= ramp[::-1]
+        begin = round((timing.start_s + timing.narration_offset_s) * SAMPLE_RATE_HZ)
+        end = min(total, begin + len(clip))
+        track[begin:end] += clip[: end - begin]
+    peak = float(np.max(np.abs(track))) if total else 0.0
+    limit = 10 ** (-1 / 20)
+    if peak > limit:
+        track *= limit / peak
+    return track
+
+
+def _timestamp(seconds: float, separator: str) -> str:
+    ms_total = max(0, round(seconds * 1000))
+    hours, rest = divmod(ms_total, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, ms = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{ms:03d}"
+
+
+def to_srt(captions: Sequence[Caption]) -> str:
+    """Captions as a SubRip (.srt) document."""
+    blocks = [
+        f"{i}\n{_timestamp(c.start_s, ',')} --> {_timestamp(c.end_s, ',')}\n{c.text}\n"
+        for i, c in enumerate(captions, start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def to_vtt(captions: Sequence[Caption]) -> str:
+    """Captions as a WebVTT (.vtt) document."""
+    blocks = [
+        f"{_timestamp(c.start_s, '.')} --> {_timestamp(c.end_s, '.')}\n{c.text}\n" for c in captions
+    ]
+    return "WEBVTT\n\n" + "\n".join(blocks)

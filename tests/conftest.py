@@ -1,0 +1,21 @@
+"""Shared pytest setup: offscreen Qt, repository paths, the shared corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The folder of real input documents (``../shared/corpus``), used unchanged."""
+    if not CORPUS_DIR.is_dir():
+        pytest.fail(f"shared corpus not found at {CORPUS_DIR}; clone with shared/ beside main/")
+    return CORPUS_DIR
