@@ -15,7 +15,9 @@ import numpy as np
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio
 
 
-def resample_audio(samples: np.ndarray, from_rate_hz: int, to_rate_hz: int = SAMPLE_RATE_HZ) -> MonoAudio:
+def resample_audio(
+    samples: np.ndarray, from_rate_hz: int, to_rate_hz: int = SAMPLE_RATE_HZ
+) -> MonoAudio:
     """Resample mono PCM with FFmpeg's resampler (libswresample).
 
     Args:

@@ -22,7 +22,14 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from pipeline.errors import InputError
@@ -39,7 +46,9 @@ MAX_DURATION_S = 300.0
 ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT, strip_whitespace=True)]
 CodeText = Annotated[str, StringConstraints(max_length=MAX_CODE_TEXT)]
-NarrationText = Annotated[str, StringConstraints(max_length=MAX_NARRATION_TEXT, strip_whitespace=True)]
+NarrationText = Annotated[
+    str, StringConstraints(max_length=MAX_NARRATION_TEXT, strip_whitespace=True)
+]
 DurationS = Annotated[float, Field(ge=MIN_DURATION_S, le=MAX_DURATION_S)]
 
 

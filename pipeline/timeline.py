@@ -173,7 +173,9 @@ def estimate_word_timings(text: str, duration_s: float) -> list[WordTiming]:
     return timings
 
 
-def cut_captions(words: Sequence[WordTiming], *, max_chars: int = MAX_CAPTION_CHARS) -> list[Caption]:
+def cut_captions(
+    words: Sequence[WordTiming], *, max_chars: int = MAX_CAPTION_CHARS
+) -> list[Caption]:
     """Group word timings into caption cues of at most ``max_chars`` characters.
 
     A cue ends after a word with sentence-ending punctuation or when the next word would not
