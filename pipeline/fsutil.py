@@ -1,0 +1,83 @@
+"""Atomic file writes: nothing half-written is ever visible at a target path.
+
+Every output and cache file is written to a temporary name *beside* its target (same folder,
+so the rename cannot cross file systems) and moved into place with :func:`os.replace`.
+Temporary names start with :data:`TEMP_PREFIX` so a startup sweep can find leftovers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.errors import EncodeError
+
+TEMP_PREFIX = ".vs-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success move it onto ``target``.
+
+    The temporary file keeps ``target``'s suffix (or ``suffix``) so libraries that pick a
+    format by extension still work. On any exception the temporary file is deleted and
+    ``target`` is left as it was.
+
+    Raises:
+        EncodeError: when the disk is full (``ENOSPC``) — with a hint to free space.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=TEMP_PREFIX,
+        suffix=suffix if suffix is not None else target.suffix,
+        dir=target.parent,
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        if error.errno == errno.ENOSPC:
+            raise EncodeError(
+                f"the disk is full while writing {target}",
+                hint=f"free some space on the drive of {target.parent} and try again",
+            ) from error
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically (temporary file + fsync + rename)."""
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``target`` atomically."""
+    atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def sweep_temp_files(folder: Path) -> list[Path]:
+    """Delete leftover temporary files (from a crash) directly inside ``folder``.
+
+    Returns the paths removed.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.glob(f"{TEMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed

@@ -1,0 +1,588 @@
+"""The whole render of one video, stage by stage, audio first.
+
+``render_video(spec, out_path, …)`` runs::
+
+    script   → narration text per scene           (pipeline.narration)
+    speech   → audio per scene, measured          (pipeline.speech, cached by content)
+    timeline → scene lengths, captions, reveals   (pipeline.timeline)
+    encode   → one video segment per scene        (pipeline.render + pipeline.avio, cached)
+    mux      → segments joined, audio muxed once  (pipeline.avio)
+    validate → the file is reopened and checked   (pipeline.validate)
+    outputs  → thumbnail, .srt, .vtt, metadata.json beside the video
+
+Speech clips and scene segments are artefacts in an :class:`~pipeline.artifacts.ArtifactStore`
+keyed by a hash of everything that shapes them, so a second render of the same spec (or a
+render resumed after a crash) reuses them, and an edit re-renders only the scenes it touched.
+The MP4 is muxed to a temporary name, validated, and only then renamed onto ``out_path``: a
+failed render never replaces a previous good output.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import pipeline
+from pipeline import avio
+from pipeline.artifacts import ArtifactStore, content_key
+from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text
+from pipeline.models import VideoSpec
+from pipeline.narration import script_stage
+from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress, scaled
+from pipeline.render import RENDERER_VERSION, make_renderer
+from pipeline.render.base import RenderContext, RGBFrame
+from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
+from pipeline.speech.chain import SpeechEngine
+from pipeline.timeline import (
+    TimingManifest,
+    assemble_audio,
+    build_timeline,
+    to_srt,
+    to_vtt,
+)
+from pipeline.validate import ValidationReport, validate_output
+
+STAGES = ("script", "speech", "timeline", "encode", "mux", "validate", "outputs")
+"""Stage names in order (also used for checkpoints and progress messages)."""
+
+# Share of the overall progress bar per stage (sums to 1).
+_STAGE_WEIGHTS = {
+    "script": 0.01,
+    "speech": 0.24,
+    "timeline": 0.01,
+    "encode": 0.60,
+    "mux": 0.08,
+    "validate": 0.05,
+    "outputs": 0.01,
+}
+THUMBNAIL_WIDTH_PX = 1280
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render (as opposed to *what*, which is the :class:`VideoSpec`).
+
+    Attributes:
+        encoder: ``auto`` or a forced encoder (``nvenc``, ``qsv``, ``amf``,
+            ``videotoolbox``, ``x264``).
+        speech_mode: ``auto`` (Edge TTS when reachable, else eSpeak NG), ``offline``, ``online``.
+        edge_timeout_s: bound on waiting for Edge TTS before falling back.
+        parallel_segments: scene segments encoded side by side (threads).
+        crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
+    """
+
+    encoder: str = "auto"
+    speech_mode: str = "auto"
+    edge_timeout_s: float = 8.0
+    parallel_segments: int = 2
+    crf: int | None = None
+    preset: str | None = None
+
+
+@dataclass
+class SceneReport:
+    """What happened to one scene (stored in ``metadata.json``)."""
+
+    index: int
+    scene_type: str
+    start_s: float
+    duration_s: float
+    narration: str
+    speech_provider: str
+    voice_id: str
+    speech_notes: list[str]
+    speech_cached: bool
+    segment_key: str
+    segment_cached: bool
+    tier: str = "rendered"
+
+
+@dataclass
+class RenderResult:
+    """Paths and figures of a finished render.
+
+    ``duration_s`` is the video length; ``wall_s`` the time the render took.
+    """
+
+    output_path: Path
+    thumbnail_path: Path
+    srt_path: Path
+    vtt_path: Path
+    metadata_path: Path
+    duration_s: float
+    wall_s: float
+    encoder: str
+    scenes: list[SceneReport]
+    validation: ValidationReport
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def realtime_factor(self) -> float:
+        """Video seconds per wall-clock second (higher is faster)."""
+        return self.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
+
+
+StageObserver = Callable[[str, dict[str, object]], None]
+"""Called as ``observer(stage_name, summary)`` when a stage finishes (for checkpoints)."""
+
+
+def _versions() -> dict[str, str]:
+    versions = {"videostudio": pipeline.__version__, "renderer": RENDERER_VERSION}
+    for dist in ("av", "pillow", "numpy", "espeakng-loader", "edge-tts", "pydantic"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+def _save_speech(audio: SpeechAudio, path: Path) -> None:
+    words = [[w.text, w.start_s, w.end_s] for w in audio.words] if audio.words is not None else None
+    info = {
+        "sample_rate_hz": audio.sample_rate_hz,
+        "words": words,
+        "provider": audio.provider,
+        "voice_id": audio.voice_id,
+        "notes": audio.notes,
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, samples=audio.samples.astype(np.float32), info=np.array(json.dumps(info)))
+    path.write_bytes(buffer.getvalue())
+
+
+def _load_speech(path: Path) -> SpeechAudio:
+    with np.load(path, allow_pickle=False) as data:
+        samples = data["samples"].astype(np.float32)
+        info = json.loads(str(data["info"]))
+    words = (
+        [WordTiming(t, s, e) for t, s, e in info["words"]] if info["words"] is not None else None
+    )
+    return SpeechAudio(
+        samples=samples,
+        sample_rate_hz=int(info["sample_rate_hz"]),
+        words=words,
+        provider=info["provider"],
+        voice_id=info["voice_id"],
+        notes=list(info["notes"]),
+    )
+
+
+class _Staging:
+    """A private folder for temporary files of one render, removed at the end."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="videostudio-")
+        self.path = Path(self._dir.name)
+        self._counter = 0
+        self._lock = threading.Lock()
+
+    def new(self, suffix: str) -> Path:
+        with self._lock:
+            self._counter += 1
+            return self.path / f"{self._counter}{suffix}"
+
+    def close(self) -> None:
+        self._dir.cleanup()
+
+
+def synthesize_speech(
+    spec: VideoSpec,
+    narrations: Sequence[str],
+    store: ArtifactStore,
+    engine: SpeechEngine,
+    staging: _Staging,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken = NEVER_CANCEL,
+) -> list[tuple[SpeechAudio, bool]]:
+    """Speech stage: one measured clip per scene, reused from ``store`` when cached.
+
+    Returns ``(audio, was_cached)`` per scene.
+    """
+    results: list[tuple[SpeechAudio, bool]] = []
+    total = len(narrations)
+    for index, (scene, text) in enumerate(zip(spec.scenes, narrations, strict=True)):
+        cancel.raise_if_cancelled()
+        voice = VoiceRef(language=spec.language, name=scene.voice or spec.voice)
+        progress(index / total, f"scene {index + 1}/{total}")
+        key = content_key("speech", engine.cache_key_parts(text, voice))
+        cached = store.get(key)
+        if cached is not None:
+            try:
+                results.append((_load_speech(cached), True))
+                continue
+            except (OSError, ValueError, KeyError):
+                pass  # unreadable entry: synthesise again and overwrite it
+        audio = engine.synthesize(text, voice)
+        tmp = staging.new(".npz")
+        _save_speech(audio, tmp)
+        store.put(key, "speech", tmp)
+        results.append((audio, False))
+    progress(1.0, f"{total} scenes voiced")
+    return results
+
+
+def _segment_key(
+    spec: VideoSpec,
+    index: int,
+    narration: str,
+    manifest: TimingManifest,
+    ctx: RenderContext,
+    encoder_token: str,
+    settings: avio.EncodeSettings,
+) -> str:
+    timing = manifest.scenes[index]
+    parts: dict[str, object] = {
+        "scene": spec.scenes[index].model_dump(mode="json"),
+        "narration": narration,
+        "timing": asdict(timing),
+        "ctx": {
+            "size": [ctx.width_px, ctx.height_px],
+            "fps": ctx.fps,
+            "theme": ctx.theme.model_dump(mode="json"),
+            "captions": ctx.captions,
+        },
+        "encoder": encoder_token,
+        "settings": asdict(settings),
+        "renderer": RENDERER_VERSION,
+    }
+    if timing.transition_in_s > 0 and index > 0:
+        # The crossfade starts from the previous scene's final frame.
+        previous = manifest.scenes[index - 1]
+        parts["previous"] = {
+            "scene": spec.scenes[index - 1].model_dump(mode="json"),
+            "timing": asdict(previous),
+        }
+    return content_key("segment", parts)
+
+
+def render_video(
+    spec: VideoSpec,
+    out_path: Path,
+    store: ArtifactStore,
+    options: RenderOptions | None = None,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken = NEVER_CANCEL,
+    observer: StageObserver | None = None,
+) -> RenderResult:
+    """Render ``spec`` to ``out_path`` (MP4) with a thumbnail, subtitles and metadata beside it.
+
+    Args:
+        spec: the video to make.
+        out_path: target ``.mp4``; written to a temporary name, validated, then renamed.
+        store: where speech clips and scene segments are cached.
+        options: encoder, speech mode and encoder settings.
+        progress: ``(fraction, message)`` over the whole render; messages name stage and scene.
+        cancel: checked between frame batches and scenes.
+        observer: told when each stage finishes (used by the job runner for checkpoints).
+
+    Returns:
+        A :class:`RenderResult` with paths, durations, the encoder used and the validation.
+
+    Raises:
+        InputError: bad options (e.g. unknown encoder name).
+        EncoderUnavailableError: a forced encoder cannot be opened here.
+        OutputValidationError: the finished file failed a check (the old output is kept).
+        Cancelled: ``cancel`` was triggered; no partial output is left.
+        EncodeError: disk full or an encoder failure.
+    """
+    options = options or RenderOptions()
+    started = time.perf_counter()
+    stage_seconds: dict[str, float] = {}
+    bounds: dict[str, tuple[float, float]] = {}
+    position = 0.0
+    for name in STAGES:
+        bounds[name] = (position, position + _STAGE_WEIGHTS[name])
+        position += _STAGE_WEIGHTS[name]
+
+    def stage_progress(name: str) -> Progress:
+        low, high = bounds[name]
+        return scaled(progress, low, high, prefix=f"{name}: ")
+
+    def finish_stage(name: str, t0: float, summary: dict[str, object]) -> None:
+        stage_seconds[name] = time.perf_counter() - t0
+        if observer is not None:
+            observer(name, summary)
+
+    out_path = Path(out_path)
+    if out_path.suffix.lower() != ".mp4":
+        out_path = out_path.with_suffix(".mp4")
+    encoder = avio.probe_encoder(options.encoder)
+    width_px, height_px = spec.size_px
+    settings_kwargs: dict[str, object] = {
+        "fps": spec.fps,
+        "width_px": width_px,
+        "height_px": height_px,
+    }
+    if options.crf is not None:
+        settings_kwargs["crf"] = options.crf
+    if options.preset is not None:
+        settings_kwargs["preset"] = options.preset
+    settings = avio.EncodeSettings(**settings_kwargs)  # type: ignore[arg-type]
+    ctx = RenderContext(
+        width_px=width_px,
+        height_px=height_px,
+        fps=spec.fps,
+        theme=spec.theme,
+        captions=spec.captions_burned_in,
+    )
+    staging = _Staging()
+    try:
+        # script
+        t0 = time.perf_counter()
+        stage_progress("script")(0.0, "writing narration")
+        narrations = script_stage(spec)
+        finish_stage("script", t0, {"narrations": narrations})
+
+        # speech
+        t0 = time.perf_counter()
+        engine = SpeechEngine(mode=options.speech_mode, edge_timeout_s=options.edge_timeout_s)
+        voiced = synthesize_speech(
+            spec,
+            narrations,
+            store,
+            engine,
+            staging,
+            progress=stage_progress("speech"),
+            cancel=cancel,
+        )
+        speech = [audio for audio, _ in voiced]
+        finish_stage("speech", t0, {"durations_s": [a.duration_s for a in speech]})
+
+        # timeline
+        t0 = time.perf_counter()
+        manifest = build_timeline(spec, speech, narrations)
+        finish_stage("timeline", t0, {"duration_s": manifest.duration_s})
+
+        # encode
+        t0 = time.perf_counter()
+        segment_paths, segment_cached, keys = _encode_scenes(
+            spec,
+            narrations,
+            manifest,
+            ctx,
+            encoder,
+            settings,
+            store,
+            staging,
+            options.parallel_segments,
+            progress=stage_progress("encode"),
+            cancel=cancel,
+        )
+        finish_stage("encode", t0, {"segments": keys})
+
+        # mux + validate, on a temporary name beside the target
+        cancel.raise_if_cancelled()
+        t0 = time.perf_counter()
+        audio_track = assemble_audio(manifest, speech)
+        with atomic_path(out_path) as tmp_out:
+            avio.concat_and_mux(
+                segment_paths,
+                audio_track,
+                tmp_out,
+                fps=spec.fps,
+                progress=stage_progress("mux"),
+                cancel=cancel,
+            )
+            finish_stage("mux", t0, {})
+            t0 = time.perf_counter()
+            stage_progress("validate")(0.0, "checking the file")
+            report = validate_output(
+                tmp_out,
+                expected_width_px=width_px,
+                expected_height_px=height_px,
+                expected_fps=spec.fps,
+                expected_duration_s=manifest.duration_s,
+            )
+            report.raise_if_failed()
+            finish_stage("validate", t0, {"checks": len(report.checks)})
+        # outputs
+        t0 = time.perf_counter()
+        thumbnail_path = out_path.with_suffix(".png")
+        srt_path = out_path.with_suffix(".srt")
+        vtt_path = out_path.with_suffix(".vtt")
+        metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
+        _write_thumbnail(spec, manifest, ctx, thumbnail_path)
+        captions = manifest.absolute_captions()
+        atomic_write_text(srt_path, to_srt(captions))
+        atomic_write_text(vtt_path, to_vtt(captions))
+        scenes = [
+            SceneReport(
+                index=timing.index,
+                scene_type=scene.scene_type,
+                start_s=round(timing.start_s, 4),
+                duration_s=round(timing.duration_s, 4),
+                narration=text,
+                speech_provider=audio.provider,
+                voice_id=audio.voice_id,
+                speech_notes=list(audio.notes),
+                speech_cached=was_cached,
+                segment_key=key,
+                segment_cached=seg_cached,
+            )
+            for timing, scene, text, (audio, was_cached), key, seg_cached in zip(
+                manifest.scenes, spec.scenes, narrations, voiced, keys, segment_cached, strict=True
+            )
+        ]
+        wall_s = time.perf_counter() - started
+        result = RenderResult(
+            output_path=out_path,
+            thumbnail_path=thumbnail_path,
+            srt_path=srt_path,
+            vtt_path=vtt_path,
+            metadata_path=metadata_path,
+            duration_s=manifest.duration_s,
+            wall_s=wall_s,
+            encoder=encoder.label,
+            scenes=scenes,
+            validation=report,
+            stage_seconds=stage_seconds,
+        )
+        _write_metadata(spec, result, manifest, settings, metadata_path)
+        finish_stage("outputs", t0, {"output": str(out_path)})
+        progress(1.0, "done")
+        return result
+    finally:
+        staging.close()
+
+
+def _encode_scenes(
+    spec: VideoSpec,
+    narrations: Sequence[str],
+    manifest: TimingManifest,
+    ctx: RenderContext,
+    encoder: avio.EncoderChoice,
+    settings: avio.EncodeSettings,
+    store: ArtifactStore,
+    staging: _Staging,
+    parallel: int,
+    *,
+    progress: Progress,
+    cancel: CancelToken,
+) -> tuple[list[Path], list[bool], list[str]]:
+    """Encode stage: a cached or freshly encoded segment per scene, in scene order."""
+    token = encoder.cache_token()
+    keys = [
+        _segment_key(spec, i, narrations[i], manifest, ctx, token, settings)
+        for i in range(len(spec.scenes))
+    ]
+    paths: list[Path | None] = [store.get(key) for key in keys]
+    cached = [path is not None for path in paths]
+    todo = [i for i, path in enumerate(paths) if path is None]
+    total_frames = sum(manifest.scenes[i].n_frames for i in todo) or 1
+    done_frames = [0] * len(spec.scenes)
+    lock = threading.Lock()
+
+    def previous_final(index: int) -> RGBFrame | None:
+        if index == 0 or manifest.scenes[index].transition_in_s <= 0:
+            return None
+        prev = make_renderer(spec.scenes[index - 1], ctx, manifest.scenes[index - 1])
+        return prev.final_frame()
+
+    def encode_one(index: int) -> Path:
+        timing = manifest.scenes[index]
+        renderer = make_renderer(
+            spec.scenes[index], ctx, timing, previous_final=previous_final(index)
+        )
+
+        def scene_progress(fraction: float, message: str) -> None:
+            with lock:
+                done_frames[index] = int(fraction * timing.n_frames)
+                overall = sum(done_frames) / total_frames
+            progress(
+                overall, f"scene {index + 1}/{len(spec.scenes)} ({spec.scenes[index].scene_type})"
+            )
+
+        tmp = staging.new(".mp4")
+        avio.encode_segment(
+            renderer,
+            timing.n_frames,
+            settings,
+            encoder,
+            tmp,
+            progress=scene_progress,
+            cancel=cancel,
+        )
+        return store.put(keys[index], "segment", tmp)
+
+    if todo:
+        workers = max(1, min(parallel, len(todo)))
+        if workers == 1:
+            for index in todo:
+                paths[index] = encode_one(index)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(encode_one, index): index for index in todo}
+                try:
+                    for future in concurrent.futures.as_completed(futures):
+                        paths[futures[future]] = future.result()
+                except BaseException:
+                    cancel_pending = [f for f in futures if not f.done()]
+                    for f in cancel_pending:
+                        f.cancel()
+                    raise
+    progress(1.0, f"{len(todo)} scenes encoded, {len(spec.scenes) - len(todo)} reused")
+    return [p for p in paths if p is not None], cached, keys
+
+
+def _write_thumbnail(
+    spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext, path: Path
+) -> None:
+    """Save a PNG thumbnail: the first scene fully revealed, no captions."""
+    renderer = make_renderer(spec.scenes[0], ctx, manifest.scenes[0])
+    image = Image.fromarray(renderer.thumbnail())
+    if image.width > THUMBNAIL_WIDTH_PX:
+        height = round(image.height * THUMBNAIL_WIDTH_PX / image.width)
+        image = image.resize((THUMBNAIL_WIDTH_PX, height), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _write_metadata(
+    spec: VideoSpec,
+    result: RenderResult,
+    manifest: TimingManifest,
+    settings: avio.EncodeSettings,
+    path: Path,
+) -> None:
+    width_px, height_px = spec.size_px
+    document = {
+        "title": spec.title,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "output": os.path.basename(result.output_path),
+        "format": spec.format.value,
+        "width_px": width_px,
+        "height_px": height_px,
+        "fps": spec.fps,
+        "duration_s": round(manifest.duration_s, 4),
+        "n_frames": manifest.n_frames,
+        "language": spec.language,
+        "voice": spec.voice,
+        "captions_burned_in": spec.captions_burned_in,
+        "encoder": result.encoder,
+        "encode_settings": asdict(settings),
+        "wall_s": round(result.wall_s, 3),
+        "realtime_factor": round(result.realtime_factor, 3),
+        "stage_seconds": {k: round(v, 3) for k, v in result.stage_seconds.items()},
+        "scenes": [asdict(scene) for scene in result.scenes],
+        "validation": [asdict(check) for check in result.validation.checks],
+        "subtitles": {"srt": result.srt_path.name, "vtt": result.vtt_path.name},
+        "thumbnail": result.thumbnail_path.name,
+        "versions": _versions(),
+    }
+    atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
