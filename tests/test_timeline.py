@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -87,7 +89,7 @@ def test_captions_break_at_sentences_and_length():
     cues = cut_captions(words, max_chars=20)
     assert cues[0].text == "One two."
     assert all(len(c.text) <= 20 for c in cues)
-    assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(cues, cues[1:]))
+    assert all(a.end_s <= b.start_s + 1e-9 for a, b in pairwise(cues))
 
 
 def test_reveals_follow_the_narration():
