@@ -86,7 +86,7 @@ class RenderOptions:
 
     encoder: str = "auto"
     speech_mode: str = "auto"
-    edge_timeout_s: float = 8.0
+    edge_timeout_s: float = 5.0
     parallel_segments: int = 2
     crf: int | None = None
     preset: str | None = None
@@ -218,6 +218,8 @@ def synthesize_speech(
         cancel.raise_if_cancelled()
         voice = VoiceRef(language=spec.language, name=scene.voice or spec.voice)
         progress(index / total, f"scene {index + 1}/{total}")
+        # Look up under the provider the engine would try first; store under the provider
+        # that actually spoke, so an eSpeak fallback is never served as Edge audio later.
         key = content_key("speech", engine.cache_key_parts(text, voice))
         cached = store.get(key)
         if cached is not None:
@@ -229,7 +231,8 @@ def synthesize_speech(
         audio = engine.synthesize(text, voice)
         tmp = staging.new(".npz")
         _save_speech(audio, tmp)
-        store.put(key, "speech", tmp)
+        parts = engine.cache_key_parts(text, voice, provider=audio.provider)
+        store.put(content_key("speech", parts), "speech", tmp)
         results.append((audio, False))
     progress(1.0, f"{total} scenes voiced")
     return results
