@@ -1,0 +1,401 @@
+"""YAML scene files → :class:`~pipeline.models.VideoSpec`.
+
+Three layouts are accepted:
+
+* **ours** (``docs/yaml-schema.md``): the fields of ``VideoSpec`` at the top level and
+  ``scenes`` entries with ``scene_type`` and the scene's own fields. Strict: unknown keys are
+  errors.
+* **video_gen nested**: a ``video:`` mapping (title, description, accent_color, voice, …) and
+  scenes with ``scene_type``, ``narration`` and a ``visual_content:`` mapping.
+* **video_gen flat**: scenes with ``type:`` and their fields inline.
+
+video_gen field names are mapped to ours (``min_duration`` → ``min_duration_s``, ``id`` →
+``scene_id``, quiz ``correct_answer`` → ``correct_index``, …); keys we have no use for
+(``key_points``, ``key_message``, ``version``, …) are ignored.
+
+The file is parsed with PyYAML's safe loader after two guards: its size (at most
+:data:`MAX_YAML_BYTES`) and the size of the data once aliases are expanded (at most
+:data:`MAX_EXPANDED_NODES`), checked on the composed node graph *before* anything is expanded,
+so "billion laughs" files are refused quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from pipeline.adapters.textio import read_text
+from pipeline.errors import InputError
+from pipeline.models import (
+    SCENE_TYPES,
+    CheckpointScene,
+    CodeComparisonScene,
+    CommandScene,
+    ExerciseScene,
+    LearningObjectivesScene,
+    ListScene,
+    OutroScene,
+    ProblemScene,
+    QuizScene,
+    QuoteScene,
+    SolutionScene,
+    TitleScene,
+    VideoSpec,
+    build_spec,
+)
+
+MAX_YAML_BYTES = 2 * 1024 * 1024
+"""Largest scene file accepted (2 MiB)."""
+MAX_EXPANDED_NODES = 100_000
+"""Most YAML nodes after alias expansion (a real scene file has a few hundred)."""
+
+_HINT_SCHEMA = "see docs/yaml-schema.md for the scene file format"
+_MODELS: dict[str, type] = {
+    "title": TitleScene,
+    "command": CommandScene,
+    "list": ListScene,
+    "code_comparison": CodeComparisonScene,
+    "quote": QuoteScene,
+    "outro": OutroScene,
+    "learning_objectives": LearningObjectivesScene,
+    "problem": ProblemScene,
+    "solution": SolutionScene,
+    "quiz": QuizScene,
+    "checkpoint": CheckpointScene,
+    "exercise": ExerciseScene,
+}
+_RENAMES = {
+    "id": "scene_id",
+    "min_duration": "min_duration_s",
+    "max_duration": "max_duration_s",
+}
+
+
+def load_scene_file(path: Path) -> VideoSpec:
+    """Load a YAML scene file in any of the three layouts.
+
+    Raises:
+        InputError: unreadable, too large, alias bomb, not a mapping, unknown scene type, or
+            invalid fields (the message names the file and ``scenes[i]``).
+    """
+    source = str(path)
+    text = read_text(path, limit_bytes=MAX_YAML_BYTES)
+    return spec_from_yaml(text, source=source, fallback_title=path.stem)
+
+
+def spec_from_yaml(text: str, *, source: str = "", fallback_title: str = "") -> VideoSpec:
+    """Parse YAML scene-file text (see :func:`load_scene_file`)."""
+    data = safe_load_limited(text, source=source)
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "empty"
+        raise InputError(
+            f"a scene file must be a mapping with 'title' and 'scenes', not {kind}",
+            source=source,
+            hint=_HINT_SCHEMA,
+        )
+    scenes = data.get("scenes")
+    if not isinstance(scenes, list) or not scenes:
+        raise InputError(
+            "the scene file needs a non-empty 'scenes' list",
+            source=source,
+            location="scenes",
+            hint=_HINT_SCHEMA,
+        )
+    for index, entry in enumerate(scenes):
+        if not isinstance(entry, dict):
+            raise InputError(
+                "each scene must be a mapping with 'scene_type'",
+                source=source,
+                location=f"scenes[{index}]",
+                hint=_HINT_SCHEMA,
+            )
+    if _is_video_gen(data):
+        data = _from_video_gen(data, source=source, fallback_title=fallback_title)
+    else:
+        for index, entry in enumerate(scenes):
+            _check_type(entry.get("scene_type"), source, index)
+    return build_spec(data, source=source)
+
+
+def _is_video_gen(data: dict[Any, Any]) -> bool:
+    return "video" in data or any(
+        "type" in entry or "visual_content" in entry for entry in data["scenes"]
+    )
+
+
+# --- safe loading ---------------------------------------------------------------------
+
+
+def safe_load_limited(text: str, *, source: str = "") -> Any:
+    """``yaml.safe_load`` with alias-expansion and nesting guards.
+
+    Raises:
+        InputError: a YAML syntax error (with its line), more than one document, recursive
+            aliases, or more than :data:`MAX_EXPANDED_NODES` nodes after expansion.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expanded_size(node, source)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        location = f"line {mark.line + 1}" if mark is not None else ""
+        raise InputError(
+            f"YAML syntax error: {error.problem or error.context}",
+            source=source,
+            location=location,
+            hint="fix the YAML syntax (indentation, quotes, colons) and try again",
+        ) from error
+    except yaml.YAMLError as error:
+        raise InputError(f"YAML error: {error}", source=source, hint=_HINT_SCHEMA) from error
+    except RecursionError as error:
+        raise InputError(
+            "the YAML is nested too deeply", source=source, hint="flatten the structure"
+        ) from error
+    finally:
+        loader.dispose()
+
+
+def _check_expanded_size(root: Node, source: str) -> None:
+    """Count nodes as if aliases were expanded, without expanding them (memoised per node)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise InputError(
+                "the YAML refers to itself (recursive alias)",
+                source=source,
+                hint="remove the recursive anchor",
+            )
+        active.add(key)
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        if total > MAX_EXPANDED_NODES:
+            raise InputError(
+                f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values "
+                "(an alias bomb or far too large)",
+                source=source,
+                hint="write the scenes out without deeply repeated aliases",
+            )
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+# --- video_gen mapping ----------------------------------------------------------------
+
+
+def _check_type(value: object, source: str, index: int) -> str:
+    if not isinstance(value, str) or value not in SCENE_TYPES:
+        raise InputError(
+            f"unknown scene type {value!r}",
+            source=source,
+            location=f"scenes[{index}].scene_type",
+            hint="use one of: " + ", ".join(SCENE_TYPES),
+        )
+    return value
+
+
+def _from_video_gen(data: dict[Any, Any], *, source: str, fallback_title: str) -> dict[str, Any]:
+    video = data.get("video") if isinstance(data.get("video"), dict) else {}
+    assert isinstance(video, dict)
+    merged = {**video, **{k: v for k, v in data.items() if k not in ("video", "scenes")}}
+    spec: dict[str, Any] = {"title": _text(merged.get("title")) or fallback_title or "Untitled"}
+    if merged.get("description"):
+        spec["description"] = _text(merged["description"])
+    for key in ("voice", "language", "format", "fps", "captions"):
+        if key in merged:
+            spec[key] = merged[key]
+    theme: dict[str, Any] = {}
+    accent = merged.get("accent_color")
+    if isinstance(accent, str) and accent.strip():
+        theme["accent_color"] = accent
+    if "dark" in merged:
+        theme["dark"] = merged["dark"]
+    if theme:
+        spec["theme"] = theme
+    spec["scenes"] = [
+        _scene_from_video_gen(entry, index, source) for index, entry in enumerate(data["scenes"])
+    ]
+    return spec
+
+
+def _scene_from_video_gen(entry: dict[Any, Any], index: int, source: str) -> dict[str, Any]:
+    scene_type = _check_type(entry.get("scene_type", entry.get("type")), source, index)
+    visual = entry.get("visual_content")
+    fields: dict[str, Any] = dict(visual) if isinstance(visual, dict) else {}
+    fields.update({k: v for k, v in entry.items() if k not in ("visual_content", "type")})
+    for old, new in _RENAMES.items():
+        if old in fields and new not in fields:
+            fields[new] = fields.pop(old)
+    if fields.get("scene_id") is not None:
+        fields["scene_id"] = str(fields["scene_id"])
+    fixer = _FIXERS.get(scene_type)
+    if fixer is not None:
+        fixer(fields)
+    allowed = set(_MODELS[scene_type].model_fields)
+    scene = {k: v for k, v in fields.items() if k in allowed}
+    scene["scene_type"] = scene_type
+    return scene
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _lines(value: object) -> object:
+    """Code given as a list of lines becomes one string."""
+    if isinstance(value, list):
+        return "\n".join(_text(line) for line in value)
+    return value
+
+
+def _strings(value: object, *keys: str) -> object:
+    """A list of strings or of mappings holding the string under one of ``keys``."""
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        return value
+    result: list[object] = []
+    for item in value:
+        if isinstance(item, dict):
+            found = next((item[k] for k in keys if k in item), None)
+            result.append(_text(found) if found is not None else item)
+        else:
+            result.append(_text(item) if isinstance(item, (int, float)) else item)
+    return result
+
+
+def _fix_title(fields: dict[str, Any]) -> None:
+    if not fields.get("subtitle") and isinstance(fields.get("key_message"), str):
+        fields["subtitle"] = fields["key_message"]
+
+
+def _fix_list(fields: dict[str, Any]) -> None:
+    fields.setdefault("header", fields.get("title") or fields.get("topic") or "Key points")
+    items = fields.get("items")
+    if isinstance(items, list):
+        fixed: list[object] = []
+        for item in items:
+            if isinstance(item, dict):
+                title = item.get("title", item.get("text", item.get("name")))
+                fixed.append({"title": _text(title), "description": _text(item.get("description"))})
+            else:
+                fixed.append(_text(item) if item is not None else item)
+        fields["items"] = fixed
+
+
+def _fix_command(fields: dict[str, Any]) -> None:
+    fields.setdefault("header", fields.get("title") or fields.get("topic") or "Commands")
+    if isinstance(fields.get("commands"), str):
+        fields["commands"] = fields["commands"].splitlines()
+
+
+def _fix_code_comparison(fields: dict[str, Any]) -> None:
+    fields.setdefault("header", fields.get("title") or "Before and after")
+    for key in ("before_code", "after_code"):
+        fields[key] = _lines(fields.get(key))
+    if not fields.get("improvement") and isinstance(fields.get("key_message"), str):
+        fields["improvement"] = fields["key_message"]
+
+
+def _fix_quote(fields: dict[str, Any]) -> None:
+    if "quote_text" not in fields:
+        fields["quote_text"] = fields.get("quote", fields.get("text"))
+    if "attribution" not in fields and "author" in fields:
+        fields["attribution"] = fields["author"]
+
+
+def _fix_learning_objectives(fields: dict[str, Any]) -> None:
+    if "lesson_title" not in fields:
+        fields["lesson_title"] = fields.get("title", "Learning objectives")
+    fields["objectives"] = _strings(fields.get("objectives"), "objective", "text", "title")
+    if "duration_min" not in fields and isinstance(fields.get("duration"), int):
+        fields["duration_min"] = fields["duration"]
+    lesson_info = fields.get("lesson_info")
+    if isinstance(lesson_info, dict):
+        if isinstance(lesson_info.get("duration"), int):
+            fields.setdefault("duration_min", lesson_info["duration"])
+        if lesson_info.get("difficulty"):
+            fields.setdefault("difficulty", _text(lesson_info["difficulty"]))
+
+
+def _fix_problem(fields: dict[str, Any]) -> None:
+    fields.setdefault("title", "Problem")
+    if "problem_text" not in fields:
+        fields["problem_text"] = fields.get("problem", fields.get("description"))
+
+
+def _fix_solution(fields: dict[str, Any]) -> None:
+    fields.setdefault("title", "Solution")
+    if "code" in fields:
+        fields["code"] = _lines(fields["code"])
+    elif "solution_code" in fields:
+        fields["code"] = _lines(fields["solution_code"])
+
+
+def _fix_quiz(fields: dict[str, Any]) -> None:
+    options = _strings(fields.get("options"), "text", "option", "title")
+    fields["options"] = options
+    answer = fields.get("correct_answer")
+    if "correct_index" in fields or answer is None or not isinstance(options, list):
+        return
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        fields["correct_index"] = answer
+        return
+    wanted = _text(answer).lower()
+    texts = [_text(option).lower() for option in options]
+    if wanted in texts:
+        fields["correct_index"] = texts.index(wanted)
+    elif len(wanted) == 1 and "a" <= wanted <= "f":
+        fields["correct_index"] = ord(wanted) - ord("a")
+    else:
+        fields["correct_index"] = len(options)  # out of range: the model names the problem
+
+
+def _fix_checkpoint(fields: dict[str, Any]) -> None:
+    for key in ("completed_topics", "review_questions", "next_topics"):
+        if key in fields:
+            fields[key] = _strings(fields[key], "topic", "question", "text", "title")
+
+
+def _fix_exercise(fields: dict[str, Any]) -> None:
+    fields.setdefault("title", "Exercise")
+    for key in ("instructions", "hints"):
+        if key in fields:
+            fields[key] = _strings(fields[key], "text", "instruction", "hint")
+    if "estimated_time" in fields:
+        fields["estimated_time"] = _text(fields["estimated_time"])
+
+
+_FIXERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "title": _fix_title,
+    "list": _fix_list,
+    "command": _fix_command,
+    "code_comparison": _fix_code_comparison,
+    "quote": _fix_quote,
+    "learning_objectives": _fix_learning_objectives,
+    "problem": _fix_problem,
+    "solution": _fix_solution,
+    "quiz": _fix_quiz,
+    "checkpoint": _fix_checkpoint,
+    "exercise": _fix_exercise,
+}
