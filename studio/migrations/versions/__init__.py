@@ -1,0 +1,1 @@
+"""Schema revisions (Alembic ignores this ``__init__``; it makes the folder ship as a package)."""

@@ -1,0 +1,53 @@
+"""Where Video Studio keeps its files on this machine.
+
+Folders come from :mod:`platformdirs` (application name ``videostudio``) and can be moved with
+environment variables, which the CLI's ``--data-dir`` / ``--cache-dir`` options set:
+
+* ``VIDEOSTUDIO_DATA_DIR``  → :func:`data_dir` (database, settings); logs go to ``<data>/logs``
+  when it is set.
+* ``VIDEOSTUDIO_CACHE_DIR`` → :func:`cache_dir` (content-addressed artefacts).
+
+The functions only compute paths; nothing is created here (callers ``mkdir`` what they write).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "videostudio"
+DATA_DIR_ENV = "VIDEOSTUDIO_DATA_DIR"
+CACHE_DIR_ENV = "VIDEOSTUDIO_CACHE_DIR"
+DATABASE_FILE = "videostudio.sqlite3"
+
+
+def _from_env(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+def data_dir() -> Path:
+    """The user-data folder: ``$VIDEOSTUDIO_DATA_DIR`` or the platform's user-data folder."""
+    return _from_env(DATA_DIR_ENV) or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$VIDEOSTUDIO_CACHE_DIR`` or the platform's user-cache folder."""
+    return _from_env(CACHE_DIR_ENV) or Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    """The log folder: ``<data_dir>/logs`` when the data folder is overridden, else the
+    platform's user-log folder (so ``--data-dir`` keeps a test or portable install self-contained).
+    """
+    override = _from_env(DATA_DIR_ENV)
+    if override is not None:
+        return override / "logs"
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def database_path() -> Path:
+    """The SQLite database file inside :func:`data_dir`."""
+    return data_dir() / DATABASE_FILE

@@ -1,0 +1,200 @@
+"""The SQLite schema as SQLAlchemy 2 ORM classes (typed ``Mapped[...]`` columns).
+
+The schema itself is created and changed only by the Alembic migrations in
+:mod:`studio.migrations`; these classes must describe the schema at the migrations' head
+(a test compares the two). Every timestamp is a timezone-aware UTC ``datetime``
+(:class:`UTCDateTime`); JSON columns hold text produced by ``json.dumps`` or pydantic's
+``model_dump_json``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC ``datetime``."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A ``DATETIME`` column that takes and returns aware UTC datetimes.
+
+    SQLite has no time-zone type, so values are stored as naive UTC (ISO text, which sorts in
+    time order) and come back with ``tzinfo=UTC``.
+
+    Raises:
+        ValueError: when binding a naive ``datetime`` (its zone would be a guess).
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware datetime → naive UTC for storage."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Stored naive UTC → aware UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class JobState(StrEnum):
+    """Life cycle of a job: PENDING → RUNNING → SUCCEEDED | FAILED | CANCELLED."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the shared :class:`MetaData` (with a naming convention)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProjectRow(Base):
+    """A saved project: its source and its :class:`pipeline.models.VideoSpec` as JSON."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source_path: Mapped[str | None] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(32), default="")
+    spec_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SceneRow(Base):
+    """One scene of a project, in order, with the hash of its JSON (to spot edited scenes)."""
+
+    __tablename__ = "scenes"
+    __table_args__ = (UniqueConstraint("project_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    scene_json: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TemplateRow(Base):
+    """A template (ad archetype, persona × topic, …); ``first_approved_at`` is set when an
+    operator first approves its paid generation."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    data_json: Mapped[str] = mapped_column(Text)
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobRow(Base):
+    """A render (or other) job in the queue.
+
+    ``input_json`` holds the render options and the spec; ``output_json`` the output paths.
+    ``progress`` is a fraction 0–1 of the whole job; ``stage`` the stage running now.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claim", "state", "priority", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[JobState] = mapped_column(
+        Enum(JobState, native_enum=False, length=16), default=JobState.PENDING
+    )
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    crash_count: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    input_json: Mapped[str] = mapped_column(Text)
+    output_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StageCheckpointRow(Base):
+    """The persisted result of one finished stage of a job (so a job resumes after it)."""
+
+    __tablename__ = "stage_checkpoints"
+    __table_args__ = (UniqueConstraint("job_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    result_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CacheEntryRow(Base):
+    """One cached artefact. ``path`` is relative to the cache root (``ab/abcd…``)."""
+
+    __tablename__ = "cache_entries"
+    __table_args__ = (Index("ix_cache_entries_last_used_at", "last_used_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    pinned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Lease: another process must not evict this entry before this time (see ContentCache)."""
+
+
+class CacheCounterRow(Base):
+    """A persisted counter of the cache (``hits``, ``misses``)."""
+
+    __tablename__ = "cache_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
