@@ -1,0 +1,119 @@
+"""Colours of a rendered scene, derived from the video's :class:`~pipeline.models.Theme`.
+
+All colours are ``(r, g, b)`` tuples with channels 0–255. Code cards are dark in both themes
+(syntax colours in :mod:`pipeline.render.code_highlight` are chosen for a dark card).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.models import Theme, hex_to_rgb
+
+RGB = tuple[int, int, int]
+"""A colour: ``(r, g, b)``, each channel 0–255."""
+
+CORRECT_RGB: RGB = (22, 163, 74)
+"""Green used to mark a quiz's correct answer, whatever the accent."""
+
+
+def mix(a: RGB, b: RGB, t: float) -> RGB:
+    """Linear mix of two colours: ``t == 0`` gives ``a``, ``t == 1`` gives ``b``."""
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+def luminance(color: RGB) -> float:
+    """Relative luminance (WCAG) of ``color``, 0 (black) to 1 (white)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in color)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def on_color(background: RGB) -> RGB:
+    """White or near-black, whichever reads better on ``background``."""
+    return (15, 23, 42) if luminance(background) > 0.45 else (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours of one theme.
+
+    Attributes:
+        background: frame background.
+        text: main text.
+        muted: secondary text (descriptions, attributions).
+        accent: the theme's accent colour.
+        accent_text: accent adjusted for contrast when used as text on the background.
+        accent_tint: a faint accent wash (chips, decorations).
+        on_accent: text colour on an accent fill.
+        card: card fill.
+        card_border: card outline.
+        shadow: card shadow (drawn opaque, offset below the card).
+        code_bg, code_border, code_text, code_muted: the code card.
+    """
+
+    background: RGB
+    text: RGB
+    muted: RGB
+    accent: RGB
+    accent_text: RGB
+    accent_tint: RGB
+    on_accent: RGB
+    card: RGB
+    card_border: RGB
+    shadow: RGB
+    code_bg: RGB
+    code_border: RGB
+    code_text: RGB
+    code_muted: RGB
+    dark: bool
+
+
+def make_palette(theme: Theme) -> Palette:
+    """Build the :class:`Palette` of ``theme`` (light by default, dark when ``theme.dark``)."""
+    accent = hex_to_rgb(theme.accent_color)
+    if theme.dark:
+        background: RGB = (15, 23, 42)
+        text: RGB = (241, 245, 249)
+        muted: RGB = (148, 163, 184)
+        card: RGB = (30, 41, 59)
+        card_border: RGB = (51, 65, 85)
+        shadow: RGB = (9, 14, 27)
+        accent_text = accent if luminance(accent) > 0.18 else mix(accent, (255, 255, 255), 0.45)
+        code_bg: RGB = (11, 17, 32)
+        code_border: RGB = (51, 65, 85)
+    else:
+        background = (247, 248, 250)
+        text = (15, 23, 42)
+        muted = (71, 85, 105)
+        card = (255, 255, 255)
+        card_border = (226, 232, 240)
+        shadow = (228, 231, 236)
+        accent_text = accent if luminance(accent) < 0.25 else mix(accent, (0, 0, 0), 0.35)
+        code_bg = (17, 24, 39)
+        code_border = (17, 24, 39)
+    return Palette(
+        background=background,
+        text=text,
+        muted=muted,
+        accent=accent,
+        accent_text=accent_text,
+        accent_tint=mix(background, accent, 0.14 if theme.dark else 0.10),
+        on_accent=on_color(accent),
+        card=card,
+        card_border=card_border,
+        shadow=shadow,
+        code_bg=code_bg,
+        code_border=code_border,
+        code_text=(229, 231, 235),
+        code_muted=(127, 140, 152),
+        dark=theme.dark,
+    )

@@ -1,0 +1,1 @@
+"""One renderer class per scene type, grouped by family."""

@@ -1,0 +1,194 @@
+"""Card-like scenes: title, outro, quote, problem."""
+
+from __future__ import annotations
+
+from pipeline.models import OutroScene, ProblemScene, QuoteScene, TitleScene
+from pipeline.render.engine import Canvas, SceneRenderer
+from pipeline.render.fonts import load_font
+from pipeline.render.geometry import Rect
+from pipeline.render.shapes import rounded_rect
+from pipeline.render.text_layout import draw_block, fit_text
+from pipeline.render.widgets import centered_text_height, chips, heading, text_panel
+
+TITLE_FADE_S = 0.6
+
+
+class TitleRenderer(SceneRenderer):
+    """Big centred title with an accent bar and a subtitle; both fade in."""
+
+    scene_type = "title"
+    scene: TitleScene
+
+    def build(self, canvas: Canvas) -> None:
+        """Draw the title group centred in the content area."""
+        c, px, p = canvas.content, canvas.px, canvas.palette
+        text_w = round(c.w * (0.84 if canvas.landscape else 1.0))
+        title = fit_text(
+            self.scene.title,
+            canvas.fonts.bold,
+            text_w,
+            round(c.h * 0.55),
+            max_px=px(112),
+            min_px=px(30),
+            line_spacing=1.12,
+            max_lines=5,
+        )
+        sub = fit_text(
+            self.scene.subtitle,
+            canvas.fonts.regular,
+            text_w,
+            round(c.h * 0.25),
+            max_px=px(50),
+            min_px=px(20),
+            line_spacing=1.3,
+            max_lines=4,
+        )
+        bar_h, gap = px(10), px(36)
+        total = title.height_px + gap + bar_h + (gap + sub.height_px if sub.lines else 0)
+        y = c.y + max(0, (c.h - total) // 2)
+        x = c.x + (c.w - text_w) // 2
+        group = canvas.layer(Rect(x, y, text_w, title.height_px + gap + bar_h))
+        draw_block(group.draw, title, 0, 0, p.text, align="center", box_w=text_w)
+        bar_w = min(text_w, px(140))
+        rounded_rect(
+            group.image,
+            Rect((text_w - bar_w) // 2, title.height_px + gap, bar_w, bar_h),
+            bar_h // 2,
+            p.accent,
+        )
+        canvas.add_sprite(group, 0.0, fade_s=TITLE_FADE_S)
+        if sub.lines:
+            sub_layer = canvas.layer(Rect(x, group.rect.bottom + gap, text_w, sub.height_px))
+            draw_block(sub_layer.draw, sub, 0, 0, p.muted, align="center", box_w=text_w)
+            canvas.add_sprite(sub_layer, 0.25, fade_s=TITLE_FADE_S)
+
+
+class OutroRenderer(SceneRenderer):
+    """Closing line and a call-to-action pill; both fade in."""
+
+    scene_type = "outro"
+    scene: OutroScene
+
+    def build(self, canvas: Canvas) -> None:
+        """Draw the main line and the call to action centred in the content area."""
+        c, px, p = canvas.content, canvas.px, canvas.palette
+        text_w = round(c.w * (0.84 if canvas.landscape else 1.0))
+        main = fit_text(
+            self.scene.main_text,
+            canvas.fonts.bold,
+            text_w,
+            round(c.h * 0.5),
+            max_px=px(96),
+            min_px=px(28),
+            line_spacing=1.12,
+            max_lines=5,
+        )
+        pad_x, pad_y = px(44), px(22)
+        cta = fit_text(
+            self.scene.sub_text,
+            canvas.fonts.bold,
+            text_w - 2 * pad_x,
+            round(c.h * 0.3) - 2 * pad_y,
+            max_px=px(40),
+            min_px=px(18),
+            max_lines=4,
+        )
+        gap = px(56)
+        cta_h = cta.height_px + 2 * pad_y if cta.lines else 0
+        total = main.height_px + (gap + cta_h if cta_h else 0)
+        y = c.y + max(0, (c.h - total) // 2)
+        x = c.x + (c.w - text_w) // 2
+        head = canvas.layer(Rect(x, y, text_w, main.height_px))
+        draw_block(head.draw, main, 0, 0, p.text, align="center", box_w=text_w)
+        canvas.add_sprite(head, 0.0, fade_s=TITLE_FADE_S)
+        if cta_h:
+            pill_w = cta.width_px + 2 * pad_x
+            pill = canvas.layer(
+                Rect(c.x + (c.w - pill_w) // 2, y + main.height_px + gap, pill_w, cta_h)
+            )
+            rounded_rect(pill.image, pill.local, min(cta_h // 2, px(40)), p.accent)
+            draw_block(
+                pill.draw, cta, pad_x, pad_y, p.on_accent, align="center", box_w=cta.width_px
+            )
+            canvas.add_sprite(pill, 0.3, fade_s=TITLE_FADE_S)
+
+
+class QuoteRenderer(SceneRenderer):
+    """A large quotation mark, the quote, and its attribution."""
+
+    scene_type = "quote"
+    scene: QuoteScene
+
+    def build(self, canvas: Canvas) -> None:
+        """Draw the quote group centred in the content area."""
+        c, px, p, draw = canvas.content, canvas.px, canvas.palette, canvas.draw
+        text_w = round(c.w * (0.8 if canvas.landscape else 1.0))
+        mark_font = load_font(canvas.fonts.bold, px(180))
+        ink = mark_font.getbbox("\u201c", anchor="la")
+        mark_h = min(ink[3] - ink[1], round(c.h * 0.2))
+        quote = fit_text(
+            self.scene.quote_text,
+            canvas.fonts.regular,
+            text_w,
+            round(c.h * 0.55),
+            max_px=px(60),
+            min_px=px(20),
+            line_spacing=1.35,
+        )
+        attribution = fit_text(
+            f"\u2014 {self.scene.attribution}" if self.scene.attribution else "",
+            canvas.fonts.bold,
+            text_w,
+            round(c.h * 0.1),
+            max_px=px(36),
+            min_px=px(18),
+            max_lines=2,
+        )
+        context = fit_text(
+            self.scene.context,
+            canvas.fonts.regular,
+            text_w,
+            round(c.h * 0.08),
+            max_px=px(28),
+            min_px=px(16),
+            max_lines=2,
+        )
+        gap = px(28)
+        blocks = [quote, attribution, context]
+        total = mark_h + gap + centered_text_height(blocks, gap)
+        y = c.y + max(0, (c.h - total) // 2)
+        x = c.x + (c.w - text_w) // 2
+        if mark_h == ink[3] - ink[1]:
+            mark_w = ink[2] - ink[0]
+            draw.text(
+                (x + (text_w - mark_w) // 2 - ink[0], y - ink[1]),
+                "\u201c",
+                font=mark_font,
+                fill=p.accent,
+                anchor="la",
+            )
+        y += mark_h + gap
+        colors = [p.text, p.accent_text, p.muted]
+        for block, color in zip(blocks, colors, strict=True):
+            if block.lines:
+                draw_block(draw, block, x, y, color, align="center", box_w=text_w)
+                y += block.height_px + gap
+
+
+class ProblemRenderer(SceneRenderer):
+    """Heading, difficulty chip and the problem statement in a card."""
+
+    scene_type = "problem"
+    scene: ProblemScene
+
+    def build(self, canvas: Canvas) -> None:
+        """Draw heading, chip and text card top to bottom."""
+        c, px = canvas.content, canvas.px
+        y = heading(canvas, c, self.scene.title, eyebrow="Problem")
+        y = (
+            chips(canvas, Rect(c.x, y + px(24), c.w, c.bottom - y), [self.scene.difficulty])
+            if self.scene.difficulty
+            else y
+        )
+        top = y + px(36)
+        text_panel(canvas, Rect(c.x, top, c.w, c.bottom - top), self.scene.problem_text, max_px=44)

@@ -1,0 +1,253 @@
+"""Wrap text by measured pixel width and shrink it until it fits a box.
+
+:func:`fit_text` binary-searches the largest font size between a maximum and a minimum at
+which the wrapped text fits the box; when even the minimum does not fit, the text is cut to
+the lines that fit and the last one ends with an ellipsis. The resulting :class:`TextBlock`
+never exceeds the box it was fitted to (widths use ``FreeTypeFont.getlength``; heights use
+the font's ascent + descent, with lines drawn from their ascender).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from PIL import ImageDraw
+
+from pipeline.render.fonts import FreeTypeFont, load_font
+from pipeline.render.palette import RGB
+
+ELLIPSIS = "…"
+_SIDE_PAD_PX = 2  # glyph ink may overhang the advance width by a pixel or two
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Lines of text laid out at one font size.
+
+    Attributes:
+        lines: the wrapped lines (may be empty when nothing fits).
+        font: the font they are drawn with.
+        line_height_px: distance between baselines.
+        width_px: width of the widest line.
+        height_px: from the top of the first line to the bottom of the last (0 if empty).
+        truncated: whether text was cut (ellipsis added).
+    """
+
+    lines: tuple[str, ...]
+    font: FreeTypeFont
+    line_height_px: int
+    width_px: int
+    height_px: int
+    truncated: bool = False
+
+    @property
+    def size_px(self) -> int:
+        """Font size in pixels."""
+        return int(self.font.size)
+
+
+def _line_metrics(font: FreeTypeFont, line_spacing: float) -> tuple[int, int]:
+    ascent, descent = font.getmetrics()
+    glyph_h = ascent + descent
+    return max(glyph_h, math.ceil(font.size * line_spacing)), glyph_h
+
+
+def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
+    """Split a word wider than ``max_w`` into pieces that each fit (at least one char each)."""
+    pieces: list[str] = []
+    rest = word
+    while rest:
+        if font.getlength(rest) <= max_w:
+            pieces.append(rest)
+            break
+        lo, hi = 1, len(rest)  # largest prefix length that fits, at least 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if font.getlength(rest[:mid]) <= max_w:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(rest[:lo])
+        rest = rest[lo:]
+    return pieces
+
+
+def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
+    """Greedy word wrap of ``text`` so each line measures at most ``max_width_px``.
+
+    Explicit newlines start new lines; words longer than a line are broken between
+    characters. Returns ``[]`` for blank text.
+    """
+    lines: list[str] = []
+    space_w = font.getlength(" ")
+    for paragraph in text.split("\n"):
+        words = paragraph.split()
+        if not words:
+            if lines:
+                lines.append("")
+            continue
+        current = ""
+        current_w = 0.0
+        for word in words:
+            word_w = font.getlength(word)
+            if current and current_w + space_w + word_w <= max_width_px:
+                current += " " + word
+                current_w = font.getlength(current)
+                continue
+            if word_w <= max_width_px:
+                if current:
+                    lines.append(current)
+                current, current_w = word, word_w
+            else:  # too long for any line: fill the current line, break between characters
+                joined = f"{current} {word}" if current else word
+                pieces = _break_word(joined, font, max_width_px)
+                lines.extend(pieces[:-1])
+                current = pieces[-1]
+                current_w = font.getlength(current)
+        lines.append(current)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _block(lines: list[str], font: FreeTypeFont, line_spacing: float, truncated: bool) -> TextBlock:
+    line_h, glyph_h = _line_metrics(font, line_spacing)
+    width = max((math.ceil(font.getlength(line)) for line in lines), default=0)
+    height = (len(lines) - 1) * line_h + glyph_h if lines else 0
+    return TextBlock(tuple(lines), font, line_h, width, height, truncated)
+
+
+def ellipsize(line: str, font: FreeTypeFont, max_width_px: float) -> str:
+    """``line`` shortened so that ``line + "…"`` fits ``max_width_px`` (``""`` if nothing fits)."""
+    line = line.rstrip()
+    while line and font.getlength(line + ELLIPSIS) > max_width_px:
+        line = line[:-1].rstrip()
+    if not line:
+        return ELLIPSIS if font.getlength(ELLIPSIS) <= max_width_px else ""
+    return line + ELLIPSIS
+
+
+def layout_at(
+    text: str,
+    font_file: str,
+    size_px: int,
+    box_w: int,
+    box_h: int,
+    *,
+    line_spacing: float = 1.25,
+    max_lines: int | None = None,
+    truncate: bool = False,
+) -> TextBlock | None:
+    """Wrap ``text`` at ``size_px``; ``None`` if it does not fit, unless ``truncate``.
+
+    With ``truncate`` the lines that fit are kept and the last one gets an ellipsis.
+    """
+    font = load_font(font_file, size_px)
+    avail_w = box_w - _SIDE_PAD_PX
+    if avail_w <= 0:
+        return _block([], font, line_spacing, bool(text.strip())) if truncate else None
+    lines = wrap_text(text, font, avail_w)
+    line_h, glyph_h = _line_metrics(font, line_spacing)
+    fit_n = 0 if box_h < glyph_h else 1 + (box_h - glyph_h) // line_h
+    if max_lines is not None:
+        fit_n = min(fit_n, max_lines)
+    if len(lines) <= fit_n:
+        return _block(lines, font, line_spacing, False)
+    if not truncate:
+        return None
+    kept = lines[:fit_n]
+    if kept:
+        kept[-1] = ellipsize(kept[-1], font, avail_w)
+        if not kept[-1]:
+            kept.pop()
+    return _block(kept, font, line_spacing, True)
+
+
+def fit_text(
+    text: str,
+    font_file: str,
+    box_w: int,
+    box_h: int,
+    *,
+    max_px: int,
+    min_px: int,
+    line_spacing: float = 1.25,
+    max_lines: int | None = None,
+) -> TextBlock:
+    """The largest layout of ``text`` between ``max_px`` and ``min_px`` that fits the box.
+
+    Binary search on the font size; at ``min_px`` the text is truncated with an ellipsis if
+    it still does not fit. The block may be empty when the box cannot hold one line.
+    """
+    min_px = max(1, min(min_px, max_px))
+    best = fit_size(
+        text,
+        font_file,
+        box_w,
+        box_h,
+        max_px=max_px,
+        min_px=min_px,
+        line_spacing=line_spacing,
+        max_lines=max_lines,
+    )
+    block = layout_at(
+        text,
+        font_file,
+        best,
+        box_w,
+        box_h,
+        line_spacing=line_spacing,
+        max_lines=max_lines,
+        truncate=True,
+    )
+    assert block is not None
+    return block
+
+
+def fit_size(
+    text: str,
+    font_file: str,
+    box_w: int,
+    box_h: int,
+    *,
+    max_px: int,
+    min_px: int,
+    line_spacing: float = 1.25,
+    max_lines: int | None = None,
+) -> int:
+    """The largest size in ``[min_px, max_px]`` at which ``text`` fits untruncated, else ``min_px``."""
+    lo, hi = min_px, max(min_px, max_px)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        fits = layout_at(
+            text, font_file, mid, box_w, box_h, line_spacing=line_spacing, max_lines=max_lines
+        )
+        if fits is not None:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def draw_block(
+    draw: ImageDraw.ImageDraw,
+    block: TextBlock,
+    x: int,
+    y: int,
+    fill: RGB,
+    *,
+    align: Literal["left", "center", "right"] = "left",
+    box_w: int | None = None,
+) -> None:
+    """Draw ``block`` with its top-left at ``(x, y)``; aligned within ``box_w`` if given."""
+    width = box_w if box_w is not None else block.width_px
+    for i, line in enumerate(block.lines):
+        if not line:
+            continue
+        lx = x
+        if align != "left":
+            line_w = block.font.getlength(line)
+            lx = x + (width - line_w) / 2 if align == "center" else x + width - line_w
+        draw.text((lx, y + i * block.line_height_px), line, font=block.font, fill=fill, anchor="la")

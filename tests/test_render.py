@@ -1,0 +1,420 @@
+"""Scene renderers: reference frames, overflow, frame keys, captions, crossfade.
+
+Reference frames live in ``tests/data/reference_frames/{scene_type}_{format}.png`` (formats
+``16x9``, ``9x16``, ``1x1``), stored at half size. Each is the frame at ``t = 4.5 s`` of the
+sample scene below, with every item revealed and a caption showing, downscaled 2× with a box
+filter before comparing. After an intended change of the renderers' look, regenerate them with
+
+    VIDEOSTUDIO_REGEN_FRAMES=1 pytest tests/test_render.py
+
+(then bump ``RENDERER_VERSION`` and look at the new PNGs before committing; see
+docs/rendering.md).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.models import (
+    MAX_CODE_TEXT,
+    MAX_ITEMS,
+    MAX_LONG_TEXT,
+    MAX_SHORT_TEXT,
+    SCENE_TYPES,
+    CheckpointScene,
+    CodeComparisonScene,
+    CommandScene,
+    ExerciseScene,
+    LearningObjectivesScene,
+    ListScene,
+    OutroScene,
+    ProblemScene,
+    QuizScene,
+    QuoteScene,
+    SolutionScene,
+    Theme,
+    TitleScene,
+)
+from pipeline.render import RENDERER_VERSION, RENDERERS, make_renderer
+from pipeline.render.base import RenderContext
+from pipeline.render.code_highlight import fit_code, highlight
+from pipeline.render.text_layout import fit_text
+from pipeline.timeline import Caption, SceneTiming
+
+REFERENCE_DIR = Path(__file__).parent / "data" / "reference_frames"
+REGEN = os.environ.get("VIDEOSTUDIO_REGEN_FRAMES") == "1"
+FORMATS = {"16x9": (1920, 1080), "9x16": (1080, 1920), "1x1": (1080, 1080)}
+FPS = 30
+REFERENCE_T_S = 4.5
+MAX_MEAN_DIFF = 1.5
+MAX_BAD_FRACTION = 0.005
+BAD_PIXEL_DIFF = 40
+
+SAMPLES = {
+    "title": TitleScene(
+        title="Getting Started with Python Decorators", subtitle="A practical guide in ten minutes"
+    ),
+    "command": CommandScene(
+        header="Install the tools",
+        description="Create a virtual environment and install the package with pip.",
+        commands=[
+            "python -m venv .venv",
+            "source .venv/bin/activate",
+            "pip install 'videostudio[dev]'  # dev extras",
+        ],
+        language="bash",
+    ),
+    "list": ListScene(
+        header="Why decorators?",
+        description="Three reasons they keep code tidy.",
+        items=[
+            {"title": "Reuse", "description": "Wrap behaviour once, apply it anywhere"},
+            {"title": "Readability", "description": "Intent is visible at the definition"},
+            {"title": "Separation", "description": "Cross-cutting concerns stay out of logic"},
+        ],
+    ),
+    "code_comparison": CodeComparisonScene(
+        header="Timing a function",
+        before_code=(
+            "import time\n\ndef work():\n    start = time.time()\n    do_stuff()\n"
+            "    print(time.time() - start)\n"
+        ),
+        after_code="@timed\ndef work():\n    do_stuff()\n",
+        improvement="The timing logic lives in one reusable decorator.",
+    ),
+    "quote": QuoteScene(
+        quote_text="Simple is better than complex. Complex is better than complicated.",
+        attribution="Tim Peters",
+        context="The Zen of Python",
+    ),
+    "outro": OutroScene(main_text="Thanks for watching!", sub_text="Subscribe for more tips"),
+    "learning_objectives": LearningObjectivesScene(
+        lesson_title="Decorators in depth",
+        objectives=[
+            "Explain what a decorator is",
+            "Write a decorator with arguments",
+            "Preserve metadata with functools.wraps",
+            "Stack several decorators",
+        ],
+        duration_min=15,
+        difficulty="Intermediate",
+    ),
+    "problem": ProblemScene(
+        title="Count the words",
+        problem_text=(
+            "Write a function that takes a string and returns a dictionary mapping each word "
+            "to the number of times it appears. Ignore case and punctuation."
+        ),
+        difficulty="Easy",
+    ),
+    "solution": SolutionScene(
+        title="Counting with Counter",
+        code=(
+            "from collections import Counter\nimport re\n\n"
+            "def count_words(text: str) -> dict[str, int]:\n"
+            '    """Count words, ignoring case."""\n'
+            '    words = re.findall(r"\\w+", text.lower())\n'
+            "    return dict(Counter(words))\n"
+        ),
+        explanation="re.findall splits the text into words; Counter tallies them in one pass.",
+    ),
+    "quiz": QuizScene(
+        question="What does functools.wraps do?",
+        options=["Caches results", "Copies metadata", "Makes it async", "Nothing"],
+        correct_index=1,
+    ),
+    "checkpoint": CheckpointScene(
+        checkpoint_number=2,
+        completed_topics=["Decorator basics", "Closures"],
+        review_questions=["What is a closure?", "Why use wraps?"],
+        next_topics=["Class decorators", "Context managers"],
+    ),
+    "exercise": ExerciseScene(
+        title="Build a retry decorator",
+        instructions=[
+            "Accept a number of attempts",
+            "Catch exceptions and retry",
+            "Re-raise after the last attempt",
+        ],
+        difficulty="Medium",
+        estimated_time="10 min",
+        hints=["Use a loop inside the wrapper", "functools.wraps keeps the name"],
+    ),
+}
+
+
+def make_timing(
+    *,
+    n_items: int = 3 * MAX_ITEMS,
+    transition_in_s: float = 0.0,
+    reveals: tuple[float, ...] | None = None,
+    captions: tuple[Caption, ...] | None = None,
+    n_frames: int = 150,
+) -> SceneTiming:
+    """A 5 s scene at 30 fps: items revealed every 0.1 s from 0.5 s, two caption cues."""
+    if captions is None:
+        captions = (
+            Caption(0.4, 2.0, "Here is the first caption cue."),
+            Caption(2.0, 4.9, "And a second, longer caption that needs two lines to fit."),
+        )
+    return SceneTiming(
+        index=1 if transition_in_s else 0,
+        start_s=0.0,
+        n_frames=n_frames,
+        fps=FPS,
+        narration_offset_s=0.4,
+        narration_duration_s=3.0,
+        transition_in_s=transition_in_s,
+        captions=captions,
+        item_reveal_s=reveals
+        if reveals is not None
+        else tuple(0.5 + 0.1 * k for k in range(n_items)),
+    )
+
+
+def make_ctx(fmt: str, *, captions: bool = True, theme: Theme | None = None) -> RenderContext:
+    width, height = FORMATS[fmt]
+    return RenderContext(width, height, FPS, theme or Theme(), captions)
+
+
+def half_size(frame: np.ndarray) -> Image.Image:
+    """The frame downscaled 2× with a box filter, as stored in the reference PNGs."""
+    return Image.fromarray(frame).reduce(2)
+
+
+def test_registry_covers_every_scene_type():
+    assert set(RENDERERS) == set(SCENE_TYPES)
+    assert RENDERER_VERSION == "1"
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("scene_type", SCENE_TYPES)
+def test_reference_frame(scene_type, fmt):
+    renderer = make_renderer(SAMPLES[scene_type], make_ctx(fmt), make_timing())
+    frame = renderer.frame_at(REFERENCE_T_S)
+    assert frame.shape == (FORMATS[fmt][1], FORMATS[fmt][0], 3)
+    assert frame.dtype == np.uint8 and frame.flags["C_CONTIGUOUS"]
+    actual = half_size(frame)
+    path = REFERENCE_DIR / f"{scene_type}_{fmt}.png"
+    if REGEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        actual.save(path, optimize=True)
+        return
+    if not path.is_file():
+        pytest.fail(
+            f"reference frame {path} is missing; create it with "
+            "VIDEOSTUDIO_REGEN_FRAMES=1 pytest tests/test_render.py (see docs/rendering.md)"
+        )
+    expected = np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
+    got = np.asarray(actual, dtype=np.int16)
+    assert got.shape == expected.shape
+    diff = np.abs(got - expected).max(axis=2)
+    mean = float(np.abs(got - expected).mean())
+    bad = float((diff > BAD_PIXEL_DIFF).mean())
+    if mean >= MAX_MEAN_DIFF or bad >= MAX_BAD_FRACTION:
+        out = Path(os.environ.get("TMPDIR", "/tmp")) / f"actual_{scene_type}_{fmt}.png"
+        actual.save(out)
+        pytest.fail(
+            f"{scene_type} {fmt} differs from its reference: mean {mean:.2f}, "
+            f"{bad:.3%} pixels off by > {BAD_PIXEL_DIFF}; actual frame saved to {out}. "
+            "If the change is intended, regenerate with VIDEOSTUDIO_REGEN_FRAMES=1."
+        )
+
+
+# -- overflow -------------------------------------------------------------------------------
+
+LONG_WORD = "W" * MAX_SHORT_TEXT
+
+
+def long_text(n: int) -> str:
+    words = "lorem ipsum dolor sit amet consectetur adipiscing elit".split()
+    text = " ".join(words[i % len(words)] for i in range(n // 4))
+    return (text + " " + "X" * 300 + " " + text)[:n]
+
+
+def long_code() -> str:
+    line = "\tdef function_with_a_very_long_name(argument_one, argument_two):  # " + "c" * 60
+    return "\n".join([line] * (MAX_CODE_TEXT // len(line) + 1))[:MAX_CODE_TEXT]
+
+
+SHORT = long_text(MAX_SHORT_TEXT)
+LONG = long_text(MAX_LONG_TEXT)
+SHORTS = [SHORT if k % 2 else LONG_WORD for k in range(MAX_ITEMS)]
+
+OVERFLOW_SCENES = {
+    "title": TitleScene(title=LONG_WORD, subtitle=SHORT),
+    "command": CommandScene(header=SHORT, description=LONG, commands=SHORTS, language="nope"),
+    "list": ListScene(
+        header=LONG_WORD,
+        description=LONG,
+        items=[{"title": s, "description": LONG_WORD} for s in SHORTS],
+    ),
+    "code_comparison": CodeComparisonScene(
+        header=SHORT,
+        before_code=long_code(),
+        after_code="x" * MAX_CODE_TEXT,
+        before_label=LONG_WORD,
+        after_label=SHORT,
+        improvement=LONG,
+    ),
+    "quote": QuoteScene(quote_text=LONG, attribution=LONG_WORD, context=SHORT),
+    "outro": OutroScene(main_text=SHORT, sub_text=LONG_WORD),
+    "learning_objectives": LearningObjectivesScene(
+        lesson_title=SHORT, objectives=SHORTS, duration_min=10_000, difficulty=LONG_WORD
+    ),
+    "problem": ProblemScene(title=LONG_WORD, problem_text=LONG, difficulty=SHORT),
+    "solution": SolutionScene(title=SHORT, code=long_code(), explanation=LONG, language=SHORT),
+    "quiz": QuizScene(question=LONG, options=SHORTS[:6], correct_index=5),
+    "checkpoint": CheckpointScene(
+        checkpoint_number=999,
+        completed_topics=SHORTS,
+        review_questions=SHORTS,
+        next_topics=SHORTS,
+    ),
+    "exercise": ExerciseScene(
+        title=SHORT,
+        instructions=SHORTS,
+        difficulty=LONG_WORD,
+        estimated_time=SHORT,
+        hints=SHORTS,
+    ),
+}
+
+
+def outside_safe_mask(renderer) -> np.ndarray:
+    """True for pixels in the margin band, excluding the decorations' rectangles."""
+    h, w = renderer.ctx.height_px, renderer.ctx.width_px
+    mask = np.ones((h, w), dtype=bool)
+    safe = renderer.safe
+    mask[safe.y : safe.bottom, safe.x : safe.right] = False
+    for rect in renderer.decorations:
+        mask[max(0, rect.y) : max(0, rect.bottom), max(0, rect.x) : max(0, rect.right)] = False
+    return mask
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("scene_type", SCENE_TYPES)
+def test_long_text_stays_inside_safe_area(scene_type, fmt):
+    theme = Theme(dark=fmt == "1x1", font_family="serif" if fmt == "9x16" else "sans")
+    renderer = make_renderer(OVERFLOW_SCENES[scene_type], make_ctx(fmt, theme=theme), make_timing())
+    mask = outside_safe_mask(renderer)
+    background = np.array(renderer.background_rgb, dtype=np.uint8)
+    assert mask.mean() > 0.05  # the band is really checked
+    for frame in (renderer.thumbnail(), renderer.frame_at(REFERENCE_T_S), renderer.final_frame()):
+        stray = np.any(frame[mask] != background, axis=1)
+        assert not stray.any(), f"{int(stray.sum())} pixels drawn in the margin band"
+        inside = frame[
+            renderer.safe.y : renderer.safe.bottom, renderer.safe.x : renderer.safe.right
+        ]
+        assert np.any(inside != background)  # something was drawn
+
+
+def test_fit_text_never_exceeds_its_box():
+    for box_w, box_h in [(300, 80), (50, 500), (900, 30), (10, 10)]:
+        block = fit_text(LONG, "DejaVuSans.ttf", box_w, box_h, max_px=60, min_px=14)
+        assert block.height_px <= box_h
+        assert all(block.font.getlength(line) <= box_w for line in block.lines)
+        assert block.truncated or not block.lines or block.lines[-1] != ""
+    short = fit_text("Hi", "DejaVuSans-Bold.ttf", 800, 400, max_px=90, min_px=10)
+    assert short.size_px == 90 and not short.truncated
+
+
+def test_code_is_clipped_with_marker_and_unknown_language_falls_back():
+    lines = highlight(long_code(), "no-such-language", (200, 200, 200))
+    assert "\t" not in "".join(text for line in lines for text, _ in line)
+    layout = fit_code(lines, 600, 300, max_px=30, min_px=14, marker=(1, 2, 3))
+    assert layout.clipped and layout.height_px <= 300 and layout.width_px <= 600
+    assert layout.lines[-1] == (("…", (1, 2, 3)),)
+    python = highlight("def f():\n    return 1\n", "python", (200, 200, 200))
+    assert len({color for line in python for _, color in line}) > 2  # really coloured
+
+
+# -- frame keys, captions, crossfade, reveals ---------------------------------------------------
+
+
+def test_frame_keys_match_pixels_and_reveals_change_them():
+    reveals = (1.0, 2.0, 3.0)
+    renderer = make_renderer(SAMPLES["list"], make_ctx("16x9"), make_timing(reveals=reveals))
+    times = [i / FPS for i in range(0, 150, 3)] + [0.999, 1.0, 1.001, 2.0, 2.95]
+    frames: dict[object, np.ndarray] = {}
+    for t in times:
+        key = renderer.frame_key(t)
+        frame = renderer.frame_at(t)
+        if key in frames:
+            assert np.array_equal(frames[key], frame), f"same key, different pixels at t={t}"
+        frames[key] = frame
+    for reveal in reveals:
+        before, after = reveal - 1 / FPS, reveal + 0.5
+        assert renderer.frame_key(before) != renderer.frame_key(after)
+        assert not np.array_equal(renderer.frame_at(before), renderer.frame_at(after))
+    # Between reveals and caption changes nothing moves: one key.
+    assert renderer.frame_key(2.5) == renderer.frame_key(2.9)
+    assert len({renderer.frame_key(i / FPS) for i in range(150)}) < 60
+
+
+def test_captions_only_when_enabled():
+    timing = make_timing()
+    on = make_renderer(SAMPLES["quote"], make_ctx("9x16", captions=True), timing)
+    off = make_renderer(SAMPLES["quote"], make_ctx("9x16", captions=False), timing)
+    t_caption, t_gap = 3.0, 0.1  # a cue shows at 3.0 s; none before 0.4 s
+    assert not np.array_equal(on.frame_at(t_caption), on.frame_at(t_gap))
+    assert on.frame_key(t_caption) != on.frame_key(1.0)  # different cue
+    assert np.array_equal(off.frame_at(t_caption), off.frame_at(t_gap))
+    assert np.array_equal(off.frame_at(t_caption), off.thumbnail())
+    assert np.array_equal(on.final_frame(), on.thumbnail())  # no caption on the final frame
+
+
+def test_crossfade_from_previous_scene():
+    ctx = make_ctx("1x1")
+    first = make_renderer(SAMPLES["title"], ctx, make_timing())
+    previous = first.final_frame()
+    timing = make_timing(transition_in_s=0.5, reveals=(0.0,) * 4, captions=())
+    second = make_renderer(SAMPLES["quote"], ctx, timing, previous_final=previous)
+    assert np.abs(second.frame_at(0.0).astype(int) - previous).max() <= 1
+    middle = second.frame_at(0.25)
+    assert not np.array_equal(middle, previous) and not np.array_equal(middle, second.thumbnail())
+    assert np.array_equal(second.frame_at(0.5), second.thumbnail())
+    assert not np.array_equal(second.frame_at(0.5), previous)
+    with pytest.raises(ValueError, match="previous_final"):
+        make_renderer(SAMPLES["quote"], ctx, timing, previous_final=previous[:10])
+
+
+def test_quiz_answer_appears_after_narration():
+    timing = make_timing(reveals=(0.5, 0.6, 0.7, 0.8), captions=())  # narration ends at 3.4 s
+    renderer = make_renderer(SAMPLES["quiz"], make_ctx("16x9"), timing)
+    assert np.array_equal(renderer.frame_at(3.3), renderer.thumbnail())
+    assert not np.array_equal(renderer.frame_at(4.0), renderer.thumbnail())
+    hidden = QuizScene(**{**SAMPLES["quiz"].model_dump(), "show_answer": False})
+    quiet = make_renderer(hidden, make_ctx("16x9"), timing)
+    assert np.array_equal(quiet.frame_at(4.0), quiet.thumbnail())
+
+
+def test_title_fades_in():
+    renderer = make_renderer(SAMPLES["title"], make_ctx("16x9", captions=False), make_timing())
+    first, later = renderer.frame_at(0.0), renderer.frame_at(2.0)
+    background = np.array(renderer.background_rgb, dtype=np.uint8)
+    centre = (slice(400, 700), slice(400, 1500))
+    assert (
+        np.abs(first[centre].astype(int) - background).sum()
+        < np.abs(later[centre].astype(int) - background).sum()
+    )
+
+
+def test_speed_budget():
+    """Setup, a cached static frame and an animated frame stay within generous budgets."""
+    ctx = make_ctx("16x9")
+    start = time.perf_counter()
+    renderer = make_renderer(SAMPLES["list"], ctx, make_timing(reveals=(1.0, 2.0, 3.0)))
+    setup_s = time.perf_counter() - start
+    renderer.frame_at(2.5)
+    start = time.perf_counter()
+    for i in range(10):
+        renderer.frame_at(1.0 + i / FPS)  # fading in
+    animated_s = (time.perf_counter() - start) / 10
+    assert setup_s < 1.0 and animated_s < 0.1  # loose: CI machines vary; see docs/rendering.md
