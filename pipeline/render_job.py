@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -54,6 +55,8 @@ from pipeline.timeline import (
     to_vtt,
 )
 from pipeline.validate import ValidationReport, validate_output
+
+log = logging.getLogger(__name__)
 
 STAGES = ("script", "speech", "timeline", "encode", "mux", "validate", "outputs")
 """Stage names in order (also used for checkpoints and progress messages)."""
@@ -136,7 +139,9 @@ class RenderResult:
 
 
 StageObserver = Callable[[str, dict[str, object]], None]
-"""Called as ``observer(stage_name, summary)`` when a stage finishes (for checkpoints)."""
+"""Called as ``observer(stage_name, summary)`` when a stage finishes, and as
+``observer("scene", {"index": i, "key": segment_key})`` each time a scene's segment is stored
+(for checkpoints: a job resumed after a crash has made progress once it reports either)."""
 
 
 def _versions() -> dict[str, str]:
@@ -385,6 +390,7 @@ def render_video(
             options.parallel_segments,
             progress=stage_progress("encode"),
             cancel=cancel,
+            observer=observer,
         )
         finish_stage("encode", t0, {"segments": keys})
 
@@ -476,6 +482,7 @@ def _encode_scenes(
     *,
     progress: Progress,
     cancel: CancelToken,
+    observer: StageObserver | None = None,
 ) -> tuple[list[Path], list[bool], list[str]]:
     """Encode stage: a cached or freshly encoded segment per scene, in scene order."""
     token = encoder.cache_token()
@@ -511,6 +518,7 @@ def _encode_scenes(
             )
 
         tmp = staging.new(".mp4")
+        log.info("encoding scene %d/%d key=%s", index + 1, len(spec.scenes), keys[index][:16])
         avio.encode_segment(
             renderer,
             timing.n_frames,
@@ -520,7 +528,10 @@ def _encode_scenes(
             progress=scene_progress,
             cancel=cancel,
         )
-        return store.put(keys[index], "segment", tmp)
+        path = store.put(keys[index], "segment", tmp)
+        if observer is not None:
+            observer("scene", {"index": index, "key": keys[index]})
+        return path
 
     if todo:
         workers = max(1, min(parallel, len(todo)))

@@ -1,8 +1,10 @@
 """The ``videostudio`` command line.
 
 ``videostudio render INPUT`` renders a document; ``videostudio demo`` renders the bundled
-sample; ``videostudio voices`` lists voices. Exit codes: 0 done, 2 bad input (the message
-says what and where), 1 any other failure, 130 interrupted.
+sample; ``videostudio voices`` lists voices; ``queue add`` / ``jobs`` / ``run`` / ``cancel`` /
+``retry`` work the persisted job queue headless; ``cache stats|clean|verify`` looks after the
+artefact cache. Exit codes: 0 done, 2 bad input (the message says what and where), 1 any other
+failure, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec, build_spec
+
+if TYPE_CHECKING:
+    from pipeline.render_job import RenderOptions
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -55,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="videostudio",
         description="Turn a document into a narrated, captioned MP4.",
     )
+    parser.add_argument(
+        "--data-dir", type=Path, help="database and logs folder (also VIDEOSTUDIO_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, help="artefact cache folder (also VIDEOSTUDIO_CACHE_DIR)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log details to the terminal too"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     render = commands.add_parser("render", help="render a document to MP4")
@@ -68,6 +83,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     voices = commands.add_parser("voices", help="list the voices available offline and online")
     voices.add_argument("--lang", help="only this language")
+
+    queue = commands.add_parser("queue", help="add work to the persisted job queue")
+    queue_commands = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    add = queue_commands.add_parser("add", help="queue a render of INPUT (run it with `run`)")
+    add.add_argument("input", type=Path)
+    add.add_argument("-o", "--output", type=Path, help="output .mp4 (default: INPUT name in .)")
+    add.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
+    _add_render_options(add)
+
+    jobs = commands.add_parser("jobs", help="list jobs with their state and progress")
+    jobs.add_argument("--limit", type=int, default=30, help="show at most this many (default 30)")
+    commands.add_parser("run", help="work the job queue headless until it is empty")
+    cancel = commands.add_parser("cancel", help="cancel a pending or running job")
+    cancel.add_argument("job_id", type=int)
+    retry = commands.add_parser("retry", help="queue a failed or cancelled job again (it resumes)")
+    retry.add_argument("job_id", type=int)
+
+    cache = commands.add_parser("cache", help="artefact cache: stats, clean, verify")
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    cache_commands.add_parser("stats", help="entries, size, hit rate")
+    clean = cache_commands.add_parser("clean", help="drop expired entries and evict to the quota")
+    clean.add_argument("--all", action="store_true", help="drop every entry not in use")
+    cache_commands.add_parser("verify", help="re-hash every entry; drop corrupt ones")
     return parser
 
 
@@ -99,13 +137,16 @@ def _speech_mode(args: argparse.Namespace) -> str:
     return "auto"
 
 
-def _default_store_root() -> Path:
-    override = os.environ.get("VIDEOSTUDIO_CACHE_DIR")
-    if override:
-        return Path(override) / "artifacts"
-    import platformdirs
+def _render_options(args: argparse.Namespace) -> RenderOptions:
+    from pipeline.render_job import RenderOptions
 
-    return platformdirs.user_cache_path("videostudio") / "artifacts"
+    return RenderOptions(encoder=args.encoder, speech_mode=_speech_mode(args))
+
+
+def _load_spec(input_path: Path, args: argparse.Namespace) -> VideoSpec:
+    from pipeline.adapters import load_document
+
+    return apply_overrides(load_document(input_path), args)
 
 
 def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
@@ -119,15 +160,13 @@ def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> 
         TimeRemainingColumn,
     )
 
-    from pipeline.adapters import load_document
-    from pipeline.artifacts import DirectoryStore
-    from pipeline.render_job import RenderOptions, render_video
+    from pipeline.render_job import render_video
+    from studio.service import _PinningStore, open_studio
 
     console = Console(stderr=True)
-    spec = apply_overrides(load_document(input_path), args)
+    spec = _load_spec(input_path, args)
     out_path = output if output is not None else Path.cwd() / f"{input_path.stem}.mp4"
-    options = RenderOptions(encoder=args.encoder, speech_mode=_speech_mode(args))
-    store = DirectoryStore(_default_store_root())
+    options = _render_options(args)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -135,13 +174,17 @@ def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> 
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
+    with open_studio() as studio, Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("starting", total=1.0)
 
         def on_progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message)
 
-        result = render_video(spec, out_path, store, options, progress=on_progress)
+        store = _PinningStore(studio.cache)
+        try:
+            result = render_video(spec, out_path, store, options, progress=on_progress)
+        finally:
+            store.release()
     reused = sum(1 for scene in result.scenes if scene.segment_cached)
     console.print(
         f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} scenes "
@@ -188,10 +231,181 @@ def _voices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _queue_add(args: argparse.Namespace) -> int:
+    from studio.service import open_studio
+
+    spec = _load_spec(args.input, args)
+    out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
+    with open_studio() as studio:
+        job_id = studio.enqueue_render(
+            spec, out_path, _render_options(args), source=args.input, priority=args.priority
+        )
+    print(f"queued job {job_id}: {args.input} → {out_path}  (start it with `videostudio run`)")
+    return EXIT_OK
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from studio.service import open_studio
+
+    table = Table(title="Jobs (newest first)")
+    for column in (
+        "id",
+        "kind",
+        "state",
+        "progress",
+        "stage / message",
+        "attempts",
+        "output / error",
+    ):
+        table.add_column(column)
+    with open_studio() as studio:
+        jobs = studio.jobs.list_jobs(limit=args.limit)
+    for job in jobs:
+        detail = job.error or (job.output or {}).get("output") or job.input.get("output", "")
+        table.add_row(
+            str(job.id),
+            job.kind,
+            job.state.value,
+            f"{job.progress * 100:5.1f} %",
+            job.message,
+            str(job.attempts),
+            str(detail),
+        )
+    Console().print(table if jobs else "no jobs yet — add one with `videostudio queue add INPUT`")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    import signal
+
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from rich.console import Console
+
+    from studio.service import open_studio
+
+    console = Console(stderr=True)
+    app = QCoreApplication.instance() or QCoreApplication([])
+    failed: list[int] = []
+    with open_studio() as studio:
+        runner = studio.make_runner()
+        last: dict[int, str] = {}
+
+        def on_progress(job_id: int, fraction: float, message: str) -> None:
+            stage = message.split(":", 1)[0]
+            if last.get(job_id) != stage:
+                last[job_id] = stage
+                console.print(f"job {job_id}: {fraction * 100:5.1f} %  {message}")
+
+        def on_finished(job_id: int, state: str, error: str) -> None:
+            if state != "SUCCEEDED":
+                failed.append(job_id)
+            console.print(f"job {job_id}: {state}" + (f" — {error}" if error else ""))
+
+        def on_sigint(*_: object) -> None:
+            console.print("interrupted: cancelling running jobs (they resume with `retry`)")
+            runner.shutdown(0)
+            app.quit()
+
+        runner.job_progress.connect(on_progress)
+        runner.job_finished.connect(on_finished)
+        runner.idle.connect(app.quit)
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        ticker = QTimer()  # lets Python run its signal handlers while Qt's loop waits
+        ticker.start(200)
+        ticker.timeout.connect(lambda: None)
+        recovered = runner.start()
+        if recovered:
+            console.print(f"recovered after a crash: jobs {recovered}")
+        if runner.running_ids:
+            app.exec()
+        runner.shutdown()
+        ticker.stop()
+        signal.signal(signal.SIGINT, previous)
+        remaining = studio.pending_or_running()
+    console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _cancel_or_retry(args: argparse.Namespace) -> int:
+    from studio.service import open_studio
+
+    with open_studio() as studio:
+        job = studio.jobs.get_job(args.job_id)
+        if job is None:
+            raise InputError(f"there is no job {args.job_id}", hint="see `videostudio jobs`")
+        if args.command == "cancel":
+            changed = studio.jobs.cancel_job(args.job_id)
+        else:
+            changed = studio.jobs.retry_job(args.job_id)
+    if not changed:
+        raise InputError(
+            f"job {args.job_id} is {job.state.value} and cannot be {args.command}ed",
+            hint="cancel works on PENDING/RUNNING jobs, retry on FAILED/CANCELLED ones",
+        )
+    print(f"job {args.job_id}: {'cancelled' if args.command == 'cancel' else 'queued again'}")
+    return EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from studio.service import open_studio
+
+    with open_studio() as studio:
+        if args.cache_command == "clean":
+            removed = studio.cache.clean(all=args.all)
+            print(f"removed {len(removed)} entries")
+        elif args.cache_command == "verify":
+            dropped = studio.cache.verify()
+            print(f"verified; dropped {len(dropped)} corrupt entries")
+        stats = studio.cache.stats()
+    print(
+        f"cache: {stats.entries} entries, {stats.bytes / 1e6:.1f} MB of {stats.quota_bytes / 1e9:.1f} GB, "
+        f"hit rate {stats.hit_rate * 100:.1f} % ({stats.hits} hits, {stats.misses} misses), "
+        f"{stats.pinned} in use"
+    )
+    for kind, kind_stats in sorted(stats.by_kind.items()):
+        print(f"  {kind:10} {kind_stats}")
+    return EXIT_OK
+
+
+def _configure(args: argparse.Namespace) -> None:
+    """Apply --data-dir/--cache-dir and send logs to the user log folder."""
+    import logging
+    import logging.handlers
+
+    from studio import paths
+
+    if args.data_dir:
+        os.environ[paths.DATA_DIR_ENV] = str(args.data_dir.resolve())
+    if args.cache_dir:
+        os.environ[paths.CACHE_DIR_ENV] = str(args.cache_dir.resolve())
+    root = logging.getLogger()
+    if any(getattr(h, "_videostudio", False) for h in root.handlers):
+        return
+    try:
+        paths.log_dir().mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            paths.log_dir() / "videostudio.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    )
+    handler._videostudio = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    if args.verbose:
+        root.addHandler(logging.StreamHandler())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``videostudio`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure(args)
     try:
         if args.command == "render":
             return _render(args.input, args.output, args)
@@ -201,6 +415,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _render(SAMPLES_DIR / "demo.md", args.output, args)
         if args.command == "voices":
             return _voices(args)
+        if args.command == "queue":
+            return _queue_add(args)
+        if args.command == "jobs":
+            return _jobs(args)
+        if args.command == "run":
+            return _run(args)
+        if args.command in ("cancel", "retry"):
+            return _cancel_or_retry(args)
+        if args.command == "cache":
+            return _cache(args)
         parser.print_help()
         return EXIT_OK
     except StudioError as error:

@@ -19,3 +19,14 @@ def corpus_dir() -> Path:
     if not CORPUS_DIR.is_dir():
         pytest.fail(f"shared corpus not found at {CORPUS_DIR}; clone with shared/ beside main/")
     return CORPUS_DIR
+
+
+@pytest.fixture(autouse=True)
+def isolated_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own data and cache folders, never the user's real ones."""
+    root = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("VIDEOSTUDIO_CACHE_DIR", str(root / "cache"))
+    return root

@@ -1,0 +1,275 @@
+"""The job runner: a persisted queue worked on a ``QThreadPool`` (QtCore only).
+
+Jobs live in SQLite (:class:`~studio.store.JobStore`); the runner claims them, runs each on
+the thread pool through a *handler* for its kind, and reports back through Qt signals. It
+works the same under ``QApplication`` (desktop) and ``QCoreApplication`` (``videostudio run``).
+
+Rules:
+
+* Concurrency per kind: at most ``limits[kind]`` jobs of a kind run at once (default: one
+  ``render`` at a time; other kinds up to ``default_limit``).
+* Progress ``(fraction, message)`` is written to the database at most every
+  :data:`PROGRESS_INTERVAL_S` (also the job's heartbeat) and emitted as ``job_progress``.
+* Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
+  work checks between frame batches; a job cancelled from another process is noticed at its
+  next progress write.
+* Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued, or
+  FAILED after :data:`~studio.store.MAX_CRASHES` crashes *without progress in between* (a
+  checkpoint saved after a restart clears the count), so a job that keeps crashing the app is
+  not retried forever, while one that was merely interrupted always finishes.
+
+Following superqt's ``WorkerBase``, signals live on a ``QObject`` (a ``QRunnable`` cannot carry
+them) and workers never touch widgets.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from pipeline.errors import Cancelled, StudioError
+from pipeline.progress import CancelToken
+from studio.store import Checkpoint, Job, JobState, JobStore
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.25
+"""Minimum time between two progress writes of one job, in seconds."""
+
+DEFAULT_LIMITS: Mapping[str, int] = {"render": 1}
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: the job, its cancel token, and ways to report.
+
+    Attributes:
+        job: the claimed job (``job.input`` holds the handler's parameters).
+        cancel: checked by the work between steps.
+        checkpoints: results of stages finished in earlier attempts, by stage.
+    """
+
+    job: Job
+    cancel: CancelToken
+    checkpoints: dict[str, Checkpoint]
+    _report: Callable[[float, str], None]
+    _checkpoint: Callable[[str, str, Mapping[str, Any]], None]
+    stage: str = ""
+    _extra: dict[str, Any] = field(default_factory=dict)
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Report progress of the whole job (``fraction`` 0–1, message for the job panel)."""
+        self._report(fraction, message)
+
+    def checkpoint(self, stage: str, content_hash: str, result: Mapping[str, Any]) -> None:
+        """Persist that ``stage`` finished with ``result`` for inputs hashing to ``content_hash``."""
+        self._checkpoint(stage, content_hash, result)
+
+
+Handler = Callable[[JobContext], Mapping[str, Any]]
+"""Runs one job on a worker thread; returns the job's output (a JSON object)."""
+
+
+class _Task(QRunnable):
+    """A QRunnable that calls one function (auto-deleted by the pool after ``run``)."""
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        super().__init__()
+        self._fn = fn
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self._fn()
+
+
+class JobRunner(QObject):
+    """Works the persisted job queue on a thread pool.
+
+    Args:
+        store: the job queue.
+        handlers: ``kind → handler``; jobs of other kinds are left in the queue.
+        limits: maximum concurrent jobs per kind (default: one ``render`` at a time).
+        default_limit: for kinds not in ``limits``.
+        pool: the thread pool (default: ``QThreadPool.globalInstance()``).
+
+    Signals:
+        job_started(int): a job was claimed and started.
+        job_progress(int, float, str): ``(job_id, fraction, message)``.
+        job_finished(int, str, str): ``(job_id, state, error or "")``.
+        idle(): nothing is running and nothing this runner can run is pending.
+    """
+
+    job_started = Signal(int)
+    job_progress = Signal(int, float, str)
+    job_finished = Signal(int, str, str)
+    idle = Signal()
+    # Internal: delivered in the runner's thread (queued) when a worker is done.
+    _worker_done = Signal(int, str, str, str)
+
+    def __init__(
+        self,
+        store: JobStore,
+        handlers: Mapping[str, Handler],
+        *,
+        limits: Mapping[str, int] = DEFAULT_LIMITS,
+        default_limit: int = 2,
+        pool: QThreadPool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.handlers = dict(handlers)
+        self.limits = {kind: limits.get(kind, default_limit) for kind in self.handlers}
+        self.pool = pool or QThreadPool.globalInstance()
+        self._running: dict[int, tuple[str, CancelToken]] = {}
+        self._lock = threading.Lock()
+        self._paused = False
+        self._worker_done.connect(self._on_worker_done)
+
+    # -- public API (call from the runner's thread) -------------------------------------
+
+    def start(self) -> list[int]:
+        """Recover jobs left RUNNING by a crashed process, then start working the queue.
+
+        Returns the ids of recovered jobs.
+        """
+        recovered = self.store.recover_after_crash()
+        self.schedule()
+        return recovered
+
+    def enqueue(
+        self,
+        kind: str,
+        input_json: Mapping[str, Any],
+        *,
+        priority: int = 0,
+        project_id: int | None = None,
+    ) -> int:
+        """Add a job and schedule it; returns its id."""
+        job_id = self.store.enqueue_job(kind, input_json, priority=priority, project_id=project_id)
+        self.schedule()
+        return job_id
+
+    def cancel(self, job_id: int) -> bool:
+        """Cancel a pending or running job. A running one stops at its next check."""
+        with self._lock:
+            running = self._running.get(job_id)
+        if running is not None:
+            running[1].cancel()
+        changed = self.store.cancel_job(job_id)
+        if changed and running is None:
+            self.job_finished.emit(job_id, JobState.CANCELLED.value, "")
+        return changed or running is not None
+
+    def retry(self, job_id: int) -> bool:
+        """Queue a FAILED or CANCELLED job again; it resumes from its checkpoints."""
+        changed = self.store.retry_job(job_id)
+        if changed:
+            self.schedule()
+        return changed
+
+    @property
+    def running_ids(self) -> list[int]:
+        """Ids of the jobs running now."""
+        with self._lock:
+            return sorted(self._running)
+
+    def schedule(self) -> None:
+        """Claim and start as many pending jobs as the per-kind limits allow."""
+        if self._paused:
+            return
+        while True:
+            with self._lock:
+                counts: dict[str, int] = {}
+                for kind, _ in self._running.values():
+                    counts[kind] = counts.get(kind, 0) + 1
+            free = [kind for kind, limit in self.limits.items() if counts.get(kind, 0) < limit]
+            if not free:
+                break
+            job = self.store.claim_next_job(kinds=free)
+            if job is None:
+                break
+            self._launch(job)
+        with self._lock:
+            nothing_running = not self._running
+        if nothing_running:
+            self.idle.emit()
+
+    def shutdown(self, timeout_ms: int = -1) -> None:
+        """Stop scheduling, cancel running jobs and wait for the workers (for app exit, tests)."""
+        self._paused = True
+        with self._lock:
+            tokens = [token for _, token in self._running.values()]
+        for token in tokens:
+            token.cancel()
+        self.pool.waitForDone(timeout_ms)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _launch(self, job: Job) -> None:
+        token = CancelToken()
+        with self._lock:
+            self._running[job.id] = (job.kind, token)
+        checkpoints = self.store.load_checkpoints(job.id)
+        handler = self.handlers[job.kind]
+        last_write = [0.0]
+        made_progress = [False]
+
+        def report(fraction: float, message: str) -> None:
+            now = time.monotonic()
+            if now - last_write[0] < PROGRESS_INTERVAL_S and fraction < 1.0:
+                return
+            last_write[0] = now
+            stage = message.split(":", 1)[0] if ":" in message else None
+            still_running = self.store.update_progress(job.id, fraction, message, stage)
+            if not still_running:
+                token.cancel()  # cancelled elsewhere (another process, the CLI)
+            self.job_progress.emit(job.id, float(fraction), message)
+
+        def checkpoint(stage: str, content_hash: str, result: Mapping[str, Any]) -> None:
+            self.store.save_checkpoint(job.id, stage, content_hash, result)
+            if not made_progress[0] and job.crash_count:
+                self.store.clear_crash_count(job.id)
+            made_progress[0] = True
+
+        context = JobContext(
+            job=job, cancel=token, checkpoints=checkpoints, _report=report, _checkpoint=checkpoint
+        )
+
+        def work() -> None:
+            state, error, output = JobState.SUCCEEDED, "", None
+            try:
+                output = dict(handler(context))
+            except Cancelled:
+                state = JobState.CANCELLED
+            except StudioError as exc:
+                state, error = JobState.FAILED, str(exc)
+            except Exception as exc:  # a bug: keep the app alive, record it, log the traceback
+                log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
+                state, error = JobState.FAILED, f"unexpected error: {exc!r}"
+            if token.cancelled and state is not JobState.SUCCEEDED:
+                state = JobState.CANCELLED
+            try:
+                self.store.finish_job(job.id, state, error=error or None, output=output)
+            except Exception:  # the database is gone (app shutting down): the crash sweep fixes it
+                log.exception("could not record the end of job %s", job.id)
+            self._worker_done.emit(job.id, job.kind, state.value, error)
+
+        self.job_started.emit(job.id)
+        self.pool.start(_Task(work))
+
+    @Slot(int, str, str, str)
+    def _on_worker_done(self, job_id: int, kind: str, state: str, error: str) -> None:
+        with self._lock:
+            self._running.pop(job_id, None)
+        final = self.store.get_job(job_id)
+        shown = final.state.value if final is not None else state
+        self.job_finished.emit(job_id, shown, error)
+        self.schedule()

@@ -1,0 +1,238 @@
+"""The studio's application services in one object: database, job queue, cache, runner.
+
+:class:`Studio` is what the CLI (``queue``/``jobs``/``run``/``cache``) and the desktop UI use.
+Opening it opens (and upgrades) the database and the content cache; :meth:`Studio.make_runner`
+takes the single-runner lock of the data folder, sweeps what a crashed process left behind,
+recovers its jobs and returns a :class:`~studio.jobs.JobRunner` with the render handler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from pipeline.errors import StudioError
+from pipeline.fsutil import sweep_temp_files
+from pipeline.models import VideoSpec
+from pipeline.render_job import RenderOptions, render_video
+from studio import paths
+from studio.cache import ContentCache
+from studio.jobs import JobContext, JobRunner
+from studio.store import Job, JobState, JobStore, ProjectStore, open_database
+
+log = logging.getLogger(__name__)
+
+RENDER = "render"
+"""Job kind of a video render."""
+
+
+class RunnerBusyError(StudioError):
+    """Another Video Studio process is already working this data folder's queue."""
+
+
+class _PinningStore:
+    """The cache as the pipeline's ArtifactStore, pinning every key a running job touches."""
+
+    def __init__(self, cache: ContentCache) -> None:
+        self.cache = cache
+        self.keys: list[str] = []
+
+    def get(self, key: str) -> Path | None:
+        self._pin(key)
+        return self.cache.get(key)
+
+    def put(self, key: str, kind: str, src: Path) -> Path:
+        self._pin(key)
+        return self.cache.put(key, kind, src)
+
+    def _pin(self, key: str) -> None:
+        if key not in self.keys:
+            self.cache.pin(key)
+            self.keys.append(key)
+
+    def release(self) -> None:
+        for key in self.keys:
+            with contextlib.suppress(Exception):
+                self.cache.unpin(key)
+        self.keys.clear()
+
+
+def render_job_input(
+    spec: VideoSpec, output: Path, options: RenderOptions, *, source: Path | None = None
+) -> dict[str, Any]:
+    """The ``input`` JSON of a render job: the spec, the output path, the render options."""
+    return {
+        "spec": spec.model_dump(mode="json"),
+        "output": str(Path(output).resolve()),
+        "source": str(source.resolve()) if source else None,
+        "options": {
+            "encoder": options.encoder,
+            "speech_mode": options.speech_mode,
+            "edge_timeout_s": options.edge_timeout_s,
+            "parallel_segments": options.parallel_segments,
+            "crf": options.crf,
+            "preset": options.preset,
+        },
+    }
+
+
+class Studio:
+    """Database + job queue + projects + cache of one data folder.
+
+    Args:
+        data_dir: overrides :func:`studio.paths.data_dir` (the database lives there).
+        cache_dir: overrides :func:`studio.paths.cache_dir` (artefacts live in ``artifacts/``).
+        cache_quota_bytes: the cache quota (default 5 GB).
+
+    Raises:
+        SchemaTooNewError / DatabaseOpenError: the database cannot be used (see the message).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        *,
+        cache_quota_bytes: int = 5 * 10**9,
+    ) -> None:
+        self.data_dir = data_dir or paths.data_dir()
+        self.cache_dir = cache_dir or paths.cache_dir()
+        self.db = open_database(self.data_dir / paths.DATABASE_FILE)
+        self.jobs = JobStore(self.db)
+        self.projects = ProjectStore(self.db)
+        self.cache = ContentCache(
+            self.cache_dir / "artifacts", self.db, quota_bytes=cache_quota_bytes
+        )
+        self._lock_file: int | None = None
+
+    # -- queue ------------------------------------------------------------------------
+
+    def enqueue_render(
+        self,
+        spec: VideoSpec,
+        output: Path,
+        options: RenderOptions | None = None,
+        *,
+        source: Path | None = None,
+        priority: int = 0,
+        project_id: int | None = None,
+    ) -> int:
+        """Queue a render of ``spec`` to ``output``; returns the job id."""
+        payload = render_job_input(spec, output, options or RenderOptions(), source=source)
+        return self.jobs.enqueue_job(RENDER, payload, priority=priority, project_id=project_id)
+
+    # -- running ------------------------------------------------------------------------
+
+    def acquire_runner_lock(self) -> None:
+        """Become the one process that works this data folder's queue.
+
+        Raises:
+            RunnerBusyError: another process holds the lock.
+        """
+        if self._lock_file is not None:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.data_dir / "runner.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            os.close(fd)
+            raise RunnerBusyError(
+                "another Video Studio is already working the job queue of this data folder",
+                hint="let it finish (see `videostudio jobs`), or use another --data-dir",
+            ) from error
+        self._lock_file = fd
+
+    def startup_sweep(self) -> list[Path]:
+        """Remove temporary files a crashed process left: in the cache and beside the outputs
+        of unfinished jobs. Needs the runner lock (nobody else is writing). Returns them."""
+        self.acquire_runner_lock()
+        removed = list(self.cache.sweep_temp_files(min_age_s=0))
+        folders = {
+            Path(job.input["output"]).parent
+            for job in self.jobs.list_jobs()
+            if job.kind == RENDER and "output" in job.input
+        }
+        for folder in sorted(folders):
+            removed += sweep_temp_files(folder)
+        return removed
+
+    def make_runner(self, parent: QObject | None = None) -> JobRunner:
+        """Lock, sweep, and return a job runner with the studio's handlers (not started)."""
+        self.startup_sweep()
+        return JobRunner(self.jobs, {RENDER: self._run_render}, parent=parent)
+
+    def _run_render(self, ctx: JobContext) -> Mapping[str, Any]:
+        job: Job = ctx.job
+        spec = VideoSpec.model_validate(job.input["spec"])
+        options = RenderOptions(**job.input.get("options", {}))
+        inputs_hash = hashlib.sha256(
+            json.dumps(job.input, sort_keys=True).encode("utf-8")
+        ).hexdigest()
+        store = _PinningStore(self.cache)
+
+        def observer(stage: str, summary: dict[str, object]) -> None:
+            name = f"scene-{summary['index']}" if stage == "scene" else stage
+            ctx.checkpoint(name, inputs_hash, json.loads(json.dumps(summary, default=str)))
+
+        try:
+            result = render_video(
+                spec,
+                Path(job.input["output"]),
+                store,
+                options,
+                progress=ctx.progress,
+                cancel=ctx.cancel,
+                observer=observer,
+            )
+        finally:
+            store.release()
+        return {
+            "output": str(result.output_path),
+            "thumbnail": str(result.thumbnail_path),
+            "srt": str(result.srt_path),
+            "vtt": str(result.vtt_path),
+            "metadata": str(result.metadata_path),
+            "duration_s": result.duration_s,
+            "wall_s": result.wall_s,
+            "encoder": result.encoder,
+            "scenes_reused": sum(1 for s in result.scenes if s.segment_cached),
+        }
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def pending_or_running(self) -> int:
+        """How many jobs are PENDING or RUNNING."""
+        return len(self.jobs.list_jobs(states=[JobState.PENDING, JobState.RUNNING]))
+
+    def close(self) -> None:
+        """Release the runner lock and close the database."""
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None
+        self.db.close()
+
+    def __enter__(self) -> Studio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def open_studio(data_dir: Path | None = None, cache_dir: Path | None = None) -> Iterator[Studio]:
+    """``with open_studio() as studio: ...`` — opens and always closes a :class:`Studio`."""
+    studio = Studio(data_dir, cache_dir)
+    try:
+        yield studio
+    finally:
+        studio.close()
