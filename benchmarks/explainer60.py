@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.artifacts import DirectoryStore  # noqa: E402
-from pipeline.models import build_spec  # noqa: E402
-from pipeline.render_job import RenderOptions, render_video  # noqa: E402
+from pipeline.artifacts import DirectoryStore
+from pipeline.models import build_spec
+from pipeline.render_job import RenderOptions, render_video
 
 SCENE_S = 10.0
 SPEC = {
@@ -41,7 +41,12 @@ SPEC = {
         {
             "scene_type": "list",
             "header": "Audio first",
-            "items": ["Write the narration", "Synthesise speech", "Measure every clip", "Time the scenes"],
+            "items": [
+                "Write the narration",
+                "Synthesise speech",
+                "Measure every clip",
+                "Time the scenes",
+            ],
             "narration": "Audio comes first. Write the narration, synthesise speech, measure every "
             "clip, then time the scenes to the voice.",
         },
@@ -49,7 +54,10 @@ SPEC = {
             "scene_type": "command",
             "header": "One command",
             "description": "Render any Markdown, PDF or Word document",
-            "commands": ["videostudio render guide.md", "videostudio render deck.pdf --format 9:16"],
+            "commands": [
+                "videostudio render guide.md",
+                "videostudio render deck.pdf --format 9:16",
+            ],
             "narration": "One command renders any Markdown, PDF or Word document, in landscape, "
             "portrait or square format.",
         },
@@ -91,7 +99,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="copy the output MP4 here")
     args = parser.parse_args()
     data = dict(SPEC)
-    data["scenes"] = [{**scene, "min_duration_s": SCENE_S, "max_duration_s": SCENE_S} for scene in SPEC["scenes"]]
+    data["scenes"] = [
+        {**scene, "min_duration_s": SCENE_S, "max_duration_s": SCENE_S} for scene in SPEC["scenes"]
+    ]
     spec = build_spec(data)
     with tempfile.TemporaryDirectory(prefix="explainer60-") as tmp:
         out = Path(args.keep) if args.keep else Path(tmp) / "explainer60.mp4"
@@ -101,7 +111,9 @@ def main() -> None:
         result = render_video(spec, out, store, options)
         wall_s = time.perf_counter() - started
         n_frames = round(result.duration_s * spec.fps)
-        print(f"video: {result.duration_s:.2f} s, {n_frames} frames, 1920x1080 @ {spec.fps} fps, 6 scenes")
+        print(
+            f"video: {result.duration_s:.2f} s, {n_frames} frames, 1920x1080 @ {spec.fps} fps, 6 scenes"
+        )
         print(f"encoder: {result.encoder}")
         print(f"wall time: {wall_s:.2f} s")
         print(f"frames per second: {n_frames / wall_s:.1f}")

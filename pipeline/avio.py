@@ -1021,6 +1021,7 @@ def decode_check(path: Path) -> DecodeReport:
                 streams.append(stream)
         if vs is not None:
             expected = int(vs.frames or 0)
+            vs.thread_type = "AUTO"  # frame threads: the check decodes every frame
         if not streams:
             return DecodeReport(0, 0, 0, 0, 0.0, 0.0, ["the file has no audio or video stream"])
 
