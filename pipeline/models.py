@@ -324,6 +324,101 @@ class ExerciseScene(SceneBase):
     hints: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
+class InfographicKind(StrEnum):
+    """The animated infographics drawn when no AI clip is available (visual metaphors)."""
+
+    METER = "meter"
+    BARS = "bars"
+    PIE = "pie"
+    PROGRESS = "progress"
+    CALENDAR = "calendar"
+
+
+class Infographic(BaseModel):
+    """Data for an animated infographic.
+
+    Attributes:
+        kind: which animation (meter, bars, pie, progress, calendar).
+        title: caption above the graphic.
+        values: the data, one value per label (meter/progress: one value in 0–1; bars/pie:
+            non-negative amounts; calendar: day numbers 1–31 to mark).
+        labels: one label per value (may be empty for meter/progress).
+        unit: unit shown with values (``"$"``, ``"%"``, ``"days"``).
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: InfographicKind
+    title: ShortText = ""
+    values: list[float] = Field(min_length=1, max_length=MAX_ITEMS)
+    labels: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    unit: ShortText = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Infographic:
+        if self.labels and len(self.labels) != len(self.values):
+            raise ValueError(f"{len(self.labels)} labels for {len(self.values)} values")
+        if any(v < 0 for v in self.values):
+            raise ValueError("infographic values must not be negative")
+        if self.kind in (InfographicKind.METER, InfographicKind.PROGRESS) and not (
+            0.0 <= self.values[0] <= 1.0
+        ):
+            raise ValueError(f"a {self.kind.value} needs a value between 0 and 1")
+        return self
+
+
+class ClipScene(SceneBase):
+    """A scene shown by an AI video clip, with a fallback chain.
+
+    Tiers, best first: the AI clip (``prompt``, when paid AI clips are enabled, approved and
+    within budget) → an animated ``infographic`` drawn locally → a text card (``headline`` and
+    ``body``). The render records which tier produced the scene.
+
+    Attributes:
+        prompt: the text-to-video prompt.
+        cache_key: shared cache key of the clip (persona × topic templates use
+            ``sha256("persona:topic")[:16]``), so every user of a persona shares one clip.
+        template_id: the template this scene came from (for approvals and cost records).
+        headline / body: the text card (also drawn over the infographic).
+        infographic: the animated fallback, if the template gives one.
+        clip_seconds: the length asked of the AI provider (4, 8 or 12 s).
+    """
+
+    scene_type: Literal["clip"] = "clip"
+    prompt: LongText = Field(min_length=1)
+    cache_key: ShortText | None = None
+    template_id: ShortText | None = None
+    headline: ShortText = Field(min_length=1)
+    body: LongText = ""
+    infographic: Infographic | None = None
+    clip_seconds: Literal[4, 8, 12] = 8
+
+
+AdRole = Literal["hook", "problem", "agitate", "reveal", "demo", "benefit", "proof", "offer", "cta"]
+
+
+class AdScene(SceneBase):
+    """A short-form ad beat (2–3 s): big on-screen text, optional product image.
+
+    On-screen text appears ``text_lead_s`` (default 0.3 s) before the voice; the product and
+    the text are visible within the first second of the video.
+
+    Attributes:
+        role: the beat in the archetype's structure (hook, problem, reveal, …, cta).
+        headline: the on-screen text (short, bold).
+        body: optional smaller line.
+        image_path: a validated product image (PNG/JPEG/WebP), if any.
+        text_lead_s: how long before the narration the text is on screen.
+    """
+
+    scene_type: Literal["ad"] = "ad"
+    role: AdRole = "hook"
+    headline: ShortText = Field(min_length=1)
+    body: ShortText = ""
+    image_path: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    text_lead_s: float = Field(default=0.3, ge=0.0, le=1.0)
+
+
 Scene = Annotated[
     TitleScene
     | CommandScene
@@ -336,7 +431,9 @@ Scene = Annotated[
     | SolutionScene
     | QuizScene
     | CheckpointScene
-    | ExerciseScene,
+    | ExerciseScene
+    | ClipScene
+    | AdScene,
     Field(discriminator="scene_type"),
 ]
 """Any scene; pydantic picks the class from ``scene_type``."""
@@ -354,6 +451,8 @@ SCENE_TYPES: tuple[str, ...] = (
     "quiz",
     "checkpoint",
     "exercise",
+    "clip",
+    "ad",
 )
 
 

@@ -20,7 +20,9 @@ import unicodedata
 
 from pipeline.models import (
     MAX_NARRATION_TEXT,
+    AdScene,
     CheckpointScene,
+    ClipScene,
     CodeComparisonScene,
     CommandScene,
     ExerciseScene,
@@ -146,6 +148,8 @@ def _parts(scene: Scene, p: dict[str, str]) -> list[str]:
             if entries:
                 parts += [p[key], *entries]
         return parts
+    if isinstance(scene, ClipScene | AdScene):
+        return [scene.headline, scene.body]
     if isinstance(scene, ExerciseScene):
         parts = [scene.title]
         if scene.difficulty:

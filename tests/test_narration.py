@@ -6,7 +6,9 @@ import pytest
 
 from pipeline.models import (
     MAX_NARRATION_TEXT,
+    AdScene,
     CheckpointScene,
+    ClipScene,
     CodeComparisonScene,
     CommandScene,
     ExerciseScene,
@@ -86,6 +88,16 @@ SCENES = [
     (
         ExerciseScene(title="Practice", instructions=["Print ten numbers"], hints=["Use range"]),
         ["Practice", "Print ten numbers", "Use range"],
+    ),
+    (
+        ClipScene(
+            prompt="A piggy bank filling up", headline="Save first", body="Pay yourself first."
+        ),
+        ["Save first", "Pay yourself first"],
+    ),
+    (
+        AdScene(role="hook", headline="Stop wasting coffee", body="Meet BrewMate"),
+        ["Stop wasting coffee", "Meet BrewMate"],
     ),
 ]
 

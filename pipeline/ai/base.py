@@ -1,0 +1,111 @@
+"""Contracts between paid AI providers (pipeline) and cost governance (studio).
+
+A provider never spends money on its own: before each paid request it asks a
+:class:`Governor` to :meth:`~Governor.authorize` a :class:`CostEstimate`, which reserves the
+estimate in the ledger (or raises :class:`PaidWorkBlocked`); after the request it
+:meth:`~Governor.settle`-s the actual cost, or :meth:`~Governor.release`-s the reservation when
+nothing was billed. A provider that sees a quota-exhausted 429 calls
+:meth:`~Governor.pause_paid_work` and raises :class:`QuotaExhausted`; it never retries that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from pipeline.errors import StudioError
+
+CostKind = Literal["llm", "video", "tts"]
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a paid call is expected to cost, before it is made.
+
+    Attributes:
+        kind: ``"llm"`` (per token), ``"video"`` (per second of clip), ``"tts"`` (per char).
+        provider: ``"openai"``, ``"anthropic"``, ``"videos"`` (any OpenAI-compatible gateway), …
+        model: the model name.
+        units: tokens, seconds or characters, as priced.
+        usd: the estimated cost in US dollars.
+        template_id: the template that asked for it (first use needs an approval), if any.
+        description: one line for the approval queue and the ledger.
+    """
+
+    kind: CostKind
+    provider: str
+    model: str
+    units: float
+    usd: float
+    template_id: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A reserved amount in the ledger; settle or release it exactly once."""
+
+    id: int
+    estimate: CostEstimate
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class PaidWorkBlocked(StudioError):
+    """The paid call may not run now.
+
+    Attributes:
+        reason: ``"approval_required"`` (waits in the approval queue), ``"budget_exceeded"``
+            (hard stop), ``"paused"`` (paid work paused after a quota-exhausted 429), or
+            ``"disabled"`` (no key / paid AI off).
+    """
+
+    def __init__(self, message: str, *, reason: str, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
+class QuotaExhausted(StudioError):
+    """The provider answered 429 with an exhausted quota: paid work is paused, not retried."""
+
+
+class ProviderError(StudioError):
+    """A paid provider failed (after the SDK's own retries); the caller falls back."""
+
+
+class Governor(Protocol):
+    """Cost governance as a provider sees it (the studio's budget ledger implements it)."""
+
+    def authorize(self, estimate: CostEstimate) -> Reservation:
+        """Reserve ``estimate`` or raise :class:`PaidWorkBlocked`."""
+        ...
+
+    def settle(self, reservation: Reservation, actual_usd: float) -> None:
+        """Record the actual cost of a finished call."""
+        ...
+
+    def release(self, reservation: Reservation) -> None:
+        """Drop a reservation whose call was never billed (failed before the provider acted)."""
+        ...
+
+    def pause_paid_work(self, reason: str) -> None:
+        """Stop all paid work until an operator resumes it (quota exhausted)."""
+        ...
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class StructuredGenerator(Protocol):
+    """Fills a pydantic model from a prompt (an LLM behind it). Used by templates."""
+
+    def generate(
+        self, *, system: str, prompt: str, schema: type[ModelT], template_id: str | None = None
+    ) -> ModelT:
+        """Return an instance of ``schema``.
+
+        Raises:
+            PaidWorkBlocked / QuotaExhausted / ProviderError: the caller falls back to rules.
+        """
+        ...
