@@ -469,6 +469,9 @@ class VideoSpec(BaseModel):
         language: BCP-47 primary language code (``"en"``, ``"es"``, …).
         captions: burn captions into the frames; ``None`` means the default for the format
             (on for 9:16, off otherwise). Subtitle files (.srt/.vtt) are always written.
+        transition_s: crossfade into each scene after the first, seconds (0 = hard cuts, as
+            in short-form ads; a cut also keeps each scene's segment independent of the
+            scene before it, so a new hook re-renders only the hook).
         scenes: 1–100 scenes.
     """
 
@@ -482,6 +485,7 @@ class VideoSpec(BaseModel):
     voice: ShortText = "male"
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
     captions: bool | None = None
+    transition_s: float = Field(default=0.5, ge=0.0, le=2.0)
     scenes: list[Scene] = Field(min_length=1, max_length=MAX_SCENES)
 
     @property

@@ -241,7 +241,7 @@ def build_timeline(
     *,
     lead_in_s: float = LEAD_IN_S,
     tail_s: float = TAIL_S,
-    transition_s: float = TRANSITION_S,
+    transition_s: float | None = None,
 ) -> TimingManifest:
     """Lay out the scenes of ``spec`` around their measured narration.
 
@@ -251,7 +251,8 @@ def build_timeline(
         narrations: the narration text per scene (used for captions when the provider gives
             no word timings).
         lead_in_s, tail_s: silence before and after each narration.
-        transition_s: crossfade length into each scene after the first.
+        transition_s: crossfade length into each scene after the first (default:
+            ``spec.transition_s``).
 
     Raises:
         ValueError: when the three sequences differ in length.
@@ -259,6 +260,8 @@ def build_timeline(
     if not (len(spec.scenes) == len(speech) == len(narrations)):
         raise ValueError("spec.scenes, speech and narrations must have one entry per scene")
     fps = spec.fps
+    if transition_s is None:
+        transition_s = spec.transition_s
     timings: list[SceneTiming] = []
     start_frame = 0
     for index, (scene, audio, text) in enumerate(zip(spec.scenes, speech, narrations, strict=True)):
