@@ -26,6 +26,7 @@ import av
 import numpy as np
 
 from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError
+from pipeline.fsutil import TEMP_PREFIX
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress
 from pipeline.render.base import FrameSource, RGBFrame
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio
@@ -289,7 +290,9 @@ def probe_encoder(preference: str = "auto") -> EncoderChoice:
 
 def _temp_path_for(out_path: Path) -> Path:
     """A unique hidden temporary name in the target's folder (same filesystem → atomic rename)."""
-    return out_path.with_name(f".{out_path.stem}.{uuid.uuid4().hex[:12]}.part{out_path.suffix}")
+    return out_path.with_name(
+        f"{TEMP_PREFIX}{out_path.stem}.{uuid.uuid4().hex[:12]}{out_path.suffix}"
+    )
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -1116,3 +1119,168 @@ def extract_frame(path: Path, t_s: float) -> RGBFrame:
         if chosen is None:
             raise ValueError(f"{path} has no video frame at {t_s:.3f} s")
         return chosen.to_ndarray(format="rgb24")
+
+
+# ---------------------------------------------------------------------------------------------
+# AI clips as scene frames
+# ---------------------------------------------------------------------------------------------
+
+
+class ClipFrames:
+    """A :class:`~pipeline.render.base.FrameSource` that shows a video clip (an AI clip).
+
+    Each clip frame is scaled to *cover* ``width_px × height_px`` (uniform scale, the larger
+    of the two ratios) and centre-cropped, so a 1280×720 clip fills a 1920×1080 frame exactly
+    and a 1080×1920 frame by its middle third. Time ``t_s`` shows the clip frame whose pts is
+    the last one ≤ ``t_s``; past the clip's end the last frame is held. ``frame_key(t_s)`` is
+    that clip frame's index (presentation order), so the encoder converts each clip frame
+    once and reuses it while the key holds.
+
+    The clip is decoded once, forward, as the encoder asks for frames in time order; only the
+    current frame is kept in memory (a whole 8 s clip scaled to 1080p would need ~1.2 GB).
+    Asking for an earlier frame (a preview) seeks to the keyframe before it. The container is
+    closed when the last frame has been decoded, by :meth:`close`, or on exiting a ``with``.
+    Display-matrix rotation and non-square pixels are not applied (gateways deliver neither).
+
+    Raises:
+        ValueError: the file has no video stream or no video frames.
+        av.error.FFmpegError: unreadable file.
+    """
+
+    def __init__(self, path: Path, width_px: int, height_px: int) -> None:
+        if width_px <= 0 or height_px <= 0:
+            raise ValueError(f"frame size must be positive, not {width_px}×{height_px}")
+        self.path = Path(path)
+        self.width_px = width_px
+        self.height_px = height_px
+        with av.open(str(self.path)) as container:
+            if not container.streams.video:
+                raise ValueError(f"{self.path} has no video stream")
+            stream = container.streams.video[0]
+            pts = sorted(
+                {int(p.pts) for p in container.demux(stream) if p.size and p.pts is not None}
+            )
+            time_base = stream.time_base or Fraction(1, 90000)
+            self.clip_width_px = int(stream.codec_context.width)
+            self.clip_height_px = int(stream.codec_context.height)
+        if not pts:
+            raise ValueError(f"{self.path} has no video frames")
+        self._pts = pts
+        self._index_of_pts = {value: index for index, value in enumerate(pts)}
+        self._times_s = (np.asarray(pts, dtype=np.float64) - pts[0]) * float(time_base)
+        scale = max(width_px / self.clip_width_px, height_px / self.clip_height_px)
+        self._scaled = (
+            max(width_px, round(self.clip_width_px * scale)),
+            max(height_px, round(self.clip_height_px * scale)),
+        )
+        self._lock = threading.Lock()
+        self._container: av.container.InputContainer | None = None
+        self._frames = None  # iterator of av.VideoFrame while a decoder is open
+        self._position = -1  # index of the last frame the open decoder produced
+        self._cached: tuple[int, RGBFrame] | None = None
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames in the clip."""
+        return len(self._pts)
+
+    @property
+    def clip_duration_s(self) -> float:
+        """Start of the last frame, seconds from the first (the hold begins there)."""
+        return float(self._times_s[-1])
+
+    def frame_key(self, t_s: float) -> Hashable:
+        """The index of the clip frame shown at ``t_s`` (the last index past the end)."""
+        index = int(np.searchsorted(self._times_s, t_s + 1e-6, side="right")) - 1
+        return min(max(index, 0), len(self._pts) - 1)
+
+    def frame_at(self, t_s: float) -> RGBFrame:
+        """The clip frame at ``t_s``, scaled and centre-cropped: ``(height_px, width_px, 3)``."""
+        index = int(self.frame_key(t_s))
+        with self._lock:
+            if self._cached is not None and self._cached[0] == index:
+                return self._cached[1]
+            image = self._cover(self._decode(index))
+            self._cached = (index, image)
+            return image
+
+    def close(self) -> None:
+        """Close the decoder (frames already returned stay valid)."""
+        with self._lock:
+            self._close_decoder()
+
+    def __enter__(self) -> ClipFrames:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _close_decoder(self) -> None:
+        if self._container is not None:
+            self._container.close()
+        self._container = None
+        self._frames = None
+        self._position = -1
+
+    def _decode(self, index: int) -> av.VideoFrame:
+        """Decode forward to clip frame ``index`` (seeking first if it lies behind)."""
+        if self._frames is None or index <= self._position:
+            self._close_decoder()
+            self._container = av.open(str(self.path))
+            stream = self._container.streams.video[0]
+            stream.thread_type = "AUTO"
+            self._container.seek(self._pts[index], stream=stream, backward=True)
+            self._frames = iter(self._container.decode(stream))
+        assert self._frames is not None
+        chosen: av.VideoFrame | None = None
+        for frame in self._frames:
+            known = None if frame.pts is None else self._index_of_pts.get(int(frame.pts))
+            self._position = known if known is not None else self._position + 1
+            chosen = frame
+            if self._position >= index:
+                break
+        if chosen is None:
+            raise ValueError(f"{self.path}: clip frame {index} could not be decoded")
+        if self._position >= len(self._pts) - 1:
+            self._close_decoder()  # the last frame is decoded: nothing more to read
+        return chosen
+
+    def _cover(self, frame: av.VideoFrame) -> RGBFrame:
+        scaled_w, scaled_h = self._scaled
+        rgb = frame.reformat(width=scaled_w, height=scaled_h, format="rgb24").to_ndarray()
+        x0 = (scaled_w - self.width_px) // 2
+        y0 = (scaled_h - self.height_px) // 2
+        crop = rgb[y0 : y0 + self.height_px, x0 : x0 + self.width_px]
+        return np.ascontiguousarray(crop, dtype=np.uint8)
+
+
+def make_thumbnail(
+    path: Path, out_png: Path, *, t_s: float | None = None, max_width_px: int = 640
+) -> Path:
+    """Save one frame of a video as a PNG thumbnail (written beside, then renamed).
+
+    Args:
+        path: the video.
+        out_png: where the PNG goes.
+        t_s: which moment; default the middle of the video.
+        max_width_px: the thumbnail is scaled down (aspect kept) to at most this width.
+
+    Returns:
+        ``out_png``.
+
+    Raises:
+        ValueError / av.error.FFmpegError: no video or unreadable file.
+    """
+    from PIL import Image
+
+    from pipeline.fsutil import atomic_path
+
+    if t_s is None:
+        t_s = probe_media(Path(path)).duration_s / 2
+    image = Image.fromarray(extract_frame(Path(path), t_s))
+    if image.width > max_width_px:
+        height_px = max(1, round(image.height * max_width_px / image.width))
+        image = image.resize((max_width_px, height_px), Image.Resampling.LANCZOS)
+    with atomic_path(Path(out_png), suffix=".png") as tmp:
+        image.save(tmp, format="PNG")
+    return Path(out_png)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,4 +81,40 @@ def sweep_temp_files(folder: Path) -> list[Path]:
         with contextlib.suppress(OSError):
             path.unlink()
             removed.append(path)
+    return removed
+
+
+STAGING_PREFIX = "videostudio-"
+
+
+def staging_dir_name() -> str:
+    """Name prefix of this process's staging folders: ``videostudio-<pid>-``."""
+    return f"{STAGING_PREFIX}{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_staging(root: Path) -> list[Path]:
+    """Delete staging folders in ``root`` whose process (pid in the name) no longer runs.
+
+    Renders stage temporary files in ``<root>/videostudio-<pid>-*``; a render killed with
+    SIGKILL cannot clean its own. Returns the folders removed.
+    """
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    for path in root.glob(f"{STAGING_PREFIX}*"):
+        parts = path.name[len(STAGING_PREFIX) :].split("-", 1)
+        if not parts[0].isdigit() or _pid_alive(int(parts[0])):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed

@@ -40,10 +40,16 @@ def scaled(progress: Progress, start: float, end: float, prefix: str = "") -> Pr
 
 
 class CancelToken:
-    """A thread-safe cancel flag. ``cancel()`` sets it; work calls ``raise_if_cancelled()``."""
+    """A thread-safe cancel flag. ``cancel()`` sets it; work calls ``raise_if_cancelled()``.
 
-    def __init__(self) -> None:
+    Args:
+        parent: a token whose cancellation also cancels this one (not the other way round),
+            so a stage can stop its own helpers without cancelling the whole job.
+    """
+
+    def __init__(self, parent: CancelToken | None = None) -> None:
         self._event = threading.Event()
+        self._parent = parent
 
     def cancel(self) -> None:
         """Ask the work to stop at its next check."""
@@ -51,12 +57,12 @@ class CancelToken:
 
     @property
     def cancelled(self) -> bool:
-        """True once :meth:`cancel` was called."""
-        return self._event.is_set()
+        """True once :meth:`cancel` was called on this token or its parent."""
+        return self._event.is_set() or (self._parent is not None and self._parent.cancelled)
 
     def raise_if_cancelled(self) -> None:
         """Raise :class:`~pipeline.errors.Cancelled` if cancellation was requested."""
-        if self._event.is_set():
+        if self.cancelled:
             raise Cancelled("the job was cancelled", hint="start it again to resume")
 
 

@@ -27,7 +27,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -39,12 +39,12 @@ from PIL import Image
 import pipeline
 from pipeline import avio
 from pipeline.artifacts import ArtifactStore, content_key
-from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text
+from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, staging_dir_name
 from pipeline.models import VideoSpec
 from pipeline.narration import script_stage
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress, scaled
-from pipeline.render import RENDERER_VERSION, make_renderer
-from pipeline.render.base import RenderContext, RGBFrame
+from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
+from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
 from pipeline.timeline import (
@@ -188,8 +188,10 @@ def _load_speech(path: Path) -> SpeechAudio:
 class _Staging:
     """A private folder for temporary files of one render, removed at the end."""
 
-    def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="videostudio-")
+    def __init__(self, root: Path | None = None) -> None:
+        if root is not None:
+            root.mkdir(parents=True, exist_ok=True)
+        self._dir = tempfile.TemporaryDirectory(prefix=staging_dir_name(), dir=root)
         self.path = Path(self._dir.name)
         self._counter = 0
         self._lock = threading.Lock()
@@ -208,15 +210,26 @@ def synthesize_speech(
     narrations: Sequence[str],
     store: ArtifactStore,
     engine: SpeechEngine,
-    staging: _Staging,
+    staging: _Staging | None = None,
     *,
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
 ) -> list[tuple[SpeechAudio, bool]]:
     """Speech stage: one measured clip per scene, reused from ``store`` when cached.
 
+    ``staging`` holds temporary files; without one (the preview), a private one is made and
+    removed before returning.
+
     Returns ``(audio, was_cached)`` per scene.
     """
+    if staging is None:
+        own = _Staging()
+        try:
+            return synthesize_speech(
+                spec, narrations, store, engine, own, progress=progress, cancel=cancel
+            )
+        finally:
+            own.close()
     results: list[tuple[SpeechAudio, bool]] = []
     total = len(narrations)
     for index, (scene, text) in enumerate(zip(spec.scenes, narrations, strict=True)):
@@ -286,6 +299,7 @@ def render_video(
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
     observer: StageObserver | None = None,
+    staging_root: Path | None = None,
 ) -> RenderResult:
     """Render ``spec`` to ``out_path`` (MP4) with a thumbnail, subtitles and metadata beside it.
 
@@ -297,6 +311,9 @@ def render_video(
         progress: ``(fraction, message)`` over the whole render; messages name stage and scene.
         cancel: checked between frame batches and scenes.
         observer: told when each stage finishes (used by the job runner for checkpoints).
+        staging_root: where temporary files go (default: the system's temporary folder);
+            a folder per process, so a sweep can remove those of killed processes
+            (:func:`pipeline.fsutil.sweep_stale_staging`).
 
     Returns:
         A :class:`RenderResult` with paths, durations, the encoder used and the validation.
@@ -341,14 +358,8 @@ def render_video(
     if options.preset is not None:
         settings_kwargs["preset"] = options.preset
     settings = avio.EncodeSettings(**settings_kwargs)  # type: ignore[arg-type]
-    ctx = RenderContext(
-        width_px=width_px,
-        height_px=height_px,
-        fps=spec.fps,
-        theme=spec.theme,
-        captions=spec.captions_burned_in,
-    )
-    staging = _Staging()
+    ctx = render_context(spec)
+    staging = _Staging(staging_root)
     try:
         # script
         t0 = time.perf_counter()
@@ -469,6 +480,71 @@ def render_video(
         staging.close()
 
 
+def render_context(spec: VideoSpec) -> RenderContext:
+    """The frame geometry and styling of ``spec`` (shared by the encoder and the preview)."""
+    width_px, height_px = spec.size_px
+    return RenderContext(
+        width_px=width_px,
+        height_px=height_px,
+        fps=spec.fps,
+        theme=spec.theme,
+        captions=spec.captions_burned_in,
+    )
+
+
+def scene_renderer(
+    spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext, index: int
+) -> SceneRenderer:
+    """The renderer of scene ``index`` exactly as the encoder uses it (the crossfade into it
+    starts from the previous scene's final frame). Shared by the encoder and the preview."""
+    previous_final: RGBFrame | None = None
+    if index > 0 and manifest.scenes[index].transition_in_s > 0:
+        prev = make_renderer(spec.scenes[index - 1], ctx, manifest.scenes[index - 1])
+        previous_final = prev.final_frame()
+    return make_renderer(
+        spec.scenes[index], ctx, manifest.scenes[index], previous_final=previous_final
+    )
+
+
+CHUNK_FRAMES = 120
+"""Scene segments are encoded in chunks of at most this many frames (4 s at 30 fps, a whole
+number of 2 s keyframe intervals), each cached on its own: a crash loses at most the chunk in
+progress, an edit re-encodes only the chunks of the scenes it touched, and the encode threads
+stay evenly busy when one scene is much longer than the others."""
+
+
+class _OffsetSource:
+    """A scene renderer seen from ``start_s`` on: frame ``i`` of a chunk is ``start_s + i/fps``."""
+
+    def __init__(self, source: FrameSource, start_s: float) -> None:
+        self._source = source
+        self._start_s = start_s
+
+    def frame_key(self, t_s: float) -> Hashable:
+        return self._source.frame_key(self._start_s + t_s)
+
+    def frame_at(self, t_s: float) -> RGBFrame:
+        return self._source.frame_at(self._start_s + t_s)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    scene: int
+    number: int
+    start_frame: int
+    n_frames: int
+    key: str
+
+
+def _chunks(scene: int, n_frames: int, scene_key: str) -> list[_Chunk]:
+    chunks = []
+    for number, start in enumerate(range(0, n_frames, CHUNK_FRAMES)):
+        length = min(CHUNK_FRAMES, n_frames - start)
+        key = content_key("segment-chunk", {"scene": scene_key, "start": start, "n": length})
+        chunks.append(_Chunk(scene, number, start, length, key))
+    return chunks
+
+
 def _encode_scenes(
     spec: VideoSpec,
     narrations: Sequence[str],
@@ -484,72 +560,87 @@ def _encode_scenes(
     cancel: CancelToken,
     observer: StageObserver | None = None,
 ) -> tuple[list[Path], list[bool], list[str]]:
-    """Encode stage: a cached or freshly encoded segment per scene, in scene order."""
+    """Encode stage: cached or freshly encoded chunks of every scene, in playing order.
+
+    Returns the chunk files in order, whether each scene was entirely reused from the
+    store, and each scene's segment key.
+    """
     token = encoder.cache_token()
     keys = [
         _segment_key(spec, i, narrations[i], manifest, ctx, token, settings)
         for i in range(len(spec.scenes))
     ]
-    paths: list[Path | None] = [store.get(key) for key in keys]
-    cached = [path is not None for path in paths]
-    todo = [i for i, path in enumerate(paths) if path is None]
-    total_frames = sum(manifest.scenes[i].n_frames for i in todo) or 1
-    done_frames = [0] * len(spec.scenes)
+    chunks = [
+        chunk
+        for i, key in enumerate(keys)
+        for chunk in _chunks(i, manifest.scenes[i].n_frames, key)
+    ]
+    paths: list[Path | None] = [store.get(chunk.key) for chunk in chunks]
+    todo = [n for n, path in enumerate(paths) if path is None]
+    fresh_scenes = {chunks[n].scene for n in todo}
+    cached = [i not in fresh_scenes for i in range(len(spec.scenes))]
+    total_frames = sum(chunks[n].n_frames for n in todo) or 1
+    done_frames = [0] * len(chunks)
     lock = threading.Lock()
+    stop = CancelToken(parent=cancel)  # stops sibling chunks when one fails
 
-    def previous_final(index: int) -> RGBFrame | None:
-        if index == 0 or manifest.scenes[index].transition_in_s <= 0:
-            return None
-        prev = make_renderer(spec.scenes[index - 1], ctx, manifest.scenes[index - 1])
-        return prev.final_frame()
-
-    def encode_one(index: int) -> Path:
+    def encode_one(n: int) -> Path:
+        chunk = chunks[n]
+        index = chunk.scene
         timing = manifest.scenes[index]
-        renderer = make_renderer(
-            spec.scenes[index], ctx, timing, previous_final=previous_final(index)
-        )
+        if chunk.start_frame == 0:
+            source: FrameSource = scene_renderer(spec, manifest, ctx, index)
+        else:  # past the crossfade: the previous scene's final frame plays no part
+            renderer = make_renderer(spec.scenes[index], ctx, timing)
+            source = _OffsetSource(renderer, chunk.start_frame / timing.fps)
+        label = f"scene {index + 1}/{len(spec.scenes)} ({spec.scenes[index].scene_type})"
 
-        def scene_progress(fraction: float, message: str) -> None:
+        def chunk_progress(fraction: float, message: str) -> None:
             with lock:
-                done_frames[index] = int(fraction * timing.n_frames)
+                done_frames[n] = int(fraction * chunk.n_frames)
                 overall = sum(done_frames) / total_frames
-            progress(
-                overall, f"scene {index + 1}/{len(spec.scenes)} ({spec.scenes[index].scene_type})"
-            )
+            progress(overall, label)
 
         tmp = staging.new(".mp4")
-        log.info("encoding scene %d/%d key=%s", index + 1, len(spec.scenes), keys[index][:16])
+        log.info(
+            "encoding scene %d/%d chunk %d key=%s",
+            index + 1,
+            len(spec.scenes),
+            chunk.number,
+            chunk.key[:16],
+        )
         avio.encode_segment(
-            renderer,
-            timing.n_frames,
+            source,
+            chunk.n_frames,
             settings,
             encoder,
             tmp,
-            progress=scene_progress,
-            cancel=cancel,
+            progress=chunk_progress,
+            cancel=stop,
         )
-        path = store.put(keys[index], "segment", tmp)
+        path = store.put(chunk.key, "segment", tmp)
         if observer is not None:
-            observer("scene", {"index": index, "key": keys[index]})
+            observer("scene", {"index": index, "chunk": chunk.number, "key": chunk.key})
         return path
 
     if todo:
         workers = max(1, min(parallel, len(todo)))
         if workers == 1:
-            for index in todo:
-                paths[index] = encode_one(index)
+            for n in todo:
+                paths[n] = encode_one(n)
         else:
             with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(encode_one, index): index for index in todo}
+                futures = {pool.submit(encode_one, n): n for n in todo}
                 try:
                     for future in concurrent.futures.as_completed(futures):
                         paths[futures[future]] = future.result()
                 except BaseException:
-                    cancel_pending = [f for f in futures if not f.done()]
-                    for f in cancel_pending:
-                        f.cancel()
+                    stop.cancel()  # stop the chunks still encoding, then re-raise
+                    for future in futures:
+                        future.cancel()
                     raise
-    progress(1.0, f"{len(todo)} scenes encoded, {len(spec.scenes) - len(todo)} reused")
+    reused = len(spec.scenes) - len(fresh_scenes)
+    progress(1.0, f"{len(fresh_scenes)} scenes encoded, {reused} reused")
     return [p for p in paths if p is not None], cached, keys
 
 

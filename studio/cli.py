@@ -182,7 +182,14 @@ def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> 
 
         store = _PinningStore(studio.cache)
         try:
-            result = render_video(spec, out_path, store, options, progress=on_progress)
+            result = render_video(
+                spec,
+                out_path,
+                store,
+                options,
+                progress=on_progress,
+                staging_root=studio.staging_root,
+            )
         finally:
             store.release()
     reused = sum(1 for scene in result.scenes if scene.segment_cached)

@@ -13,10 +13,12 @@ Rules:
 * Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
   work checks between frame batches; a job cancelled from another process is noticed at its
   next progress write.
-* Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued, or
-  FAILED after :data:`~studio.store.MAX_CRASHES` crashes *without progress in between* (a
-  checkpoint saved after a restart clears the count), so a job that keeps crashing the app is
-  not retried forever, while one that was merely interrupted always finishes.
+* Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued. If
+  that process *crashed* (a fatal error was recorded, see :class:`~studio.service.Studio`)
+  they count a crash, and after :data:`~studio.store.MAX_CRASHES` crashes without new progress
+  in between (a checkpoint of something not done before clears the count) a job is FAILED, so
+  a job that keeps crashing the app is not retried forever, while one that was merely
+  interrupted (killed, power cut) always finishes.
 
 Following superqt's ``WorkerBase``, signals live on a ``QObject`` (a ``QRunnable`` cannot carry
 them) and workers never touch widgets.
@@ -98,6 +100,9 @@ class JobRunner(QObject):
         limits: maximum concurrent jobs per kind (default: one ``render`` at a time).
         default_limit: for kinds not in ``limits``.
         pool: the thread pool (default: ``QThreadPool.globalInstance()``).
+        previous_run_crashed: whether the process that last worked the queue crashed (then
+            its RUNNING jobs count a crash) or was merely stopped (they are just requeued).
+            :class:`~studio.service.Studio` finds out from its crash records.
 
     Signals:
         job_started(int): a job was claimed and started.
@@ -121,9 +126,11 @@ class JobRunner(QObject):
         limits: Mapping[str, int] = DEFAULT_LIMITS,
         default_limit: int = 2,
         pool: QThreadPool | None = None,
+        previous_run_crashed: bool = True,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.previous_run_crashed = previous_run_crashed
         self.store = store
         self.handlers = dict(handlers)
         self.limits = {kind: limits.get(kind, default_limit) for kind in self.handlers}
@@ -140,7 +147,7 @@ class JobRunner(QObject):
 
         Returns the ids of recovered jobs.
         """
-        recovered = self.store.recover_after_crash()
+        recovered = self.store.recover_after_crash(crashed=self.previous_run_crashed)
         self.schedule()
         return recovered
 
@@ -235,9 +242,12 @@ class JobRunner(QObject):
 
         def checkpoint(stage: str, content_hash: str, result: Mapping[str, Any]) -> None:
             self.store.save_checkpoint(job.id, stage, content_hash, result)
-            if not made_progress[0] and job.crash_count:
-                self.store.clear_crash_count(job.id)
-            made_progress[0] = True
+            # Progress means something *new* was persisted in this attempt: redoing stages
+            # an earlier attempt already checkpointed does not forgive a crash.
+            if stage not in checkpoints and not made_progress[0]:
+                made_progress[0] = True
+                if job.crash_count:
+                    self.store.clear_crash_count(job.id)
 
         context = JobContext(
             job=job, cancel=token, checkpoints=checkpoints, _report=report, _checkpoint=checkpoint

@@ -9,6 +9,7 @@ recovers its jobs and returns a :class:`~studio.jobs.JobRunner` with the render 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import fcntl
 import hashlib
 import json
@@ -21,12 +22,12 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from pipeline.errors import StudioError
-from pipeline.fsutil import sweep_temp_files
+from pipeline.fsutil import sweep_stale_staging, sweep_temp_files
 from pipeline.models import VideoSpec
 from pipeline.render_job import RenderOptions, render_video
 from studio import paths
 from studio.cache import ContentCache
-from studio.jobs import JobContext, JobRunner
+from studio.jobs import Handler, JobContext, JobRunner
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,11 @@ class Studio:
         )
         self._lock_file: int | None = None
 
+    @property
+    def staging_root(self) -> Path:
+        """Where renders keep temporary files (a folder per process, swept when stale)."""
+        return self.cache_dir / "staging"
+
     # -- queue ------------------------------------------------------------------------
 
     def enqueue_render(
@@ -152,11 +158,52 @@ class Studio:
             ) from error
         self._lock_file = fd
 
+    def _previous_run_crashed(self) -> bool:
+        """Read (and clear) the crash records of earlier runner processes.
+
+        Each runner process writes Python's :mod:`faulthandler` output to
+        ``<data>/crash/<pid>.log`` and deletes the file when it exits normally. A non-empty
+        record left by another process means it died of a fatal error (segmentation fault,
+        abort, bus error, …) — a crash. An empty one means it was stopped from outside
+        (SIGKILL, power loss), which does not count against the job it was running.
+        """
+        crashed = False
+        folder = self.data_dir / "crash"
+        if not folder.is_dir():
+            return False
+        for record in folder.glob("*.log"):
+            if record.stem == str(os.getpid()):
+                continue
+            with contextlib.suppress(OSError):
+                text = record.read_text(encoding="utf-8", errors="replace").strip()
+                if text:
+                    crashed = True
+                    log.error("runner process %s crashed:\n%s", record.stem, text)
+                record.unlink()
+        return crashed
+
+    def _arm_crash_record(self) -> None:
+        folder = self.data_dir / "crash"
+        folder.mkdir(parents=True, exist_ok=True)
+        self._crash_record = open(folder / f"{os.getpid()}.log", "w", encoding="utf-8")
+        faulthandler.enable(self._crash_record, all_threads=True)
+
+    def _disarm_crash_record(self) -> None:
+        record = getattr(self, "_crash_record", None)
+        if record is None:
+            return
+        faulthandler.disable()
+        record.close()
+        with contextlib.suppress(OSError):
+            Path(record.name).unlink()
+        self._crash_record = None
+
     def startup_sweep(self) -> list[Path]:
         """Remove temporary files a crashed process left: in the cache and beside the outputs
         of unfinished jobs. Needs the runner lock (nobody else is writing). Returns them."""
         self.acquire_runner_lock()
         removed = list(self.cache.sweep_temp_files(min_age_s=0))
+        removed += sweep_stale_staging(self.staging_root)
         folders = {
             Path(job.input["output"]).parent
             for job in self.jobs.list_jobs()
@@ -166,10 +213,24 @@ class Studio:
             removed += sweep_temp_files(folder)
         return removed
 
-    def make_runner(self, parent: QObject | None = None) -> JobRunner:
-        """Lock, sweep, and return a job runner with the studio's handlers (not started)."""
+    def make_runner(
+        self,
+        parent: QObject | None = None,
+        *,
+        extra_handlers: Mapping[str, Handler] | None = None,
+    ) -> JobRunner:
+        """Lock the queue, read crash records, sweep leftovers, and return a job runner with
+        the studio's handlers (call its ``start()``).
+
+        Raises:
+            RunnerBusyError: another process works this data folder's queue.
+        """
+        self.acquire_runner_lock()
+        crashed = self._previous_run_crashed()
+        self._arm_crash_record()
         self.startup_sweep()
-        return JobRunner(self.jobs, {RENDER: self._run_render}, parent=parent)
+        handlers: dict[str, Handler] = {RENDER: self._run_render, **(extra_handlers or {})}
+        return JobRunner(self.jobs, handlers, previous_run_crashed=crashed, parent=parent)
 
     def _run_render(self, ctx: JobContext) -> Mapping[str, Any]:
         job: Job = ctx.job
@@ -193,6 +254,7 @@ class Studio:
                 progress=ctx.progress,
                 cancel=ctx.cancel,
                 observer=observer,
+                staging_root=self.staging_root,
             )
         finally:
             store.release()
@@ -216,6 +278,7 @@ class Studio:
 
     def close(self) -> None:
         """Release the runner lock and close the database."""
+        self._disarm_crash_record()
         if self._lock_file is not None:
             os.close(self._lock_file)
             self._lock_file = None

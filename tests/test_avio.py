@@ -11,6 +11,7 @@ import pytest
 
 from pipeline import avio
 from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError
+from pipeline.fsutil import TEMP_PREFIX
 from pipeline.progress import CancelToken
 from pipeline.speech.base import SAMPLE_RATE_HZ
 from pipeline.validate import validate_output
@@ -55,7 +56,7 @@ def sine(duration_s: float) -> np.ndarray:
 
 
 def leftovers(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if ".part" in p.name]
+    return [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
 
 
 @pytest.fixture(scope="module")

@@ -351,13 +351,23 @@ class JobStore:
                 for row in session.scalars(query)
             }
 
-    def recover_after_crash(self, max_crashes: int = MAX_CRASHES) -> list[int]:
+    def recover_after_crash(
+        self, max_crashes: int = MAX_CRASHES, *, crashed: bool = True
+    ) -> list[int]:
         """Startup recovery: every RUNNING job belongs to a process that died.
 
-        Each gets ``crash_count`` + 1; at ``max_crashes`` it becomes FAILED with the error
-        "the job crashed the app N times: <stage>: <message>", otherwise PENDING again (it
-        resumes from its checkpoints). Call it once at startup, before any runner starts — and
-        only in the one instance of the app that owns the queue.
+        Args:
+            max_crashes: crashes after which a job is failed instead of requeued.
+            crashed: whether that process *crashed* (a fatal error such as a segmentation
+                fault or an abort was recorded) rather than being stopped from outside
+                (SIGKILL, power loss). Only crashes count: each RUNNING job gets
+                ``crash_count`` + 1 and at ``max_crashes`` becomes FAILED with the error
+                "the job crashed the app N times: <stage>: <message>"; otherwise it is
+                PENDING again and resumes from its checkpoints. An interrupted job is always
+                requeued, so a job that is merely interrupted always finishes.
+
+        Call it once at startup, before any runner starts, in the one process that owns the
+        queue (the studio's runner lock).
 
         Returns:
             The ids of the recovered jobs (requeued or failed), ascending.
@@ -367,8 +377,13 @@ class JobStore:
         query = select(JobRow).where(JobRow.state == JobState.RUNNING).order_by(JobRow.id)
         with self.db.begin_immediate() as session:
             for row in session.scalars(query):
-                row.crash_count += 1
                 row.updated_at = now
+                recovered.append(row.id)
+                if not crashed:
+                    row.state = JobState.PENDING
+                    row.message = "requeued after an interruption"
+                    continue
+                row.crash_count += 1
                 if row.crash_count >= max_crashes:
                     last = ": ".join(part for part in (row.stage, row.message) if part)
                     row.state = JobState.FAILED
@@ -378,7 +393,6 @@ class JobStore:
                 else:
                     row.state = JobState.PENDING
                     row.message = f"requeued after a crash ({row.crash_count})"
-                recovered.append(row.id)
         return recovered
 
     def _update_where(self, job_id: int, states: set[JobState], values: dict[str, Any]) -> bool:
