@@ -21,16 +21,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.errors import InputError
 from pipeline.models import (
     MAX_CODE_TEXT,
     MAX_ITEMS,
     MAX_LONG_TEXT,
     MAX_SHORT_TEXT,
     SCENE_TYPES,
+    AdScene,
     CheckpointScene,
+    ClipScene,
     CodeComparisonScene,
     CommandScene,
     ExerciseScene,
+    Infographic,
     LearningObjectivesScene,
     ListScene,
     OutroScene,
@@ -41,9 +45,10 @@ from pipeline.models import (
     Theme,
     TitleScene,
 )
-from pipeline.render import RENDERER_VERSION, RENDERERS, make_renderer
+from pipeline.render import CLIP_TIERS, RENDERER_VERSION, RENDERERS, make_renderer
 from pipeline.render.base import RenderContext
 from pipeline.render.code_highlight import fit_code, highlight
+from pipeline.render.scenes.ad import TEXT_DEADLINE_S, text_reveal_s
 from pipeline.render.text_layout import fit_text
 from pipeline.timeline import Caption, SceneTiming
 
@@ -146,6 +151,21 @@ SAMPLES = {
         estimated_time="10 min",
         hints=["Use a loop inside the wrapper", "functools.wraps keeps the name"],
     ),
+    "clip": ClipScene(
+        prompt="Percentage-based budgeting animation. Income bars vary.",
+        headline="Income varies, percentages don't",
+        body="Budget 50/30/20 of whatever arrives this month.",
+        infographic=Infographic(
+            kind="bars",
+            title="Monthly income",
+            values=[2100, 3400, 2800, 4000, 2500],
+            labels=["Jan", "Feb", "Mar", "Apr", "May"],
+            unit="$",
+        ),
+    ),
+    "ad": AdScene(
+        role="hook", headline="Still scrubbing pans for hours?", body="There's a better way"
+    ),
 }
 
 
@@ -197,7 +217,12 @@ def test_registry_covers_every_scene_type():
 @pytest.mark.parametrize("scene_type", SCENE_TYPES)
 def test_reference_frame(scene_type, fmt):
     renderer = make_renderer(SAMPLES[scene_type], make_ctx(fmt), make_timing())
-    frame = renderer.frame_at(REFERENCE_T_S)
+    compare_reference(scene_type, fmt, renderer.frame_at(REFERENCE_T_S))
+
+
+def compare_reference(name: str, fmt: str, frame: np.ndarray) -> None:
+    """Compare ``frame`` with ``reference_frames/{name}_{fmt}.png`` (or write it in REGEN)."""
+    scene_type = name
     assert frame.shape == (FORMATS[fmt][1], FORMATS[fmt][0], 3)
     assert frame.dtype == np.uint8 and frame.flags["C_CONTIGUOUS"]
     actual = half_size(frame)
@@ -284,6 +309,13 @@ OVERFLOW_SCENES = {
         estimated_time=SHORT,
         hints=SHORTS,
     ),
+    "clip": ClipScene(
+        prompt=LONG,
+        headline=LONG_WORD,
+        body=LONG,
+        infographic=Infographic(kind="bars", title=SHORT, values=list(range(12)), labels=SHORTS),
+    ),
+    "ad": AdScene(role="cta", headline=SHORT, body=LONG_WORD),
 }
 
 
@@ -418,3 +450,294 @@ def test_speed_budget():
         renderer.frame_at(1.0 + i / FPS)  # fading in
     animated_s = (time.perf_counter() - start) / 10
     assert setup_s < 1.0 and animated_s < 0.1  # loose: CI machines vary; see docs/rendering.md
+
+
+# -- clip and ad scenes -----------------------------------------------------------------------
+
+KIND_SAMPLES = {
+    "meter": Infographic(
+        kind="meter", title="Credit utilization", values=[0.28], labels=["of your limit"]
+    ),
+    "bars": SAMPLES["clip"].infographic,
+    "pie": Infographic(
+        kind="pie", title="50/30/20", values=[50, 30, 20], labels=["Needs", "Wants", "Savings"]
+    ),
+    "progress": Infographic(
+        kind="progress", title="Emergency fund", values=[0.65], labels=["3.9 of 6 months"]
+    ),
+    "calendar": Infographic(
+        kind="calendar",
+        title="Due dates",
+        values=[1, 5, 15, 22, 28],
+        labels=["Rent", "Phone", "Card", "Gym", "Loan"],
+    ),
+}
+MID_ANIMATION_T_S = 1.2  # the narration (and the animation) starts at 0.4 s
+
+
+def clip_scene(kind: str | None, **extra) -> ClipScene:
+    return ClipScene(
+        prompt="Educational animation.",
+        headline=extra.pop("headline", "Keep utilization under 30%"),
+        body=extra.pop("body", "Lower utilization helps your score."),
+        infographic=extra.pop("infographic", KIND_SAMPLES[kind] if kind else None),
+        **extra,
+    )
+
+
+class SyntheticClip:
+    """A fake decoded AI clip: a gradient with a bright square moving 12 px per frame."""
+
+    def __init__(self, width: int, height: int, *, shape: tuple[int, ...] | None = None) -> None:
+        y, x = np.mgrid[0:height, 0:width]
+        base = np.stack([(x * 255 // width), (y * 255 // height), np.full_like(x, 90)], axis=2)
+        self.base = base.astype(np.uint8)
+        self.shape = shape
+        self.calls = 0
+
+    def frame_key(self, t_s: float):
+        return round(t_s * FPS)
+
+    def frame_at(self, t_s: float) -> np.ndarray:
+        self.calls += 1
+        if self.shape is not None:
+            return np.zeros(self.shape, dtype=np.uint8)
+        frame = self.base.copy()
+        x = 40 + 12 * round(t_s * FPS)
+        frame[100:220, x : x + 120] = 255
+        return frame
+
+
+def product_png(path: Path, size: tuple[int, int] = (600, 800)) -> Path:
+    """A deterministic product shot: an orange bottle on a transparent background."""
+    from PIL import ImageDraw
+
+    w, h = size
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((w * 0.2, h * 0.25, w * 0.8, h * 0.95), radius=w // 10, fill=(234, 118, 42, 255))  # fmt: skip
+    draw.rectangle((w * 0.38, h * 0.05, w * 0.62, h * 0.27), fill=(40, 40, 48, 255))
+    draw.rectangle((w * 0.25, h * 0.5, w * 0.75, h * 0.7), fill=(255, 255, 255, 255))
+    image.save(path)
+    return path
+
+
+EXTRA_REFERENCES = (
+    [("clip_text_card", fmt) for fmt in FORMATS]
+    + [("clip_bars_mid", fmt) for fmt in FORMATS]
+    + [
+        ("clip_meter_mid", "16x9"),
+        ("clip_pie_mid", "9x16"),
+        ("clip_progress_mid", "1x1"),
+        ("clip_calendar_mid", "16x9"),
+        ("clip_calendar_mid", "9x16"),
+        ("clip_ai", "9x16"),
+        ("ad_benefit", "9x16"),
+    ]
+    + [("ad_hook_product", fmt) for fmt in FORMATS]
+    + [("ad_cta_product", fmt) for fmt in FORMATS]
+)
+
+
+@pytest.mark.parametrize(("name", "fmt"), EXTRA_REFERENCES)
+def test_reference_frame_clip_and_ad(name, fmt, tmp_path):
+    """Clip tiers (text card, each chart mid-animation, AI clip) and ad roles with a product."""
+    ctx = make_ctx(fmt)
+    timing = make_timing()
+    t = REFERENCE_T_S
+    if name == "clip_text_card":
+        renderer = make_renderer(clip_scene(None), ctx, timing)
+        assert renderer.tier == "text_card"
+    elif name == "clip_ai":
+        source = SyntheticClip(*FORMATS[fmt])
+        renderer = make_renderer(clip_scene("meter"), ctx, timing, tier="ai_clip", clip_source=source)  # fmt: skip
+        assert renderer.tier == "ai_clip"
+        t = 1.0
+    elif name.startswith("clip_"):
+        kind = name.split("_")[1]
+        renderer = make_renderer(clip_scene(kind), ctx, timing)
+        assert renderer.tier == "infographic"
+        t = MID_ANIMATION_T_S
+    else:
+        role = name.split("_")[1]
+        image = str(product_png(tmp_path / "product.png")) if name.endswith("product") else None
+        headline = {"hook": "Still scrubbing for hours?", "cta": "Shop GlowBrush now"}
+        scene = AdScene(
+            role=role,
+            headline=headline.get(role, "Cleans in 30 seconds"),
+            body="Free shipping today",
+            image_path=image,
+        )
+        renderer = make_renderer(scene, ctx, timing)
+    compare_reference(name, fmt, renderer.frame_at(t))
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("case", [*KIND_SAMPLES, "text_card", *(f"ad_{r}" for r in ("hook", "problem", "reveal", "benefit", "proof", "offer", "cta"))])  # fmt: skip
+def test_clip_and_ad_long_text_stays_inside_safe_area(case, fmt, tmp_path):
+    """Every chart kind, the text card and every ad look, with maximal texts."""
+    theme = Theme(dark=fmt == "1x1", font_family="serif" if fmt == "9x16" else "sans")
+    if case.startswith("ad_"):
+        wide = product_png(tmp_path / "wide.png", (1600, 90))
+        scene = AdScene(role=case[3:], headline=SHORT, body=LONG_WORD, image_path=str(wide))
+    elif case == "text_card":
+        scene = ClipScene(prompt="p", headline=SHORT, body=LONG)
+    else:
+        info = KIND_SAMPLES[case]
+        n = len(info.values)
+        long_info = info.model_copy(update={"title": LONG_WORD, "labels": SHORTS[:n]})
+        scene = ClipScene(prompt="p", headline=LONG_WORD, body=LONG, infographic=long_info)
+    renderer = make_renderer(scene, make_ctx(fmt, theme=theme), make_timing())
+    mask = outside_safe_mask(renderer)
+    background = np.array(renderer.background_rgb, dtype=np.uint8)
+    for frame in (
+        renderer.thumbnail(),
+        renderer.frame_at(MID_ANIMATION_T_S),
+        renderer.frame_at(REFERENCE_T_S),
+        renderer.final_frame(),
+    ):
+        stray = np.any(frame[mask] != background, axis=1)
+        assert not stray.any(), f"{int(stray.sum())} pixels drawn in the margin band"
+
+
+def assert_keys_match_pixels(renderer, n_frames: int = 150) -> dict:
+    frames: dict[object, np.ndarray] = {}
+    for i in range(n_frames):
+        t = i / FPS
+        key, frame = renderer.frame_key(t), renderer.frame_at(t)
+        if key in frames:
+            assert np.array_equal(frames[key], frame), f"same key, different pixels at t={t}"
+        frames[key] = frame
+    return frames
+
+
+@pytest.mark.parametrize("kind", list(KIND_SAMPLES))
+def test_infographic_animates_then_reuses_frames(kind):
+    renderer = make_renderer(clip_scene(kind), make_ctx("16x9"), make_timing())
+    frames = assert_keys_match_pixels(renderer)
+    # Animating: consecutive frames in the animation differ.
+    a, b = renderer.frame_at(1.0), renderer.frame_at(1.0 + 1 / FPS)
+    assert renderer.frame_key(1.0) != renderer.frame_key(1.0 + 1 / FPS)
+    assert not np.array_equal(a, b)
+    # Before the narration the chart is at step 0; after the animation it is settled.
+    assert renderer.frame_key(0.0) == renderer.frame_key(0.3)
+    assert renderer.frame_key(2.9) == renderer.frame_key(4.8)  # one caption cue, static tail
+    assert len(frames) < 90
+    assert not np.array_equal(renderer.thumbnail(), renderer.frame_at(0.0))
+    off = make_renderer(clip_scene(kind), make_ctx("16x9", captions=False), make_timing())
+    assert np.array_equal(off.frame_at(4.0), off.thumbnail())
+    assert np.array_equal(off.final_frame(), off.thumbnail())
+
+
+def test_text_card_is_static():
+    renderer = make_renderer(clip_scene(None), make_ctx("9x16"), make_timing())
+    assert renderer.tier == "text_card"
+    frames = assert_keys_match_pixels(renderer)
+    assert len(frames) == 3  # no caption, first cue, second cue
+
+
+def test_ai_clip_tier_draws_every_source_frame_with_the_headline():
+    w, h = FORMATS["16x9"]
+    source = SyntheticClip(w, h)
+    renderer = make_renderer(
+        clip_scene("bars"), make_ctx("16x9", captions=False), make_timing(), tier="ai_clip",
+        clip_source=source,
+    )  # fmt: skip
+    assert renderer.tier == "ai_clip"
+    keys = [renderer.frame_key(i / FPS) for i in range(150)]
+    assert len(set(keys)) == 150  # video changes every frame: every index is its own key
+    assert renderer.frame_key(10 / FPS) == renderer.frame_key(10.4 / FPS)  # same frame index
+    assert_keys_match_pixels(renderer, 40)
+    frame = renderer.frame_at(5 / FPS)
+    expected = source.frame_at(5 / FPS)
+    assert np.array_equal(frame[: h // 2], expected[: h // 2])  # the top is the clip itself
+    bottom = (slice(h - 200, h - 60), slice(0, w))
+    assert frame[bottom].mean() < expected[bottom].mean() - 20  # darkened by the gradient
+    assert np.any(frame[bottom] > 240)  # white headline
+
+
+def test_clip_tier_selection_and_early_errors():
+    ctx, timing = make_ctx("1x1"), make_timing()
+    assert CLIP_TIERS == ("ai_clip", "infographic", "text_card")
+    assert make_renderer(clip_scene("pie"), ctx, timing).tier == "infographic"
+    assert make_renderer(clip_scene("pie"), ctx, timing, tier="text_card").tier == "text_card"
+    assert make_renderer(clip_scene(None), ctx, timing).tier == "text_card"
+    with pytest.raises(ValueError, match="unknown clip tier 'sora'"):
+        make_renderer(clip_scene("pie"), ctx, timing, tier="sora")
+    with pytest.raises(ValueError, match="needs a clip_source"):
+        make_renderer(clip_scene("pie"), ctx, timing, tier="ai_clip")
+    with pytest.raises(ValueError, match="needs scene.infographic"):
+        make_renderer(clip_scene(None), ctx, timing, tier="infographic")
+    with pytest.raises(ValueError, match="clip_source frames must be uint8"):
+        make_renderer(
+            clip_scene(None), ctx, timing, tier="ai_clip", clip_source=SyntheticClip(8, 8)
+        )
+    bad_calendar = Infographic(kind="calendar", values=[3, 32])
+    with pytest.raises(InputError, match="whole numbers 1–31") as info:
+        make_renderer(clip_scene(None, infographic=bad_calendar), ctx, timing)
+    assert "text card" in info.value.hint
+    zero_pie = Infographic(kind="pie", values=[0, 0])
+    with pytest.raises(ValueError, match="at least one value above 0"):
+        make_renderer(clip_scene(None, infographic=zero_pie), ctx, timing)
+    two_meters = Infographic(kind="meter", values=[0.2, 0.4])
+    with pytest.raises(ValueError, match="exactly one value"):
+        make_renderer(clip_scene(None, infographic=two_meters), ctx, timing)
+    # Other scene types ignore the clip keywords.
+    title = make_renderer(SAMPLES["title"], ctx, timing, tier="ai_clip", clip_source=None)
+    assert title.scene_type == "title"
+
+
+def visible(region: np.ndarray, background: np.ndarray) -> float:
+    """Fraction of pixels in ``region`` that differ from the background."""
+    return float(np.any(region != background, axis=2).mean())
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("offset_s", [0.4, 0.8, 2.0])
+def test_ad_product_from_first_frame_and_text_within_first_second(fmt, offset_s, tmp_path):
+    image = product_png(tmp_path / "p.png")
+    scene = AdScene(
+        role="hook", headline="Still scrubbing?", body="Try this", image_path=str(image)
+    )
+    timing = SceneTiming(
+        index=0, start_s=0.0, n_frames=75, fps=FPS, narration_offset_s=offset_s,
+        narration_duration_s=1.4, transition_in_s=0.0,
+    )  # fmt: skip
+    renderer = make_renderer(scene, make_ctx(fmt, captions=False), timing)
+    settled = renderer.thumbnail()
+    background = np.array(renderer.background_rgb, dtype=np.uint8)
+    first = renderer.frame_at(0.0)
+    changed = np.any(settled != first, axis=2)  # where the text is
+    assert changed.any()
+    # The product is on screen at t = 0: the static layer is far from a flat background.
+    assert visible(first, background) > 0.05
+    # The text: hidden until text_lead_s before the voice, fully shown by then + fade, <= 1 s.
+    reveal = text_reveal_s(scene, offset_s)
+    assert reveal == pytest.approx(min(offset_s - 0.3, TEXT_DEADLINE_S - 0.15))
+    if reveal > 1 / FPS:
+        assert np.array_equal(renderer.frame_at(reveal - 1.5 / FPS), first)
+    assert np.array_equal(renderer.frame_at(TEXT_DEADLINE_S), settled)
+    assert np.array_equal(renderer.frame_at(min(reveal + 0.2, TEXT_DEADLINE_S)), settled)
+
+
+def test_ad_invalid_product_image_fails_in_make_renderer(tmp_path):
+    gif = tmp_path / "p.png"
+    Image.new("P", (10, 10)).save(gif, format="GIF")
+    scene = AdScene(role="demo", headline="Look", image_path=str(gif))
+    with pytest.raises(InputError, match="GIF"):
+        make_renderer(scene, make_ctx("9x16"), make_timing())
+
+
+def test_ad_frame_keys_match_pixels_and_settle(tmp_path):
+    scene = AdScene(role="cta", headline="Shop now", image_path=str(product_png(tmp_path / "p.png")))  # fmt: skip
+    renderer = make_renderer(scene, make_ctx("9x16"), make_timing())
+    frames = assert_keys_match_pixels(renderer)
+    assert len(frames) < 12
+
+
+def test_infographic_speed_budget():
+    renderer = make_renderer(clip_scene("pie"), make_ctx("16x9"), make_timing())
+    start = time.perf_counter()
+    for i in range(10):
+        renderer.frame_at(0.6 + i / FPS)
+    assert (time.perf_counter() - start) / 10 < 0.15  # loose, see docs/rendering.md

@@ -1,6 +1,19 @@
 """Scene renderers: draw the frames of each scene type with Pillow/numpy."""
 
 from pipeline.render.engine import SceneRenderer
-from pipeline.render.registry import RENDERER_VERSION, RENDERERS, make_renderer
+from pipeline.render.registry import (
+    CLIP_TIERS,
+    RENDERER_VERSION,
+    RENDERERS,
+    ClipTier,
+    make_renderer,
+)
 
-__all__ = ["RENDERERS", "RENDERER_VERSION", "SceneRenderer", "make_renderer"]
+__all__ = [
+    "CLIP_TIERS",
+    "RENDERERS",
+    "RENDERER_VERSION",
+    "ClipTier",
+    "SceneRenderer",
+    "make_renderer",
+]

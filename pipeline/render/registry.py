@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pipeline.models import SceneBase
-from pipeline.render.base import RenderContext, RGBFrame
+from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.render.engine import SceneRenderer
+from pipeline.render.scenes.ad import AdRenderer
 from pipeline.render.scenes.cards import (
     OutroRenderer,
     ProblemRenderer,
     QuoteRenderer,
     TitleRenderer,
 )
+from pipeline.render.scenes.clip import CLIP_TIERS, ClipRenderer, ClipTier
 from pipeline.render.scenes.code import CodeComparisonRenderer, CommandRenderer, SolutionRenderer
 from pipeline.render.scenes.items import (
     CheckpointRenderer,
@@ -39,6 +41,8 @@ RENDERERS: dict[str, type[SceneRenderer]] = {
         QuizRenderer,
         CheckpointRenderer,
         ExerciseRenderer,
+        ClipRenderer,
+        AdRenderer,
     )
 }
 """Renderer class per ``scene_type``."""
@@ -50,21 +54,38 @@ def make_renderer(
     timing: SceneTiming,
     *,
     previous_final: RGBFrame | None = None,
+    tier: str | None = None,
+    clip_source: FrameSource | None = None,
 ) -> SceneRenderer:
     """Build the renderer of ``scene`` (draws its static layers once).
 
     Args:
-        scene: any of the 12 scene models.
+        scene: any scene model (the 12 document scene types, ``clip`` and ``ad``).
         ctx: frame size, fps, theme and whether captions are burned in.
         timing: the scene's :class:`~pipeline.timeline.SceneTiming`.
         previous_final: the previous scene's ``final_frame()`` to crossfade from.
+        tier: for ``clip`` scenes, ``"ai_clip"``, ``"infographic"`` or ``"text_card"``
+            (``None``: infographic when the scene has one, else text card); the renderer's
+            ``.tier`` says which was drawn. Ignored by other scene types.
+        clip_source: for ``clip`` scenes in tier ``"ai_clip"``, the decoded AI clip's frames
+            at the frame size. Ignored by other scene types.
 
     Raises:
         KeyError: for a scene type without a renderer.
-        ValueError: for inconsistent geometry (see :class:`SceneRenderer`).
+        ValueError: for inconsistent geometry (see :class:`SceneRenderer`), and for a clip
+            scene that cannot be drawn in the asked tier (bad infographic data, no clip
+            source, wrong clip frame size) — retry with ``tier="text_card"``.
+        InputError: (a ``ValueError``) for an ad scene whose product image is invalid.
     """
     scene_type = getattr(scene, "scene_type", None)
     cls = RENDERERS.get(str(scene_type))
     if cls is None:
         raise KeyError(f"no renderer for scene type {scene_type!r}")
+    if cls is ClipRenderer:
+        return ClipRenderer(
+            scene, ctx, timing, previous_final=previous_final, tier=tier, clip_source=clip_source
+        )
     return cls(scene, ctx, timing, previous_final=previous_final)
+
+
+__all__ = ["CLIP_TIERS", "RENDERERS", "RENDERER_VERSION", "ClipTier", "make_renderer"]
