@@ -32,15 +32,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
 import pipeline
 from pipeline import avio
+from pipeline.ai.base import PaidWorkBlocked, ProviderError, QuotaExhausted
 from pipeline.artifacts import ArtifactStore, content_key
 from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, staging_dir_name
-from pipeline.models import VideoSpec
+from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.narration import script_stage
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress, scaled
 from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
@@ -48,6 +50,7 @@ from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
 from pipeline.timeline import (
+    SceneTiming,
     TimingManifest,
     assemble_audio,
     build_timeline,
@@ -58,7 +61,7 @@ from pipeline.validate import ValidationReport, validate_output
 
 log = logging.getLogger(__name__)
 
-STAGES = ("script", "speech", "timeline", "encode", "mux", "validate", "outputs")
+STAGES = ("script", "speech", "timeline", "visuals", "encode", "mux", "validate", "outputs")
 """Stage names in order (also used for checkpoints and progress messages)."""
 
 # Share of the overall progress bar per stage (sums to 1).
@@ -66,7 +69,8 @@ _STAGE_WEIGHTS = {
     "script": 0.01,
     "speech": 0.24,
     "timeline": 0.01,
-    "encode": 0.60,
+    "visuals": 0.02,
+    "encode": 0.58,
     "mux": 0.08,
     "validate": 0.05,
     "outputs": 0.01,
@@ -111,6 +115,8 @@ class SceneReport:
     segment_key: str
     segment_cached: bool
     tier: str = "rendered"
+    cost_usd: float = 0.0
+    tier_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -264,6 +270,7 @@ def _segment_key(
     ctx: RenderContext,
     encoder_token: str,
     settings: avio.EncodeSettings,
+    visuals: Sequence[SceneVisual],
 ) -> str:
     timing = manifest.scenes[index]
     parts: dict[str, object] = {
@@ -279,6 +286,7 @@ def _segment_key(
         "encoder": encoder_token,
         "settings": asdict(settings),
         "renderer": RENDERER_VERSION,
+        "visual": [visuals[index].tier, visuals[index].clip_key],
     }
     if timing.transition_in_s > 0 and index > 0:
         # The crossfade starts from the previous scene's final frame.
@@ -286,6 +294,7 @@ def _segment_key(
         parts["previous"] = {
             "scene": spec.scenes[index - 1].model_dump(mode="json"),
             "timing": asdict(previous),
+            "visual": [visuals[index - 1].tier, visuals[index - 1].clip_key],
         }
     return content_key("segment", parts)
 
@@ -300,6 +309,8 @@ def render_video(
     cancel: CancelToken = NEVER_CANCEL,
     observer: StageObserver | None = None,
     staging_root: Path | None = None,
+    clips: ClipSupplier | None = None,
+    script: Callable[[VideoSpec], Sequence[str]] | None = None,
 ) -> RenderResult:
     """Render ``spec`` to ``out_path`` (MP4) with a thumbnail, subtitles and metadata beside it.
 
@@ -314,6 +325,10 @@ def render_video(
         staging_root: where temporary files go (default: the system's temporary folder);
             a folder per process, so a sweep can remove those of killed processes
             (:func:`pipeline.fsutil.sweep_stale_staging`).
+        clips: supplies AI clips for clip scenes (paid, governed); ``None`` draws their
+            infographic or text card.
+        script: writes the narration (e.g. an LLM with a fallback to the rules); default:
+            the offline rules of :func:`pipeline.narration.script_stage`.
 
     Returns:
         A :class:`RenderResult` with paths, durations, the encoder used and the validation.
@@ -364,7 +379,7 @@ def render_video(
         # script
         t0 = time.perf_counter()
         stage_progress("script")(0.0, "writing narration")
-        narrations = script_stage(spec)
+        narrations = list((script or script_stage)(spec))
         finish_stage("script", t0, {"narrations": narrations})
 
         # speech
@@ -387,6 +402,13 @@ def render_video(
         manifest = build_timeline(spec, speech, narrations)
         finish_stage("timeline", t0, {"duration_s": manifest.duration_s})
 
+        # visuals: the fallback tier of each clip scene
+        t0 = time.perf_counter()
+        visuals = resolve_visuals(
+            spec, manifest, ctx, clips, progress=stage_progress("visuals"), cancel=cancel
+        )
+        finish_stage("visuals", t0, {"tiers": [v.tier for v in visuals]})
+
         # encode
         t0 = time.perf_counter()
         segment_paths, segment_cached, keys = _encode_scenes(
@@ -399,6 +421,7 @@ def render_video(
             store,
             staging,
             options.parallel_segments,
+            visuals,
             progress=stage_progress("encode"),
             cancel=cancel,
             observer=observer,
@@ -436,7 +459,7 @@ def render_video(
         srt_path = out_path.with_suffix(".srt")
         vtt_path = out_path.with_suffix(".vtt")
         metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
-        _write_thumbnail(spec, manifest, ctx, thumbnail_path)
+        _write_thumbnail(spec, manifest, ctx, visuals, thumbnail_path)
         captions = manifest.absolute_captions()
         atomic_write_text(srt_path, to_srt(captions))
         atomic_write_text(vtt_path, to_vtt(captions))
@@ -453,9 +476,19 @@ def render_video(
                 speech_cached=was_cached,
                 segment_key=key,
                 segment_cached=seg_cached,
+                tier=visual.tier,
+                cost_usd=visual.cost_usd,
+                tier_notes=list(visual.notes),
             )
-            for timing, scene, text, (audio, was_cached), key, seg_cached in zip(
-                manifest.scenes, spec.scenes, narrations, voiced, keys, segment_cached, strict=True
+            for timing, scene, text, (audio, was_cached), key, seg_cached, visual in zip(
+                manifest.scenes,
+                spec.scenes,
+                narrations,
+                voiced,
+                keys,
+                segment_cached,
+                visuals,
+                strict=True,
             )
         ]
         wall_s = time.perf_counter() - started
@@ -492,17 +525,136 @@ def render_context(spec: VideoSpec) -> RenderContext:
     )
 
 
+@dataclass(frozen=True)
+class SceneVisual:
+    """How a scene is drawn, decided before encoding.
+
+    Attributes:
+        tier: ``"rendered"`` (a document scene), or for clip scenes the fallback tier that
+            produced it: ``"ai_clip"``, ``"infographic"`` or ``"text_card"``.
+        clip_path: the AI clip file (tier ``ai_clip``).
+        clip_key: the clip's store key (part of the segment's cache key).
+        cost_usd: what the scene's paid generation cost (settled), 0 when free or cached.
+        notes: why a better tier was not used (provider down, budget, approval pending, …).
+    """
+
+    tier: str = "rendered"
+    clip_path: Path | None = None
+    clip_key: str = ""
+    cost_usd: float = 0.0
+    notes: tuple[str, ...] = ()
+
+
+class ClipSupplier(Protocol):
+    """Gets the AI clip of a clip scene (from the cache, or from a paid provider).
+
+    Returns ``(path, store_key, cost_usd)``; raises :class:`~pipeline.ai.base.ProviderError`,
+    :class:`~pipeline.ai.base.PaidWorkBlocked` or :class:`~pipeline.ai.base.QuotaExhausted`
+    when there is no clip to be had now — the scene then falls back to the next tier.
+    """
+
+    def clip_for(
+        self, scene: ClipScene, index: int, *, cancel: CancelToken
+    ) -> tuple[Path, str, float]: ...
+
+
+_CLIP_FAILURES = (ProviderError, PaidWorkBlocked, QuotaExhausted)
+
+
+def resolve_visuals(
+    spec: VideoSpec,
+    manifest: TimingManifest,
+    ctx: RenderContext,
+    clips: ClipSupplier | None,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken = NEVER_CANCEL,
+) -> list[SceneVisual]:
+    """Visuals stage: the fallback chain AI clip → animated infographic → text card.
+
+    Document scenes are ``"rendered"``. A clip scene gets its AI clip when ``clips`` is given
+    and the provider delivers; else the infographic, if the scene has one and its renderer
+    accepts the data; else a text card. The job never fails because a provider did.
+    """
+    visuals: list[SceneVisual] = []
+    for index, scene in enumerate(spec.scenes):
+        cancel.raise_if_cancelled()
+        progress(index / len(spec.scenes), f"scene {index + 1}/{len(spec.scenes)}")
+        if not isinstance(scene, ClipScene):
+            visuals.append(SceneVisual())
+            continue
+        notes: list[str] = []
+        if clips is not None:
+            try:
+                path, key, cost = clips.clip_for(scene, index, cancel=cancel)
+                visuals.append(SceneVisual("ai_clip", path, key, cost))
+                continue
+            except _CLIP_FAILURES as error:
+                notes.append(f"AI clip unavailable: {error.message}")
+                log.warning("scene %d: AI clip unavailable: %s", index + 1, error.message)
+        if scene.infographic is not None:
+            try:
+                make_renderer(scene, ctx, manifest.scenes[index], tier="infographic")
+                visuals.append(SceneVisual("infographic", notes=tuple(notes)))
+                continue
+            except (ValueError, KeyError) as error:
+                notes.append(f"infographic failed: {error}")
+                log.warning("scene %d: infographic failed: %s", index + 1, error)
+        visuals.append(SceneVisual("text_card", notes=tuple(notes)))
+    progress(1.0, "visuals chosen")
+    return visuals
+
+
+def _make_scene_renderer(
+    scene: Scene,
+    ctx: RenderContext,
+    timing: SceneTiming,
+    visual: SceneVisual | None,
+    *,
+    previous_final: RGBFrame | None = None,
+) -> SceneRenderer:
+    if visual is None or visual.tier == "rendered":
+        return make_renderer(scene, ctx, timing, previous_final=previous_final)
+    clip_source = (
+        avio.ClipFrames(visual.clip_path, ctx.width_px, ctx.height_px)
+        if visual.tier == "ai_clip" and visual.clip_path is not None
+        else None
+    )
+    return make_renderer(
+        scene,
+        ctx,
+        timing,
+        previous_final=previous_final,
+        tier=visual.tier,
+        clip_source=clip_source,
+    )
+
+
 def scene_renderer(
-    spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext, index: int
+    spec: VideoSpec,
+    manifest: TimingManifest,
+    ctx: RenderContext,
+    index: int,
+    visuals: Sequence[SceneVisual] | None = None,
 ) -> SceneRenderer:
     """The renderer of scene ``index`` exactly as the encoder uses it (the crossfade into it
-    starts from the previous scene's final frame). Shared by the encoder and the preview."""
+    starts from the previous scene's final frame; clip scenes use their resolved tier, or the
+    default tier when ``visuals`` is ``None``). Shared by the encoder and the preview."""
     previous_final: RGBFrame | None = None
     if index > 0 and manifest.scenes[index].transition_in_s > 0:
-        prev = make_renderer(spec.scenes[index - 1], ctx, manifest.scenes[index - 1])
+        prev = _make_scene_renderer(
+            spec.scenes[index - 1],
+            ctx,
+            manifest.scenes[index - 1],
+            visuals[index - 1] if visuals else None,
+        )
         previous_final = prev.final_frame()
-    return make_renderer(
-        spec.scenes[index], ctx, manifest.scenes[index], previous_final=previous_final
+    return _make_scene_renderer(
+        spec.scenes[index],
+        ctx,
+        manifest.scenes[index],
+        visuals[index] if visuals else None,
+        previous_final=previous_final,
     )
 
 
@@ -555,6 +707,7 @@ def _encode_scenes(
     store: ArtifactStore,
     staging: _Staging,
     parallel: int,
+    visuals: Sequence[SceneVisual],
     *,
     progress: Progress,
     cancel: CancelToken,
@@ -567,7 +720,7 @@ def _encode_scenes(
     """
     token = encoder.cache_token()
     keys = [
-        _segment_key(spec, i, narrations[i], manifest, ctx, token, settings)
+        _segment_key(spec, i, narrations[i], manifest, ctx, token, settings, visuals)
         for i in range(len(spec.scenes))
     ]
     chunks = [
@@ -589,9 +742,9 @@ def _encode_scenes(
         index = chunk.scene
         timing = manifest.scenes[index]
         if chunk.start_frame == 0:
-            source: FrameSource = scene_renderer(spec, manifest, ctx, index)
+            source: FrameSource = scene_renderer(spec, manifest, ctx, index, visuals)
         else:  # past the crossfade: the previous scene's final frame plays no part
-            renderer = make_renderer(spec.scenes[index], ctx, timing)
+            renderer = _make_scene_renderer(spec.scenes[index], ctx, timing, visuals[index])
             source = _OffsetSource(renderer, chunk.start_frame / timing.fps)
         label = f"scene {index + 1}/{len(spec.scenes)} ({spec.scenes[index].scene_type})"
 
@@ -645,10 +798,14 @@ def _encode_scenes(
 
 
 def _write_thumbnail(
-    spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext, path: Path
+    spec: VideoSpec,
+    manifest: TimingManifest,
+    ctx: RenderContext,
+    visuals: Sequence[SceneVisual],
+    path: Path,
 ) -> None:
     """Save a PNG thumbnail: the first scene fully revealed, no captions."""
-    renderer = make_renderer(spec.scenes[0], ctx, manifest.scenes[0])
+    renderer = _make_scene_renderer(spec.scenes[0], ctx, manifest.scenes[0], visuals[0])
     image = Image.fromarray(renderer.thumbnail())
     if image.width > THUMBNAIL_WIDTH_PX:
         height = round(image.height * THUMBNAIL_WIDTH_PX / image.width)

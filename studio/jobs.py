@@ -272,6 +272,7 @@ class JobRunner(QObject):
                 log.exception("could not record the end of job %s", job.id)
             self._worker_done.emit(job.id, job.kind, state.value, error)
 
+        log.info("job %d started (%s, attempt %d)", job.id, job.kind, job.attempts)
         self.job_started.emit(job.id)
         self.pool.start(_Task(work))
 

@@ -1,0 +1,200 @@
+"""Durability: SIGKILL the headless runner 20 times at random moments; every job still finishes.
+
+Five renders of real corpus documents are queued; ``videostudio run`` is started in a child
+process and killed with SIGKILL at seeded random moments (most of them while scene segments
+are being encoded), then started again, 20 times; a last run finishes the queue. Then:
+
+* every job is SUCCEEDED and its MP4 passes the output validation of the main job;
+* ``PRAGMA integrity_check`` is ``ok``;
+* no temporary file is left (output folder, cache, staging) after the startup sweep;
+* no scene chunk (a segment of at most 4 s) was encoded more than twice (from the job log).
+
+The figures (kills, encodes, re-encodes, wall time) are printed (``pytest -s`` shows them).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.fsutil import STAGING_PREFIX, TEMP_PREFIX
+from pipeline.validate import validate_output
+from studio.store import JobState, JobStore, open_database
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+KILLS = 20
+SEED = 20261121
+_ENCODE_RE = re.compile(
+    r"^\S+ \S+ (\d+) pipeline\.render_job INFO encoding scene \d+/\d+ chunk \d+ key=(\w+)"
+)
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "studio", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _encode_lines(log: Path) -> list[tuple[int, str]]:
+    if not log.is_file():
+        return []
+    found = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _ENCODE_RE.match(line)
+        if match:
+            found.append((int(match.group(1)), match.group(2)))
+    return found
+
+
+def _log_lines(log: Path, pid: int) -> list[str]:
+    if not log.is_file():
+        return []
+    marker = f" {pid} "
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return [line for line in text.splitlines() if marker in line[:40]]
+
+
+_first_seen: dict[str, float] = {}
+
+
+def _first_encode_time(lines: list[str]) -> float:
+    """When this test first saw the run's first encode line (monotonic seconds)."""
+    first = next(line for line in lines if _ENCODE_RE.match(line))
+    return _first_seen.setdefault(first, time.monotonic())
+
+
+def test_sigkill_twenty_times_then_resume(corpus_dir: Path, tmp_path: Path):
+    env = {
+        **os.environ,
+        "VIDEOSTUDIO_DATA_DIR": str(tmp_path / "data"),
+        "VIDEOSTUDIO_CACHE_DIR": str(tmp_path / "cache"),
+        "VIDEOSTUDIO_OFFLINE": "1",
+        "PYTHONPATH": str(REPO),
+    }
+    out_dir = tmp_path / "out"
+    documents = [
+        ("video_gen-Internet_Guide_README.md", "16:9"),
+        ("pyav-README.md", "16:9"),
+        ("video_gen-example_new_scene_types.yaml", "16:9"),
+        ("video_gen-example_simple.yaml", "9:16"),
+        ("manim-README.md", "1:1"),
+    ]
+    for name, fmt in documents:
+        result = _cli(
+            env,
+            "queue",
+            "add",
+            str(corpus_dir / name),
+            "-o",
+            str(out_dir / f"{name}.mp4"),
+            "--format",
+            fmt,
+            "--offline",
+        )
+        assert result.returncode == 0, result.stderr
+    log = tmp_path / "data" / "logs" / "videostudio.log"
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    kills = working_kills = 0
+    for _ in range(KILLS):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "studio", "run"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # Kill at a random moment of the work: the clock starts when this run has started a
+        # job (so a slow start-up on a busy machine does not turn every kill into a kill at
+        # import time); once it encodes, the kill comes a little later than a chunk takes.
+        work_delay = rng.uniform(0.2, 3.0)
+        encode_delay = rng.uniform(1.5, 2.5)
+        started_at: float | None = None
+        deadline = time.monotonic() + 60.0
+        while process.poll() is None and time.monotonic() < deadline:
+            lines = _log_lines(log, process.pid)
+            if started_at is None and any(
+                " job " in line and " started " in line for line in lines
+            ):
+                started_at = time.monotonic()
+                deadline = started_at + work_delay
+            if started_at is not None and any(_ENCODE_RE.match(line) for line in lines):
+                deadline = min(deadline, max(started_at, _first_encode_time(lines)) + encode_delay)
+            time.sleep(0.05)
+        if process.poll() is not None:
+            break  # the queue was finished before this kill
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+        working_kills += any(_ENCODE_RE.match(line) for line in _log_lines(log, process.pid))
+    final = _cli(env, "run")
+    wall_s = time.perf_counter() - started
+    assert final.returncode == 0, final.stdout + final.stderr
+
+    db = open_database(tmp_path / "data" / "videostudio.sqlite3")
+    try:
+        jobs = JobStore(db).list_jobs()
+        assert db.integrity_check() == ["ok"]
+    finally:
+        db.close()
+    assert len(jobs) == len(documents)
+    assert all(job.state is JobState.SUCCEEDED for job in jobs), [
+        (j.id, j.state, j.error) for j in jobs
+    ]
+    for job in jobs:
+        output = Path(job.output["output"]) if job.output else None
+        assert output is not None and output.is_file()
+        meta = output.with_name(output.stem + ".metadata.json")
+        import json
+
+        duration_s = json.loads(meta.read_text(encoding="utf-8"))["duration_s"]
+        spec_format = job.input["spec"]["format"]
+        width, height = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}[
+            spec_format
+        ]
+        report = validate_output(
+            output,
+            expected_width_px=width,
+            expected_height_px=height,
+            expected_fps=30,
+            expected_duration_s=duration_s,
+        )
+        assert report.passed, [c for c in report.checks if not c.passed]
+
+    leftovers = [p for p in out_dir.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    leftovers += [
+        p for p in (tmp_path / "cache").rglob("*") if p.name.startswith((".tmp-", TEMP_PREFIX))
+    ]
+    staging = tmp_path / "cache" / "staging"
+    leftovers += list(staging.glob(f"{STAGING_PREFIX}*")) if staging.is_dir() else []
+    assert leftovers == []
+
+    encodes = collections.Counter(key for _, key in _encode_lines(log))
+    worst = max(encodes.values())
+    again = sum(1 for n in encodes.values() if n > 1)
+    print(
+        f"\nkill test: {kills} SIGKILLs ({working_kills} while encoding), {len(jobs)} jobs "
+        f"SUCCEEDED, {sum(encodes.values())} scene "
+        f"encodes for {len(encodes)} scenes ({again} encoded twice, at most {worst}×), "
+        f"{wall_s:.1f} s wall"
+    )
+    assert kills >= 15, f"only {kills} kills happened before the queue was done: add work"
+    assert working_kills >= 5, "too few kills landed while scenes were being encoded"
+    assert worst <= 2, {key: n for key, n in encodes.items() if n > 2}
