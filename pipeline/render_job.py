@@ -262,6 +262,14 @@ def synthesize_speech(
     return results
 
 
+def _timing_parts(timing: SceneTiming) -> dict[str, object]:
+    """What of a scene's timing shapes its pixels: not where it sits in the video (``index``,
+    ``start_s``), so a scene moved or preceded by a different hook keeps its segment."""
+    parts = asdict(timing)
+    del parts["index"], parts["start_s"]
+    return parts
+
+
 def _segment_key(
     spec: VideoSpec,
     index: int,
@@ -276,7 +284,7 @@ def _segment_key(
     parts: dict[str, object] = {
         "scene": spec.scenes[index].model_dump(mode="json"),
         "narration": narration,
-        "timing": asdict(timing),
+        "timing": _timing_parts(timing),
         "ctx": {
             "size": [ctx.width_px, ctx.height_px],
             "fps": ctx.fps,
@@ -293,7 +301,7 @@ def _segment_key(
         previous = manifest.scenes[index - 1]
         parts["previous"] = {
             "scene": spec.scenes[index - 1].model_dump(mode="json"),
-            "timing": asdict(previous),
+            "timing": _timing_parts(previous),
             "visual": [visuals[index - 1].tier, visuals[index - 1].clip_key],
         }
     return content_key("segment", parts)

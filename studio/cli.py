@@ -72,10 +72,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    render = commands.add_parser("render", help="render a document to MP4")
-    render.add_argument("input", type=Path, help="Markdown, text, PDF, DOCX or YAML scene file")
+    render = commands.add_parser("render", help="render a document or a template to MP4")
+    render.add_argument(
+        "input", type=Path, nargs="?", help="Markdown, text, PDF, DOCX or YAML scene file"
+    )
     render.add_argument("-o", "--output", type=Path, help="output .mp4 (default: INPUT name in .)")
+    render.add_argument("--template", help="render this template instead of a document")
+    render.add_argument(
+        "--set",
+        dest="fields",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a template field (repeat); see `videostudio templates`",
+    )
+    render.add_argument(
+        "--hooks", action="store_true", help="ad templates: render all 5 alternate hooks"
+    )
+    render.add_argument(
+        "--llm", action="store_true", help="let the configured LLM write narration (paid)"
+    )
+    render.add_argument(
+        "--ai-clips", action="store_true", help="ask the configured Videos API for clips (paid)"
+    )
     _add_render_options(render)
+
+    templates = commands.add_parser("templates", help="list templates and the fields they take")
+    templates.add_argument("--kind", choices=("ad", "persona", "tutorial"), help="only this kind")
 
     demo = commands.add_parser("demo", help="render the bundled sample document into this folder")
     demo.add_argument("-o", "--output", type=Path, default=Path("videostudio-demo.mp4"))
@@ -150,6 +173,12 @@ def _load_spec(input_path: Path, args: argparse.Namespace) -> VideoSpec:
 
 
 def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
+    spec = _load_spec(input_path, args)
+    out_path = output if output is not None else Path.cwd() / f"{input_path.stem}.mp4"
+    return _render_spec(spec, out_path, args)
+
+
+def _render_spec(spec: VideoSpec, out_path: Path, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -164,8 +193,6 @@ def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> 
     from studio.service import _PinningStore, open_studio
 
     console = Console(stderr=True)
-    spec = _load_spec(input_path, args)
-    out_path = output if output is not None else Path.cwd() / f"{input_path.stem}.mp4"
     options = _render_options(args)
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -235,6 +262,58 @@ def _voices(args: argparse.Namespace) -> int:
             f"no voices for language {args.lang!r}", hint="run `videostudio voices` to see all"
         )
     Console().print(table)
+    return EXIT_OK
+
+
+def parse_fields(pairs: Sequence[str]) -> dict[str, str]:
+    """``["product=GlowBrush", "benefit_1=Fast"]`` → ``{"product": "GlowBrush", ...}``.
+
+    Raises:
+        InputError: a pair without ``=``.
+    """
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(
+                f"--set {pair!r} is not FIELD=VALUE", hint="e.g. --set product=GlowBrush"
+            )
+        fields[name.strip()] = value
+    return fields
+
+
+def _render_template(args: argparse.Namespace) -> int:
+    from pipeline.templates import ad_variants, instantiate
+
+    fields = parse_fields(args.fields)
+    out = args.output or Path.cwd() / f"{args.template}.mp4"
+    if args.hooks:
+        variants = ad_variants(args.template, fields)
+        for number, spec in enumerate(variants, start=1):
+            target = out.with_name(f"{out.stem}-hook{number}.mp4")
+            _render_spec(apply_overrides(spec, args), target, args)
+        return EXIT_OK
+    return _render_spec(apply_overrides(instantiate(args.template, fields), args), out, args)
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.templates import list_templates
+
+    table = Table(
+        title="Templates (render with: videostudio render --template ID --set FIELD=VALUE)"
+    )
+    for column in ("id", "kind", "name", "required fields", "optional fields"):
+        table.add_column(column, overflow="fold")
+    for info in list_templates():
+        if args.kind and info.kind != args.kind:
+            continue
+        required = ", ".join(f.name for f in info.fields if f.required)
+        optional = ", ".join(f.name for f in info.fields if not f.required)
+        table.add_row(info.id, info.kind, info.name, required, optional)
+    Console(width=160).print(table)
     return EXIT_OK
 
 
@@ -415,7 +494,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure(args)
     try:
         if args.command == "render":
+            if args.template:
+                if args.input is not None:
+                    raise InputError(
+                        "give either INPUT or --template, not both",
+                        hint="templates take their content from --set FIELD=VALUE",
+                    )
+                return _render_template(args)
+            if args.input is None:
+                raise InputError(
+                    "nothing to render", hint="give a document (INPUT) or --template ID"
+                )
             return _render(args.input, args.output, args)
+        if args.command == "templates":
+            return _templates(args)
         if args.command == "demo":
             from resources import SAMPLES_DIR
 
