@@ -15,9 +15,10 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from PySide6.QtCore import QObject
 
@@ -114,6 +115,8 @@ class Studio:
             self.cache_dir / "artifacts", self.db, quota_bytes=cache_quota_bytes
         )
         self._lock_file: int | None = None
+        self._crash_record: TextIO | None = None
+        self._crashed_before: bool | None = None
 
     @property
     def staging_root(self) -> Path:
@@ -185,6 +188,9 @@ class Studio:
     def _arm_crash_record(self) -> None:
         folder = self.data_dir / "crash"
         folder.mkdir(parents=True, exist_ok=True)
+        if getattr(self, "_crash_record", None) is not None:
+            return
+        self._faulthandler_was_enabled = faulthandler.is_enabled()
         self._crash_record = open(folder / f"{os.getpid()}.log", "w", encoding="utf-8")
         faulthandler.enable(self._crash_record, all_threads=True)
 
@@ -193,6 +199,8 @@ class Studio:
         if record is None:
             return
         faulthandler.disable()
+        if getattr(self, "_faulthandler_was_enabled", False) and sys.__stderr__ is not None:
+            faulthandler.enable(sys.__stderr__, all_threads=True)  # as it was before (pytest)
         record.close()
         with contextlib.suppress(OSError):
             Path(record.name).unlink()
@@ -226,9 +234,11 @@ class Studio:
             RunnerBusyError: another process works this data folder's queue.
         """
         self.acquire_runner_lock()
-        crashed = self._previous_run_crashed()
-        self._arm_crash_record()
-        self.startup_sweep()
+        if self._crashed_before is None:  # once per process: later runners share the answer
+            self._crashed_before = self._previous_run_crashed()
+            self._arm_crash_record()
+            self.startup_sweep()
+        crashed = self._crashed_before
         handlers: dict[str, Handler] = {RENDER: self._run_render, **(extra_handlers or {})}
         return JobRunner(self.jobs, handlers, previous_run_crashed=crashed, parent=parent)
 
