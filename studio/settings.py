@@ -1,0 +1,473 @@
+"""User settings (``settings.json``) and API keys (the system keyring).
+
+Settings are a versioned pydantic model, like napari's settings (``schema_version``) with an
+Orange-style :func:`migrate_settings` hook that upgrades older files step by step:
+
+* :func:`load_settings` never crashes on a damaged file: it returns the defaults and puts a
+  message in :attr:`StudioSettings.load_warnings` that the UI shows. The damaged file is kept
+  beside the original as ``settings.json.bad``.
+* A file written by a newer Video Studio (higher ``schema_version``) is refused with
+  :class:`SettingsTooNewError` rather than silently losing what it holds.
+* :func:`save_settings` writes atomically (temporary file + rename).
+
+API keys never go into ``settings.json`` or a log: :class:`SecretStore` keeps them in the
+system keyring (service ``"videostudio"``) or, with no usable keyring, in memory for the
+lifetime of the process. The SDKs' own environment variables (``OPENAI_API_KEY``,
+``OPENAI_BASE_URL``, ``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``) are honoured, so a usual
+setup works unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+from keyring.backends import fail as keyring_fail
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from pipeline.ai.base import CostEstimate
+from pipeline.avio import ENCODER_PREFERENCES
+from pipeline.errors import StudioError
+from pipeline.fsutil import atomic_write_text
+from pipeline.models import VideoFormat, VideoSpec
+from studio import paths
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+"""Version of the settings file layout this code writes (see :func:`migrate_settings`)."""
+
+SETTINGS_FILE = "settings.json"
+KEYRING_SERVICE = "videostudio"
+
+LlmProvider = Literal["anthropic", "openai"]
+ApiKeyName = Literal["anthropic", "openai", "video"]
+
+API_KEY_ENV: dict[str, str] = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "video": "VIDEOSTUDIO_VIDEO_API_KEY",
+}
+"""Key name → environment variable read when the store has no key. The video gateway has its
+own variable: an OpenAI key is never sent to a third-party gateway by accident."""
+
+BASE_URL_ENV: dict[str, str] = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
+
+NO_KEYRING_MESSAGE = "No system keyring found: keys are kept only while the app runs"
+
+
+class SettingsTooNewError(StudioError):
+    """The settings file was written by a newer Video Studio."""
+
+
+# -- prices ----------------------------------------------------------------------------------
+
+
+class AIPrices(BaseModel):
+    """Prices used to estimate paid AI calls before they are made.
+
+    These are **settings the operator should check**: providers change prices, and gateways
+    charge their own. The defaults were set on **2026-11-21** (:attr:`as_of`) from the
+    sources named in :attr:`source`. All amounts are US dollars.
+
+    Attributes:
+        video_usd_per_second: AI video clip, per second of clip. Default 0.17: the highest
+            ``sora-2`` 720p gateway price seen (OpenAI's own was 0.10 before its Videos API
+            closed), so estimates err high.
+        anthropic_input_usd_per_mtok / anthropic_output_usd_per_mtok: per million tokens
+            (Claude Haiku 4.5: 1 / 5).
+        openai_input_usd_per_mtok / openai_output_usd_per_mtok: per million tokens
+            (GPT-5 mini: 0.25 / 2).
+        tts_usd_per_million_chars: paid text-to-speech (OpenAI tts-1: 15).
+        source: where the defaults came from. as_of: when they were set.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    video_usd_per_second: float = Field(default=0.17, ge=0)
+    anthropic_input_usd_per_mtok: float = Field(default=1.00, ge=0)
+    anthropic_output_usd_per_mtok: float = Field(default=5.00, ge=0)
+    openai_input_usd_per_mtok: float = Field(default=0.25, ge=0)
+    openai_output_usd_per_mtok: float = Field(default=2.00, ge=0)
+    tts_usd_per_million_chars: float = Field(default=15.00, ge=0)
+    source: str = (
+        "platform.claude.com model page (Claude Haiku 4.5); openai.com/api/pricing "
+        "(gpt-5-mini, tts-1); sora-2 gateway price lists (therouter.ai, coinis.com)"
+    )
+    as_of: date = date(2026, 11, 21)
+
+    def llm_usd(self, provider: LlmProvider, input_tokens: float, output_tokens: float) -> float:
+        """Cost of one LLM use with ``provider``."""
+        if provider == "anthropic":
+            rates = (self.anthropic_input_usd_per_mtok, self.anthropic_output_usd_per_mtok)
+        else:
+            rates = (self.openai_input_usd_per_mtok, self.openai_output_usd_per_mtok)
+        return (input_tokens * rates[0] + output_tokens * rates[1]) / 1e6
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+class AISettings(BaseModel):
+    """Optional paid AI. Everything is off by default; offline needs none of it.
+
+    Attributes:
+        llm_enabled: write narration with an LLM (else rules).
+        llm_provider / llm_model: which LLM.
+        openai_base_url / anthropic_base_url: ``None`` → the SDK default or the SDK's own
+            environment variable (``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL``).
+        video_clips_enabled: ask an OpenAI-compatible Videos API for clip scenes.
+        video_base_url / video_model / video_size / video_seconds: that API's settings.
+        daily_budget_usd: daily budget; alerts at ``alert_fraction`` of it, hard stop at
+            ``hard_stop_fraction`` unless an operator approves.
+        prices: the prices estimates use (check them, see :class:`AIPrices`).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    llm_enabled: bool = False
+    llm_provider: LlmProvider = "anthropic"
+    llm_model: str = "claude-haiku-4-5"
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
+    video_clips_enabled: bool = False
+    video_base_url: str | None = None
+    video_model: str = "sora-2"
+    video_size: str = Field(default="1280x720", pattern=r"^\d{2,5}x\d{2,5}$")
+    video_seconds: Literal[4, 8, 12] = 8
+    daily_budget_usd: float = Field(default=5.00, ge=0)
+    alert_fraction: float = Field(default=0.8, gt=0, le=1)
+    hard_stop_fraction: float = Field(default=1.2, ge=1)
+    prices: AIPrices = Field(default_factory=AIPrices)
+
+    def base_url(self, provider: LlmProvider, env: Mapping[str, str] | None = None) -> str | None:
+        """The base URL to give ``provider``'s SDK: the setting, else its env var, else None."""
+        value = self.openai_base_url if provider == "openai" else self.anthropic_base_url
+        if value:
+            return value
+        return (os.environ if env is None else env).get(BASE_URL_ENV[provider]) or None
+
+
+class StudioSettings(BaseModel):
+    """Everything the user can set in the Settings dialog (API keys excepted).
+
+    Attributes:
+        schema_version: layout version of the file (:data:`SCHEMA_VERSION`).
+        default_voice: ``"male"``, ``"female"`` or a provider voice id.
+        default_language: language code (``"en"``).
+        default_format: aspect ratio of new projects.
+        captions: burn captions in by default; ``None`` → on for 9:16 only.
+        encoder: ``"auto"`` or a forced encoder (see ``pipeline.avio.ENCODER_PREFERENCES``).
+        output_dir: where renders go; ``None`` → :func:`default_output_dir`.
+        cache_quota_gb: size limit of the content cache, in GB (10⁹ bytes).
+        theme: look of the app, ``"light"`` or ``"dark"``.
+        ai: optional paid AI.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    schema_version: int = SCHEMA_VERSION
+    default_voice: str = "male"
+    default_language: str = "en"
+    default_format: VideoFormat = VideoFormat.LANDSCAPE
+    captions: bool | None = None
+    encoder: str = "auto"
+    output_dir: Path | None = None
+    cache_quota_gb: float = Field(default=5.0, gt=0, le=10_000)
+    theme: Literal["light", "dark"] = "light"
+    ai: AISettings = Field(default_factory=AISettings)
+
+    _load_warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @field_validator("encoder")
+    @classmethod
+    def _known_encoder(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ENCODER_PREFERENCES:
+            raise ValueError(f"encoder must be one of {', '.join(ENCODER_PREFERENCES)}")
+        return value
+
+    @property
+    def load_warnings(self) -> list[str]:
+        """Problems met while loading (shown by the UI); empty when the file was fine."""
+        return self._load_warnings
+
+    @property
+    def cache_quota_bytes(self) -> int:
+        """:attr:`cache_quota_gb` in bytes."""
+        return int(self.cache_quota_gb * 10**9)
+
+    def resolved_output_dir(self) -> Path:
+        """:attr:`output_dir`, or :func:`default_output_dir` when unset."""
+        return self.output_dir or default_output_dir()
+
+
+def default_output_dir() -> Path:
+    """The user's Videos folder (platformdirs), ``~/Videos`` style."""
+    import platformdirs
+
+    return Path(platformdirs.user_videos_dir())
+
+
+# -- migration -------------------------------------------------------------------------------
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 (pre-release; also files with no ``schema_version``) kept the quota in
+    bytes and the AI options flat at the top level; version 2 groups them under ``ai``."""
+    data = dict(data)
+    if "cache_quota_bytes" in data and "cache_quota_gb" not in data:
+        data["cache_quota_gb"] = int(data.pop("cache_quota_bytes")) / 10**9
+    ai = dict(data.get("ai") or {})
+    for key in ("llm_enabled", "llm_provider", "llm_model", "daily_budget_usd"):
+        if key in data:
+            ai.setdefault(key, data.pop(key))
+    data["ai"] = ai
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+"""``n`` → function that upgrades a version-``n`` dict to version ``n + 1``."""
+
+
+def migrate_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """Upgrade a settings dict of any older version to :data:`SCHEMA_VERSION`.
+
+    Raises:
+        SettingsTooNewError: the dict comes from a newer Video Studio.
+    """
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"schema_version {version!r} is not a positive whole number")
+    if version > SCHEMA_VERSION:
+        raise SettingsTooNewError(
+            f"the settings file was written by a newer Video Studio (version {version}; "
+            f"this one understands up to {SCHEMA_VERSION})",
+            hint="update Video Studio, or move settings.json away to start from defaults",
+        )
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+        log.info("settings migrated to schema version %d", version)
+    data["schema_version"] = SCHEMA_VERSION
+    return data
+
+
+def settings_path() -> Path:
+    """``<data_dir>/settings.json``."""
+    return paths.data_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path | None = None) -> StudioSettings:
+    """Read settings; defaults when the file is missing.
+
+    A damaged file (bad JSON, invalid values) gives the defaults plus a message in
+    :attr:`StudioSettings.load_warnings`; the file is copied to ``<name>.bad`` first.
+
+    Raises:
+        SettingsTooNewError: the file comes from a newer Video Studio.
+    """
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return StudioSettings()
+    except OSError as error:
+        return _defaults_with_warning(path, f"could not be read ({error.strerror})", keep=False)
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the file does not hold a JSON object")
+        return StudioSettings.model_validate(migrate_settings(data))
+    except SettingsTooNewError:
+        raise
+    except (ValueError, ValidationError, KeyError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return _defaults_with_warning(path, f"is damaged ({reason})", keep=True)
+
+
+def _defaults_with_warning(path: Path, problem: str, *, keep: bool) -> StudioSettings:
+    message = f"Settings file {path} {problem}; the defaults are used."
+    if keep:
+        backup = path.with_name(path.name + ".bad")
+        try:
+            shutil.copyfile(path, backup)
+            message += f" The old file was kept as {backup.name}."
+        except OSError:
+            pass
+    log.warning("%s", message)
+    settings = StudioSettings()
+    settings.load_warnings.append(message)
+    return settings
+
+
+def save_settings(settings: StudioSettings, path: Path | None = None) -> None:
+    """Write ``settings`` as JSON, atomically. API keys are never part of it."""
+    path = path or settings_path()
+    text = settings.model_dump_json(indent=2)
+    atomic_write_text(path, text + "\n")
+    log.info("settings saved to %s", path)
+
+
+# -- cost estimates --------------------------------------------------------------------------
+
+LLM_INPUT_TOKENS_PER_SCENE = 600
+"""Assumed prompt size per scene for LLM narration: instructions + the scene's content."""
+LLM_OUTPUT_TOKENS_PER_SCENE = 250
+"""Assumed narration size per scene (about 180 words)."""
+
+
+def estimate_ai_costs(
+    spec: VideoSpec, ai: AISettings, *, llm: bool, clips: bool
+) -> list[CostEstimate]:
+    """What the paid AI choices would cost for ``spec``, before anything is spent.
+
+    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. LLM: scenes ×
+    (:data:`LLM_INPUT_TOKENS_PER_SCENE` in + :data:`LLM_OUTPUT_TOKENS_PER_SCENE` out) at the
+    provider's token prices. Empty when both are off.
+    """
+    estimates: list[CostEstimate] = []
+    if llm:
+        n = len(spec.scenes)
+        tokens_in, tokens_out = n * LLM_INPUT_TOKENS_PER_SCENE, n * LLM_OUTPUT_TOKENS_PER_SCENE
+        estimates.append(
+            CostEstimate(
+                kind="llm",
+                provider=ai.llm_provider,
+                model=ai.llm_model,
+                units=tokens_in + tokens_out,
+                usd=ai.prices.llm_usd(ai.llm_provider, tokens_in, tokens_out),
+                description=f"narration for {n} scenes",
+            )
+        )
+    clip_scenes = sum(1 for scene in spec.scenes if scene.scene_type == "clip")
+    if clips and clip_scenes:
+        seconds = clip_scenes * ai.video_seconds
+        estimates.append(
+            CostEstimate(
+                kind="video",
+                provider="videos",
+                model=ai.video_model,
+                units=seconds,
+                usd=seconds * ai.prices.video_usd_per_second,
+                description=f"{clip_scenes} AI clips of {ai.video_seconds} s",
+            )
+        )
+    return estimates
+
+
+# -- secrets ---------------------------------------------------------------------------------
+
+
+def mask_secret(secret: str | None) -> str:
+    """A secret as it may be shown or logged: ``"…wxyz"`` for long keys, else ``"****"``."""
+    if not secret:
+        return ""
+    return f"…{secret[-4:]}" if len(secret) >= 20 else "****"
+
+
+_PROCESS_SECRETS: dict[str, str] = {}
+"""Keys kept for the process lifetime when no keyring can be used."""
+
+
+def forget_memory_secrets() -> None:
+    """Drop the in-memory keys (tests; "sign out")."""
+    _PROCESS_SECRETS.clear()
+
+
+class SecretStore:
+    """API keys in the system keyring, or in memory when there is none.
+
+    Args:
+        backend: the keyring backend (default: ``keyring.get_keyring()``).
+        env: environment for the SDK variables (default ``os.environ``).
+
+    ``persistent`` is False when keys live only in memory; :attr:`message` then says so.
+    Values never appear in ``repr``/``str`` or in log records.
+    """
+
+    def __init__(
+        self, backend: KeyringBackend | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
+        self._backend = backend if backend is not None else keyring.get_keyring()
+        self._env = os.environ if env is None else env
+        self._persistent = not isinstance(self._backend, keyring_fail.Keyring)
+        if not self._persistent:
+            log.warning("no usable keyring backend; API keys are kept in memory only")
+
+    @property
+    def persistent(self) -> bool:
+        """True if keys survive a restart (a real keyring is in use)."""
+        return self._persistent
+
+    @property
+    def message(self) -> str:
+        """What the UI shows about where keys are kept ("" when all is well)."""
+        return "" if self._persistent else NO_KEYRING_MESSAGE
+
+    def _fall_back(self, error: Exception) -> None:
+        log.warning("keyring failed (%s); API keys are kept in memory only", type(error).__name__)
+        self._persistent = False
+
+    def set_api_key(self, name: ApiKeyName, value: str) -> None:
+        """Store (or, with an empty value, delete) the key ``name``."""
+        value = value.strip()
+        if not value:
+            self.delete_api_key(name)
+            return
+        if self._persistent:
+            try:
+                self._backend.set_password(KEYRING_SERVICE, name, value)
+                log.info("API key %r stored in the keyring", name)
+                return
+            except Exception as error:  # any backend failure means "no keyring"
+                self._fall_back(error)
+        _PROCESS_SECRETS[name] = value
+        log.info("API key %r kept in memory", name)
+
+    def delete_api_key(self, name: ApiKeyName) -> None:
+        """Forget the stored key ``name`` (environment variables are not touched)."""
+        _PROCESS_SECRETS.pop(name, None)
+        if self._persistent:
+            try:
+                self._backend.delete_password(KEYRING_SERVICE, name)
+            except keyring.errors.PasswordDeleteError:
+                pass
+            except Exception as error:
+                self._fall_back(error)
+
+    def stored_api_key(self, name: ApiKeyName) -> str | None:
+        """The key from the keyring (or memory), ignoring environment variables."""
+        if name in _PROCESS_SECRETS:
+            return _PROCESS_SECRETS[name]
+        if self._persistent:
+            try:
+                return self._backend.get_password(KEYRING_SERVICE, name)
+            except Exception as error:
+                self._fall_back(error)
+        return None
+
+    def get_api_key(self, name: ApiKeyName) -> str | None:
+        """The key to use: the store first, then the SDK's environment variable."""
+        return self.stored_api_key(name) or self._env.get(API_KEY_ENV[name]) or None
+
+    def key_source(self, name: ApiKeyName) -> Literal["keyring", "memory", "env", ""]:
+        """Where :meth:`get_api_key` would take the key from (``""``: nowhere)."""
+        if name in _PROCESS_SECRETS:
+            return "memory"
+        if self.stored_api_key(name):
+            return "keyring"
+        return "env" if self._env.get(API_KEY_ENV[name]) else ""
+
+    def __repr__(self) -> str:
+        kind = "keyring" if self._persistent else "memory"
+        return f"SecretStore({kind}, keys={sorted(_PROCESS_SECRETS)!r} in memory)"

@@ -1,0 +1,111 @@
+"""The Settings dialog: loads and saves settings off the GUI thread, shows the encoder probe,
+clears the cache, keeps API keys out of the settings file."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from keyring.backends import fail
+
+from studio import settings as settings_module
+from studio.service import Studio
+from studio.settings import NO_KEYRING_MESSAGE, SecretStore, load_settings, settings_path
+from ui.operations import wait_for_operations
+from ui.settings_dialog import SettingsDialog
+
+CANARY = "sk-canary-settings-dialog-0123456789"
+
+
+@pytest.fixture
+def studio():
+    studio = Studio()
+    yield studio
+    wait_for_operations()
+    studio.close()
+    settings_module.forget_memory_secrets()
+
+
+@pytest.fixture
+def dialog(qtbot, studio):
+    dialog = SettingsDialog(studio, secrets=SecretStore(backend=fail.Keyring()))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignals([dialog.ready, dialog.encoders_probed], timeout=10_000):
+        pass
+    return dialog
+
+
+def _select(combo, data):
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def test_saves_what_was_edited(qtbot, dialog, tmp_path):
+    _select(dialog.voice_combo, "female")
+    _select(dialog.language_combo, "es")
+    _select(dialog.format_combo, "9:16")
+    _select(dialog.encoder_combo, "x264")
+    _select(dialog.theme_combo, "dark")
+    dialog.output_edit.setText(str(tmp_path / "videos"))
+    dialog.quota_spin.setValue(2.0)
+    dialog.llm_check.setChecked(True)
+    _select(dialog.llm_provider_combo, "openai")
+    dialog.budget_spin.setValue(7.5)
+    dialog.openai_url_edit.setText("https://gateway.example/v1")
+    dialog.key_edits["openai"].setText(CANARY)
+    assert dialog.key_edits["openai"].echoMode() == dialog.key_edits["openai"].EchoMode.Password
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.buttons.accepted.emit()
+    saved = load_settings()
+    assert saved.default_voice == "female" and saved.default_language == "es"
+    assert saved.default_format.value == "9:16" and saved.encoder == "x264"
+    assert saved.theme == "dark" and saved.output_dir == tmp_path / "videos"
+    assert saved.cache_quota_gb == 2.0 and dialog.studio.cache.quota_bytes == 2 * 10**9
+    assert saved.ai.llm_enabled and saved.ai.llm_provider == "openai"
+    assert saved.ai.daily_budget_usd == 7.5
+    assert saved.ai.openai_base_url == "https://gateway.example/v1"
+    assert CANARY not in settings_path().read_text()
+    assert SecretStore(backend=fail.Keyring()).get_api_key("openai") == CANARY
+
+
+def test_keyring_missing_message_is_shown(dialog):
+    assert dialog.keyring_label.text() == NO_KEYRING_MESSAGE
+    assert not dialog.keyring_label.isHidden()
+
+
+def test_encoder_probe_result_is_shown(dialog):
+    assert "x264" in dialog.encoder_status.text()
+    model = dialog.encoder_combo.model()
+    x264_row = dialog.encoder_combo.findData("x264")
+    assert model.item(x264_row).isEnabled()
+
+
+def test_clear_cache_removes_entries(qtbot, dialog, studio):
+    main_thread = threading.current_thread()
+    seen_threads: list[threading.Thread] = []
+    original_clean = studio.cache.clean
+
+    def clean(all: bool = False) -> list[str]:
+        seen_threads.append(threading.current_thread())
+        return original_clean(all=all)
+
+    studio.cache.clean = clean  # type: ignore[method-assign]
+    for i in range(3):
+        studio.cache.put(f"{i:02x}" * 16, "speech", b"x" * 1000)
+    assert studio.cache.stats().entries == 3
+    with qtbot.waitSignal(dialog.cache_cleaned, timeout=10_000) as blocker:
+        dialog.clear_cache_button.click()
+    assert blocker.args == [3000]
+    assert studio.cache.stats().entries == 0
+    assert "3.0 KB" in dialog.cache_label.text()
+    assert seen_threads and seen_threads[0] is not main_thread
+
+
+def test_corrupt_settings_file_warns_in_the_dialog(qtbot, studio):
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{broken")
+    dialog = SettingsDialog(studio, secrets=SecretStore(backend=fail.Keyring()))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.ready, timeout=10_000):
+        pass
+    assert "defaults are used" in dialog.message_label.text()

@@ -1,0 +1,498 @@
+"""The Settings dialog: defaults for new projects, encoder, output folder, cache, paid AI.
+
+Everything slow runs off the GUI thread (:mod:`ui.operations`): loading the
+settings and asking the keyring, probing the encoders, cache statistics and cleaning, and
+saving (settings file + keyring) when OK is pressed. The dialog closes only once the save
+has succeeded; a failure is shown in the dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pipeline.avio import available_encoders
+from pipeline.errors import StudioError
+from pipeline.models import VideoFormat
+from pipeline.speech.voices import NAMED_VOICES, VOICE_TABLE, list_voices
+from studio.service import Studio
+from studio.settings import (
+    AISettings,
+    SecretStore,
+    StudioSettings,
+    load_settings,
+    mask_secret,
+    save_settings,
+)
+from ui.operations import BackgroundOp
+
+
+def run_in_background(
+    owner: QObject,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[BaseException], None],
+) -> None:
+    """Run ``fn()`` off the GUI thread (:class:`ui.operations.BackgroundOp`); the callbacks
+    run on the GUI thread, and not at all once ``owner`` is gone. ``fn`` must not capture a
+    widget (dropping a widget's last reference on a worker thread would delete it there)."""
+    BackgroundOp(fn, parent=owner).success(on_done).failure(on_failed).run()
+
+
+def error_text(error: BaseException) -> str:
+    """Plain words for an error: a StudioError's message and hint, else a generic line."""
+    if isinstance(error, StudioError):
+        return f"{error.message}. {error.hint}" if error.hint else error.message
+    return f"Something went wrong: {error}"
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+class Msg:
+    """Every user-facing text of this dialog, in one place."""
+
+    title = "Settings"
+    probing = "Checking which encoders work on this computer…"
+    encoders_found = "Works here: {names}"
+    encoder_missing = "{label}: not available ({reason})"
+    cache_usage = "{entries} items, {size} of {quota} GB used"
+    cache_reading = "Reading cache size…"
+    cache_cleared = "Freed {size} ({entries} items removed)"
+    cache_clearing = "Clearing the cache…"
+    key_stored = "stored ({masked})"
+    key_from_env = "from ${var} ({masked})"
+    key_none = "not set"
+    saving = "Saving…"
+    save_failed = "Settings were not saved: {error}"
+    load_warning = "{warning}"
+    prices_note = "Prices as of {date} — check them with your provider ({source})."
+    auto_encoder = "Automatic (best that works)"
+    captions_auto = "Automatic (on for 9:16)"
+
+
+ENCODER_LABELS: dict[str, str] = {
+    "auto": Msg.auto_encoder,
+    "nvenc": "NVIDIA NVENC (GPU)",
+    "qsv": "Intel Quick Sync (GPU)",
+    "amf": "AMD AMF (GPU)",
+    "videotoolbox": "Apple VideoToolbox",
+    "x264": "x264 (CPU)",
+}
+ENCODER_CODECS: dict[str, str] = {
+    "nvenc": "h264_nvenc",
+    "qsv": "h264_qsv",
+    "amf": "h264_amf",
+    "videotoolbox": "h264_videotoolbox",
+    "x264": "libx264",
+}
+
+
+def format_bytes(size: int) -> str:
+    """``1536`` → ``"1.5 KB"`` (decimal units, as the quota)."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """``(code, label)`` of every language with voices, in table order."""
+    codes = dict.fromkeys(voice.language for voice in list_voices())
+    return [(code, f"{VOICE_TABLE[code].label} ({code})") for code in codes]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    settings: StudioSettings
+    key_sources: dict[str, tuple[str, str]]  # name → (source, masked)
+    persistent: bool
+    keyring_message: str
+
+
+KEY_NAMES: tuple[str, ...] = ("openai", "anthropic", "video")
+
+
+def _load(preset: StudioSettings | None, secrets: SecretStore | None) -> _Loaded:
+    """Worker thread: read settings.json and ask the keyring where each key comes from."""
+    settings = preset if preset is not None else load_settings()
+    store = secrets or SecretStore()
+    sources = {
+        name: (store.key_source(name), mask_secret(store.get_api_key(name)))  # type: ignore[arg-type]
+        for name in KEY_NAMES
+    }
+    return _Loaded(settings, sources, store.persistent, store.message)
+
+
+class SettingsDialog(QDialog):
+    """Edit :class:`~studio.settings.StudioSettings` and the API keys.
+
+    Args:
+        studio: the open studio (its cache is shown, cleaned and given the new quota).
+        parent: parent widget.
+        settings: start from these instead of loading ``settings.json`` (off-thread).
+        secrets: the key store (default: the system keyring or memory).
+
+    Signals:
+        ready: the settings are loaded into the widgets.
+        encoders_probed: the encoder probe finished (widgets updated).
+        cache_cleaned(int): bytes freed by "Clear cache".
+    """
+
+    ready = Signal()
+    encoders_probed = Signal()
+    cache_cleaned = Signal(int)
+
+    def __init__(
+        self,
+        studio: Studio,
+        parent: QWidget | None = None,
+        *,
+        settings: StudioSettings | None = None,
+        secrets: SecretStore | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(Msg.title)
+        self.studio = studio
+        self.secrets = secrets
+        self.settings: StudioSettings | None = None
+        self.saved_settings: StudioSettings | None = None
+        self._build()
+        self._set_enabled(False)
+        # Worker callables never capture a widget: dropping the last reference to a widget on
+        # a worker thread would delete it there.
+        secrets_store = secrets
+        run_in_background(
+            self, lambda: _load(settings, secrets_store), self._on_loaded, self._on_error
+        )
+        run_in_background(self, available_encoders, self._on_encoders, self._on_error)
+        self._refresh_cache_usage()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.voice_combo = QComboBox()
+        for name in NAMED_VOICES:
+            self.voice_combo.addItem(name.capitalize(), name)
+        self.language_combo = QComboBox()
+        for code, label in language_choices():
+            self.language_combo.addItem(label, code)
+        self.format_combo = QComboBox()
+        for fmt in VideoFormat:
+            width, height = fmt.size_px
+            self.format_combo.addItem(f"{fmt.value} ({width}×{height})", fmt.value)
+        self.captions_combo = QComboBox()
+        for label, value in ((Msg.captions_auto, None), ("On", True), ("Off", False)):
+            self.captions_combo.addItem(label, value)
+        self.theme_combo = QComboBox()
+        self.theme_combo.addItem("Light", "light")
+        self.theme_combo.addItem("Dark", "dark")
+        self.encoder_combo = QComboBox()
+        for key, label in ENCODER_LABELS.items():
+            self.encoder_combo.addItem(label, key)
+        self.encoder_status = QLabel(Msg.probing)
+        self.encoder_status.setWordWrap(True)
+        self.output_edit = QLineEdit()
+        self.output_button = QPushButton("Choose…")
+        self.output_button.clicked.connect(self._choose_output)
+        self.quota_spin = QDoubleSpinBox()
+        self.quota_spin.setRange(0.5, 1000.0)
+        self.quota_spin.setSuffix(" GB")
+        self.cache_label = QLabel(Msg.cache_reading)
+        self.clear_cache_button = QPushButton("Clear cache")
+        self.clear_cache_button.clicked.connect(self.clear_cache)
+
+        general = QGroupBox("New projects and rendering")
+        form = QFormLayout(general)
+        form.addRow("Voice", self.voice_combo)
+        form.addRow("Language", self.language_combo)
+        form.addRow("Format", self.format_combo)
+        form.addRow("Captions", self.captions_combo)
+        form.addRow("Encoder", self.encoder_combo)
+        form.addRow("", self.encoder_status)
+        form.addRow("Output folder", _row(self.output_edit, self.output_button))
+        form.addRow("Cache size limit", self.quota_spin)
+        form.addRow(self.cache_label, self.clear_cache_button)
+        form.addRow("App theme", self.theme_combo)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(general)
+        layout.addWidget(self._build_ai())
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        layout.addWidget(self.message_label)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def _build_ai(self) -> QGroupBox:
+        box = QGroupBox("Paid AI (optional; off by default)")
+        form = QFormLayout(box)
+        self.llm_check = QCheckBox("Write narration with an AI model")
+        self.llm_provider_combo = QComboBox()
+        self.llm_provider_combo.addItem("Anthropic", "anthropic")
+        self.llm_provider_combo.addItem("OpenAI", "openai")
+        self.llm_model_edit = QLineEdit()
+        self.key_edits: dict[str, QLineEdit] = {}
+        for name in KEY_NAMES:
+            edit = QLineEdit()
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            self.key_edits[name] = edit
+        self.keyring_label = QLabel()
+        self.keyring_label.setWordWrap(True)
+        self.openai_url_edit = QLineEdit()
+        self.anthropic_url_edit = QLineEdit()
+        for edit in (self.openai_url_edit, self.anthropic_url_edit):
+            edit.setPlaceholderText("default (or the SDK's environment variable)")
+        self.clips_check = QCheckBox("Make AI video clips for clip scenes")
+        self.video_url_edit = QLineEdit()
+        self.video_model_edit = QLineEdit()
+        self.budget_spin = QDoubleSpinBox()
+        self.budget_spin.setRange(0.0, 10_000.0)
+        self.budget_spin.setPrefix("$ ")
+        self.video_price_spin = QDoubleSpinBox()
+        self.video_price_spin.setRange(0.0, 100.0)
+        self.video_price_spin.setDecimals(3)
+        self.video_price_spin.setPrefix("$ ")
+        self.video_price_spin.setSuffix(" per second")
+        self.prices_label = QLabel()
+        self.prices_label.setWordWrap(True)
+        form.addRow(self.llm_check)
+        form.addRow("Provider", self.llm_provider_combo)
+        form.addRow("Model", self.llm_model_edit)
+        form.addRow("Anthropic API key", self.key_edits["anthropic"])
+        form.addRow("Anthropic base URL", self.anthropic_url_edit)
+        form.addRow("OpenAI API key", self.key_edits["openai"])
+        form.addRow("OpenAI base URL", self.openai_url_edit)
+        form.addRow(self.clips_check)
+        form.addRow("Video API base URL", self.video_url_edit)
+        form.addRow("Video model", self.video_model_edit)
+        form.addRow("Video API key", self.key_edits["video"])
+        form.addRow("", self.keyring_label)
+        form.addRow("Daily budget", self.budget_spin)
+        form.addRow("Video clip price", self.video_price_spin)
+        form.addRow(self.prices_label)
+        return box
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for child in self.findChildren(QGroupBox):
+            child.setEnabled(enabled)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(enabled)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _on_loaded(self, loaded: _Loaded) -> None:
+        s = self.settings = loaded.settings
+        _select(self.voice_combo, s.default_voice)
+        _select(self.language_combo, s.default_language)
+        _select(self.format_combo, s.default_format.value)
+        _select(self.captions_combo, s.captions)
+        _select(self.theme_combo, s.theme)
+        _select(self.encoder_combo, s.encoder)
+        self.output_edit.setText(str(s.resolved_output_dir()))
+        self.quota_spin.setValue(s.cache_quota_gb)
+        ai = s.ai
+        self.llm_check.setChecked(ai.llm_enabled)
+        _select(self.llm_provider_combo, ai.llm_provider)
+        self.llm_model_edit.setText(ai.llm_model)
+        self.openai_url_edit.setText(ai.openai_base_url or "")
+        self.anthropic_url_edit.setText(ai.anthropic_base_url or "")
+        self.clips_check.setChecked(ai.video_clips_enabled)
+        self.video_url_edit.setText(ai.video_base_url or "")
+        self.video_model_edit.setText(ai.video_model)
+        self.budget_spin.setValue(ai.daily_budget_usd)
+        self.video_price_spin.setValue(ai.prices.video_usd_per_second)
+        self.prices_label.setText(
+            Msg.prices_note.format(date=ai.prices.as_of.isoformat(), source=ai.prices.source)
+        )
+        for name, (source, masked) in loaded.key_sources.items():
+            if source == "env":
+                var = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}.get(name, "")
+                text = Msg.key_from_env.format(var=var, masked=masked)
+            else:
+                text = Msg.key_stored.format(masked=masked) if source else Msg.key_none
+            self.key_edits[name].setPlaceholderText(text)
+        self.keyring_label.setText(loaded.keyring_message)
+        self.keyring_label.setVisible(bool(loaded.keyring_message))
+        self.message_label.setText("\n".join(s.load_warnings))
+        self._set_enabled(True)
+        self.ready.emit()
+
+    def _on_encoders(self, found: dict[str, str | None]) -> None:
+        usable = [
+            ENCODER_LABELS[k] for k, codec in ENCODER_CODECS.items() if found.get(codec) is None
+        ]
+        lines = [Msg.encoders_found.format(names=", ".join(usable) or "none")]
+        model = self.encoder_combo.model()
+        for row in range(self.encoder_combo.count()):
+            key = self.encoder_combo.itemData(row)
+            reason = found.get(ENCODER_CODECS.get(key, ""))
+            if key != "auto" and (key not in ENCODER_CODECS or reason is not None):
+                item = model.item(row)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+                item.setToolTip(
+                    Msg.encoder_missing.format(label=ENCODER_LABELS[key], reason=reason)
+                )
+        self.encoder_status.setText("\n".join(lines))
+        self.encoders_probed.emit()
+
+    def _on_error(self, error: BaseException) -> None:
+        self.message_label.setText(error_text(error))
+
+    # -- cache ---------------------------------------------------------------------------
+
+    def _refresh_cache_usage(self) -> None:
+        def done(stats: Any) -> None:
+            self.cache_label.setText(
+                Msg.cache_usage.format(
+                    entries=stats.entries,
+                    size=format_bytes(stats.bytes),
+                    quota=f"{stats.quota_bytes / 1e9:g}",
+                )
+            )
+
+        run_in_background(self, self.studio.cache.stats, done, self._on_error)
+
+    def clear_cache(self) -> None:
+        """Remove every cache entry not in use by a running job (off the GUI thread)."""
+        cache = self.studio.cache
+        self.clear_cache_button.setEnabled(False)
+        self.cache_label.setText(Msg.cache_clearing)
+
+        def work() -> tuple[int, int]:
+            before = cache.stats().bytes
+            removed = cache.clean(all=True)
+            return before - cache.stats().bytes, len(removed)
+
+        def done(result: tuple[int, int]) -> None:
+            freed, count = result
+            self.clear_cache_button.setEnabled(True)
+            self.cache_label.setText(
+                Msg.cache_cleared.format(size=format_bytes(freed), entries=count)
+            )
+            self.cache_cleaned.emit(freed)
+
+        def failed(error: BaseException) -> None:
+            self.clear_cache_button.setEnabled(True)
+            self._on_error(error)
+
+        run_in_background(self, work, done, failed)
+
+    def _choose_output(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.output_edit.text())
+        if folder:
+            self.output_edit.setText(folder)
+
+    # -- saving --------------------------------------------------------------------------
+
+    def edited_settings(self) -> StudioSettings:
+        """The settings as the widgets show them now (keys excepted).
+
+        Raises:
+            ValueError: a field is invalid (the message names it).
+        """
+        base = self.settings or StudioSettings()
+        ai = base.ai.model_copy(
+            update={
+                "llm_enabled": self.llm_check.isChecked(),
+                "llm_provider": self.llm_provider_combo.currentData(),
+                "llm_model": self.llm_model_edit.text().strip() or AISettings().llm_model,
+                "openai_base_url": self.openai_url_edit.text().strip() or None,
+                "anthropic_base_url": self.anthropic_url_edit.text().strip() or None,
+                "video_clips_enabled": self.clips_check.isChecked(),
+                "video_base_url": self.video_url_edit.text().strip() or None,
+                "video_model": self.video_model_edit.text().strip() or AISettings().video_model,
+                "daily_budget_usd": self.budget_spin.value(),
+                "prices": base.ai.prices.model_copy(
+                    update={"video_usd_per_second": self.video_price_spin.value()}
+                ),
+            }
+        )
+        output = self.output_edit.text().strip()
+        data = base.model_dump()
+        data.update(
+            default_voice=self.voice_combo.currentData(),
+            default_language=self.language_combo.currentData(),
+            default_format=self.format_combo.currentData(),
+            captions=self.captions_combo.currentData(),
+            theme=self.theme_combo.currentData(),
+            encoder=self.encoder_combo.currentData(),
+            output_dir=output or None,
+            cache_quota_gb=self.quota_spin.value(),
+            ai=ai.model_dump(),
+        )
+        return StudioSettings.model_validate(data)
+
+    def save(self) -> None:
+        """Save settings and typed keys off the GUI thread; close when done."""
+        try:
+            settings = self.edited_settings()
+        except ValueError as error:
+            self.message_label.setText(Msg.save_failed.format(error=error))
+            return
+        keys = {name: edit.text() for name, edit in self.key_edits.items() if edit.text().strip()}
+        secrets = self.secrets
+        self._set_enabled(False)
+        self.message_label.setText(Msg.saving)
+
+        def work() -> StudioSettings:
+            save_settings(settings)
+            store = secrets or SecretStore()
+            for name, value in keys.items():
+                store.set_api_key(name, value)  # type: ignore[arg-type]
+            return settings
+
+        def done(saved: StudioSettings) -> None:
+            self.saved_settings = saved
+            self.studio.cache.quota_bytes = saved.cache_quota_bytes
+            for edit in self.key_edits.values():
+                edit.clear()
+            self.accept()
+
+        def failed(error: BaseException) -> None:
+            self._set_enabled(True)
+            self.message_label.setText(Msg.save_failed.format(error=error_text(error)))
+
+        run_in_background(self, work, done, failed)
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return holder
+
+
+def _select(combo: QComboBox, value: object) -> None:
+    """Select the item whose data equals ``value`` (unchanged if none does)."""
+    for row in range(combo.count()):
+        if combo.itemData(row) == value:
+            combo.setCurrentIndex(row)
+            return
