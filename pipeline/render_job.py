@@ -780,6 +780,13 @@ def _encode_scenes(
             cancel=stop,
         )
         path = store.put(chunk.key, "segment", tmp)
+        log.info(
+            "stored scene %d/%d chunk %d key=%s",
+            index + 1,
+            len(spec.scenes),
+            chunk.number,
+            chunk.key[:16],
+        )
         if observer is not None:
             observer("scene", {"index": index, "chunk": chunk.number, "key": chunk.key})
         return path

@@ -38,6 +38,12 @@ TABLES = {
     "stage_checkpoints",
     "cache_entries",
     "cache_counters",
+    "ledger_entries",
+    "approvals",
+    "paid_work_state",
+    "budget_overrides",
+    "budget_alerts",
+    "scene_tiers",
     "alembic_version",
 }
 
@@ -86,7 +92,7 @@ def test_new_database_has_tables_pragmas_and_head_revision(db: Database) -> None
     assert db.pragma("synchronous") == 2  # FULL
     assert db.pragma("busy_timeout") == 10_000
     assert db.integrity_check() == ["ok"]
-    assert _revisions(db) == [head_revision()] == ["0002_indexes"]
+    assert _revisions(db) == [head_revision()] == ["0003_budget"]
 
 
 def test_migrated_schema_matches_the_orm_classes(db: Database) -> None:
@@ -121,7 +127,7 @@ def test_older_database_is_upgraded_on_open(tmp_path: Path) -> None:
         JobStore(old).enqueue_job("render", {"kept": True})
 
     with open_database(path) as db:
-        assert _revisions(db) == ["0002_indexes"]
+        assert _revisions(db) == ["0003_budget"]
         assert "ix_jobs_claim" in _indexes(db, "jobs")
         assert "ix_cache_entries_last_used_at" in _indexes(db, "cache_entries")
         assert [job.input for job in JobStore(db).list_jobs()] == [{"kept": True}]
@@ -152,7 +158,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
         thread.join()
     assert errors == []
     with Database(path) as db:
-        assert _revisions(db) == ["0002_indexes"]
+        assert _revisions(db) == ["0003_budget"]
 
 
 def test_begin_immediate_takes_the_write_lock_before_reading(db: Database) -> None:

@@ -385,7 +385,9 @@ class JobStore:
                     continue
                 row.crash_count += 1
                 if row.crash_count >= max_crashes:
-                    last = ": ".join(part for part in (row.stage, row.message) if part)
+                    last = row.message
+                    if row.stage and not last.startswith(f"{row.stage}:"):
+                        last = ": ".join(part for part in (row.stage, last) if part)
                     row.state = JobState.FAILED
                     row.error = f"the job crashed the app {row.crash_count} times: {last}"
                     row.message = "failed"

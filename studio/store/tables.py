@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Dialect,
     Enum,
@@ -198,3 +199,150 @@ class CacheCounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- budget ledger, approvals and render tiers (migration 0003_budget) ----------------------
+#
+# Money is stored as whole micro-dollars (``*_micro_usd``, integers: 1 USD = 1,000,000) so
+# sums are exact; :mod:`studio.budget` converts at the edges through ``Decimal(str(usd))``.
+# ``day`` columns hold the local calendar day the spend counts for, as an ISO date string
+# (``"2030-01-15"``), which sorts and groups as text.
+
+
+def _enum_values(enum: type[StrEnum]) -> list[str]:
+    """Store a :class:`StrEnum` by its (lower-case) values, not its member names."""
+    return [member.value for member in enum]
+
+
+class LedgerState(StrEnum):
+    """Life cycle of a ledger entry: RESERVED → SETTLED | RELEASED | RECONCILED.
+
+    RECONCILED: the reserving process died before settling; the estimate counts as spent.
+    """
+
+    RESERVED = "reserved"
+    SETTLED = "settled"
+    RELEASED = "released"
+    RECONCILED = "reconciled"
+
+
+class ApprovalState(StrEnum):
+    """An operator's decision on a template's paid generation: PENDING → APPROVED | REJECTED."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SceneTier(StrEnum):
+    """Which renderer produced a scene: an AI clip, or a fallback (infographic, text card),
+    or an ordinary rendered scene that never wanted an AI clip."""
+
+    AI_CLIP = "ai_clip"
+    INFOGRAPHIC = "infographic"
+    TEXT_CARD = "text_card"
+    RENDERED = "rendered"
+
+
+class LedgerEntryRow(Base):
+    """One paid call in the budget ledger: its estimate (reserved first) and actual cost."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_day_state", "day", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    day: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(100))
+    template_id: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    units: Mapped[float] = mapped_column(Float, default=0.0)
+    estimated_micro_usd: Mapped[int] = mapped_column(Integer)
+    actual_micro_usd: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[LedgerState] = mapped_column(
+        Enum(LedgerState, native_enum=False, length=16, values_callable=_enum_values),
+        default=LedgerState.RESERVED,
+    )
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the entry was settled, released or reconciled."""
+
+
+class ApprovalRow(Base):
+    """A request to use a template's paid generation of one kind, and the operator's answer."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_template_id_kind", "template_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    template_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    estimated_micro_usd: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[ApprovalState] = mapped_column(
+        Enum(ApprovalState, native_enum=False, length=16, values_callable=_enum_values),
+        default=ApprovalState.PENDING,
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class PaidWorkStateRow(Base):
+    """The single row (``id = 1``) saying whether paid work is paused, why and since when."""
+
+    __tablename__ = "paid_work_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BudgetOverrideRow(Base):
+    """An operator's override of the hard stop for one local calendar day."""
+
+    __tablename__ = "budget_overrides"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    approved_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BudgetAlertRow(Base):
+    """A budget threshold crossed on a day, recorded once per day and level.
+
+    ``level`` is ``"alert"`` (committed spend reached the alert fraction) or ``"stopped"``
+    (the hard stop refused a paid call).
+    """
+
+    __tablename__ = "budget_alerts"
+    __table_args__ = (UniqueConstraint("day", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(16))
+    committed_micro_usd: Mapped[int] = mapped_column(Integer)
+    threshold_micro_usd: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SceneTierRow(Base):
+    """Which tier produced one scene of a render, and what it cost (operator's fallback usage)."""
+
+    __tablename__ = "scene_tiers"
+    __table_args__ = (Index("ix_scene_tiers_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    template_id: Mapped[str | None] = mapped_column(String(100))
+    scene_index: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[SceneTier] = mapped_column(
+        Enum(SceneTier, native_enum=False, length=16, values_callable=_enum_values)
+    )
+    cost_micro_usd: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
