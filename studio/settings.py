@@ -24,6 +24,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +36,13 @@ from keyring.backends import fail as keyring_fail
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from pipeline.ai.base import CostEstimate
+from pipeline.ai.costs import (
+    PriceTable,
+    VideoPrice,
+    default_price_table,
+    estimate_llm,
+    estimate_video,
+)
 from pipeline.avio import ENCODER_PREFERENCES
 from pipeline.errors import StudioError
 from pipeline.fsutil import atomic_write_text
@@ -43,7 +51,7 @@ from studio import paths
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the settings file layout this code writes (see :func:`migrate_settings`)."""
 
 SETTINGS_FILE = "settings.json"
@@ -72,51 +80,6 @@ class SettingsTooNewError(StudioError):
 # -- prices ----------------------------------------------------------------------------------
 
 
-class AIPrices(BaseModel):
-    """Prices used to estimate paid AI calls before they are made.
-
-    These are **settings the operator should check**: providers change prices, and gateways
-    charge their own. The defaults were set on **2026-11-21** (:attr:`as_of`) from the
-    sources named in :attr:`source`. All amounts are US dollars.
-
-    Attributes:
-        video_usd_per_second: AI video clip, per second of clip. Default 0.17: the highest
-            ``sora-2`` 720p gateway price seen (OpenAI's own was 0.10 before its Videos API
-            closed), so estimates err high.
-        anthropic_input_usd_per_mtok / anthropic_output_usd_per_mtok: per million tokens
-            (Claude Haiku 4.5: 1 / 5).
-        openai_input_usd_per_mtok / openai_output_usd_per_mtok: per million tokens
-            (GPT-5 mini: 0.25 / 2).
-        tts_usd_per_million_chars: paid text-to-speech (OpenAI tts-1: 15).
-        source: where the defaults came from. as_of: when they were set.
-    """
-
-    model_config = ConfigDict(extra="ignore")
-
-    video_usd_per_second: float = Field(default=0.17, ge=0)
-    anthropic_input_usd_per_mtok: float = Field(default=1.00, ge=0)
-    anthropic_output_usd_per_mtok: float = Field(default=5.00, ge=0)
-    openai_input_usd_per_mtok: float = Field(default=0.25, ge=0)
-    openai_output_usd_per_mtok: float = Field(default=2.00, ge=0)
-    tts_usd_per_million_chars: float = Field(default=15.00, ge=0)
-    source: str = (
-        "platform.claude.com model page (Claude Haiku 4.5); openai.com/api/pricing "
-        "(gpt-5-mini, tts-1); sora-2 gateway price lists (therouter.ai, coinis.com)"
-    )
-    as_of: date = date(2026, 11, 21)
-
-    def llm_usd(self, provider: LlmProvider, input_tokens: float, output_tokens: float) -> float:
-        """Cost of one LLM use with ``provider``."""
-        if provider == "anthropic":
-            rates = (self.anthropic_input_usd_per_mtok, self.anthropic_output_usd_per_mtok)
-        else:
-            rates = (self.openai_input_usd_per_mtok, self.openai_output_usd_per_mtok)
-        return (input_tokens * rates[0] + output_tokens * rates[1]) / 1e6
-
-
-# -- settings --------------------------------------------------------------------------------
-
-
 class AISettings(BaseModel):
     """Optional paid AI. Everything is off by default; offline needs none of it.
 
@@ -129,7 +92,8 @@ class AISettings(BaseModel):
         video_base_url / video_model / video_size / video_seconds: that API's settings.
         daily_budget_usd: daily budget; alerts at ``alert_fraction`` of it, hard stop at
             ``hard_stop_fraction`` unless an operator approves.
-        prices: the prices estimates use (check them, see :class:`AIPrices`).
+        prices: the prices estimates use: a :class:`~pipeline.ai.costs.PriceTable` whose every
+            figure carries the date it was read and its source (check them).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -147,7 +111,7 @@ class AISettings(BaseModel):
     daily_budget_usd: float = Field(default=5.00, ge=0)
     alert_fraction: float = Field(default=0.8, gt=0, le=1)
     hard_stop_fraction: float = Field(default=1.2, ge=1)
-    prices: AIPrices = Field(default_factory=AIPrices)
+    prices: PriceTable = Field(default_factory=default_price_table)
 
     def base_url(self, provider: LlmProvider, env: Mapping[str, str] | None = None) -> str | None:
         """The base URL to give ``provider``'s SDK: the setting, else its env var, else None."""
@@ -235,7 +199,40 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 kept a flat price list under ``ai.prices``; version 3 keeps the dated
+    :class:`~pipeline.ai.costs.PriceTable`. Old lists are replaced by the dated defaults (the
+    operator reviews prices in Settings); a custom video price is carried over."""
+    data = dict(data)
+    ai = dict(data.get("ai") or {})
+    old = ai.pop("prices", None)
+    if isinstance(old, dict) and "video_usd_per_second" in old:
+        model = str(ai.get("video_model") or "sora-2")
+        table = default_price_table()
+        ai["prices"] = _with_video_price(
+            table, model, float(old["video_usd_per_second"])
+        ).model_dump(mode="json")
+    elif isinstance(old, dict):
+        ai["prices"] = old
+    data["ai"] = ai
+    return data
+
+
+def _with_video_price(table: PriceTable, model: str, usd_per_s: float) -> PriceTable:
+    price = VideoPrice(
+        usd_per_s=usd_per_s, as_of=date.today(), source="set by the operator in Settings"
+    )
+    return table.model_copy(update={"video": {**table.video, model: price}})
+
+
+def with_video_price(ai: AISettings, usd_per_s: float) -> AISettings:
+    """``ai`` with the per-second price of its video model set by the operator (dated today)."""
+    if ai.prices.video_price(ai.video_model).usd_per_s == usd_per_s:
+        return ai
+    return ai.model_copy(update={"prices": _with_video_price(ai.prices, ai.video_model, usd_per_s)})
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """``n`` → function that upgrades a version-``n`` dict to version ``n + 1``."""
 
 
@@ -338,29 +335,17 @@ def estimate_ai_costs(
     estimates: list[CostEstimate] = []
     if llm:
         n = len(spec.scenes)
-        tokens_in, tokens_out = n * LLM_INPUT_TOKENS_PER_SCENE, n * LLM_OUTPUT_TOKENS_PER_SCENE
-        estimates.append(
-            CostEstimate(
-                kind="llm",
-                provider=ai.llm_provider,
-                model=ai.llm_model,
-                units=tokens_in + tokens_out,
-                usd=ai.prices.llm_usd(ai.llm_provider, tokens_in, tokens_out),
-                description=f"narration for {n} scenes",
-            )
+        chars = round(n * LLM_INPUT_TOKENS_PER_SCENE * ai.prices.chars_per_token)
+        estimate = estimate_llm(
+            chars, n * LLM_OUTPUT_TOKENS_PER_SCENE, ai.llm_provider, ai.llm_model, ai.prices
         )
+        estimates.append(replace(estimate, description=f"narration for {n} scenes"))
     clip_scenes = sum(1 for scene in spec.scenes if scene.scene_type == "clip")
     if clips and clip_scenes:
         seconds = clip_scenes * ai.video_seconds
+        estimate = estimate_video(seconds, ai.video_model, ai.prices)
         estimates.append(
-            CostEstimate(
-                kind="video",
-                provider="videos",
-                model=ai.video_model,
-                units=seconds,
-                usd=seconds * ai.prices.video_usd_per_second,
-                description=f"{clip_scenes} AI clips of {ai.video_seconds} s",
-            )
+            replace(estimate, description=f"{clip_scenes} AI clips of {ai.video_seconds} s")
         )
     return estimates
 

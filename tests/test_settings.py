@@ -27,6 +27,7 @@ from studio.settings import (
     mask_secret,
     save_settings,
     settings_path,
+    with_video_price,
 )
 
 CANARY = "sk-canary-0123456789abcdefXYZW"
@@ -84,7 +85,8 @@ def test_defaults_when_no_file():
     assert settings.ai.llm_enabled is False and settings.ai.video_clips_enabled is False
     assert settings.ai.daily_budget_usd == 5.0
     assert (settings.ai.alert_fraction, settings.ai.hard_stop_fraction) == (0.8, 1.2)
-    assert settings.ai.prices.as_of.isoformat() == "2026-11-21" and settings.ai.prices.source
+    video = settings.ai.prices.video_price(settings.ai.video_model)
+    assert video.as_of.isoformat() and video.source and settings.ai.prices.as_of
 
 
 def test_round_trip_in_the_data_folder(tmp_path):
@@ -232,4 +234,26 @@ def test_cost_estimates_use_the_price_settings():
         }
     )
     video = estimate_ai_costs(clip_spec, ai, llm=False, clips=True)[0]
-    assert video.units == 16 and video.usd == pytest.approx(16 * 0.17)
+    per_s = ai.prices.video_price(ai.video_model).usd_per_s
+    assert video.units == 16 and video.usd == pytest.approx(16 * per_s)
+    dearer = with_video_price(ai, per_s * 2)
+    assert estimate_ai_costs(clip_spec, dearer, llm=False, clips=True)[0].usd == pytest.approx(
+        32 * per_s
+    )
+
+
+def test_flat_price_list_of_version_2_is_migrated(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 2,
+                "ai": {"video_model": "sora-2", "prices": {"video_usd_per_second": 0.42}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert settings.schema_version == 3
+    assert settings.ai.prices.video_price("sora-2").usd_per_s == pytest.approx(0.42)
+    assert settings.ai.prices.llm  # the rest of the dated table is there

@@ -42,6 +42,7 @@ from studio.settings import (
     load_settings,
     mask_secret,
     save_settings,
+    with_video_price,
 )
 from ui.operations import BackgroundOp
 
@@ -326,9 +327,10 @@ class SettingsDialog(QDialog):
         self.video_url_edit.setText(ai.video_base_url or "")
         self.video_model_edit.setText(ai.video_model)
         self.budget_spin.setValue(ai.daily_budget_usd)
-        self.video_price_spin.setValue(ai.prices.video_usd_per_second)
+        video_price = ai.prices.video_price(ai.video_model)
+        self.video_price_spin.setValue(video_price.usd_per_s)
         self.prices_label.setText(
-            Msg.prices_note.format(date=ai.prices.as_of.isoformat(), source=ai.prices.source)
+            Msg.prices_note.format(date=video_price.as_of.isoformat(), source=video_price.source)
         )
         for name, (source, masked) in loaded.key_sources.items():
             if source == "env":
@@ -428,11 +430,9 @@ class SettingsDialog(QDialog):
                 "video_base_url": self.video_url_edit.text().strip() or None,
                 "video_model": self.video_model_edit.text().strip() or AISettings().video_model,
                 "daily_budget_usd": self.budget_spin.value(),
-                "prices": base.ai.prices.model_copy(
-                    update={"video_usd_per_second": self.video_price_spin.value()}
-                ),
             }
         )
+        ai = with_video_price(ai, self.video_price_spin.value())
         output = self.output_edit.text().strip()
         data = base.model_dump()
         data.update(
