@@ -10,17 +10,19 @@ failure, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec, build_spec
 
 if TYPE_CHECKING:
     from pipeline.render_job import RenderOptions
+    from studio.paid import PaidChoices
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -52,6 +54,14 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         "--offline",
         action="store_true",
         help="never use the network (eSpeak NG voices only); also VIDEOSTUDIO_OFFLINE=1",
+    )
+    parser.add_argument(
+        "--llm", action="store_true", help="let the configured LLM write narration (paid)"
+    )
+    parser.add_argument(
+        "--ai-clips",
+        action="store_true",
+        help="ask the configured Videos API for clip scenes (paid; falls back to infographics)",
     )
 
 
@@ -89,12 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--hooks", action="store_true", help="ad templates: render all 5 alternate hooks"
     )
-    render.add_argument(
-        "--llm", action="store_true", help="let the configured LLM write narration (paid)"
-    )
-    render.add_argument(
-        "--ai-clips", action="store_true", help="ask the configured Videos API for clips (paid)"
-    )
     _add_render_options(render)
 
     templates = commands.add_parser("templates", help="list templates and the fields they take")
@@ -122,6 +126,25 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("job_id", type=int)
     retry = commands.add_parser("retry", help="queue a failed or cancelled job again (it resumes)")
     retry.add_argument("job_id", type=int)
+
+    approvals = commands.add_parser(
+        "approvals", help="the approval queue of paid generation (list, approve, reject)"
+    )
+    approvals.add_argument(
+        "action", nargs="?", choices=("list", "approve", "reject"), default="list"
+    )
+    approvals.add_argument("approval_id", nargs="?", type=int)
+    approvals.add_argument("--note", default="", help="why (kept with the decision)")
+    approvals.add_argument("--all", action="store_true", help="list decided requests too")
+
+    ops = commands.add_parser("ops", help="spend vs budget, approvals, hit rate, fallbacks, errors")
+    ops.add_argument("--days", type=int, default=30, help="period of the figures (default 30)")
+
+    budget = commands.add_parser("budget", help="today's budget; override the stop; resume")
+    budget.add_argument(
+        "action", nargs="?", choices=("status", "override", "resume"), default="status"
+    )
+    budget.add_argument("--note", default="", help="why (kept with the override)")
 
     cache = commands.add_parser("cache", help="artefact cache: stats, clean, verify")
     cache_commands = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
@@ -160,6 +183,16 @@ def _speech_mode(args: argparse.Namespace) -> str:
     return "auto"
 
 
+def _paid_choices(args: argparse.Namespace) -> PaidChoices:
+    from studio.paid import PaidChoices
+
+    return PaidChoices(
+        llm=bool(getattr(args, "llm", False)),
+        ai_clips=bool(getattr(args, "ai_clips", False)),
+        template_id=getattr(args, "template", None),
+    )
+
+
 def _render_options(args: argparse.Namespace) -> RenderOptions:
     from pipeline.render_job import RenderOptions
 
@@ -189,8 +222,7 @@ def _render_spec(spec: VideoSpec, out_path: Path, args: argparse.Namespace) -> i
         TimeRemainingColumn,
     )
 
-    from pipeline.render_job import render_video
-    from studio.service import _PinningStore, open_studio
+    from studio.service import open_studio
 
     console = Console(stderr=True)
     options = _render_options(args)
@@ -207,18 +239,9 @@ def _render_spec(spec: VideoSpec, out_path: Path, args: argparse.Namespace) -> i
         def on_progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message)
 
-        store = _PinningStore(studio.cache)
-        try:
-            result = render_video(
-                spec,
-                out_path,
-                store,
-                options,
-                progress=on_progress,
-                staging_root=studio.staging_root,
-            )
-        finally:
-            store.release()
+        result = studio.render(
+            spec, out_path, options, paid=_paid_choices(args), progress=on_progress
+        )
     reused = sum(1 for scene in result.scenes if scene.segment_cached)
     console.print(
         f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} scenes "
@@ -287,13 +310,45 @@ def _render_template(args: argparse.Namespace) -> int:
 
     fields = parse_fields(args.fields)
     out = args.output or Path.cwd() / f"{args.template}.mp4"
-    if args.hooks:
-        variants = ad_variants(args.template, fields)
-        for number, spec in enumerate(variants, start=1):
-            target = out.with_name(f"{out.stem}-hook{number}.mp4")
-            _render_spec(apply_overrides(spec, args), target, args)
-        return EXIT_OK
-    return _render_spec(apply_overrides(instantiate(args.template, fields), args), out, args)
+    with _slot_generator(args) as generator:
+        if args.hooks:
+            specs = ad_variants(args.template, fields, generator=generator)
+            targets = [out.with_name(f"{out.stem}-hook{n}.mp4") for n in range(1, len(specs) + 1)]
+        else:
+            specs = [instantiate(args.template, fields, generator=generator)]
+            targets = [out]
+    for spec, target in zip(specs, targets, strict=True):
+        _render_spec(apply_overrides(spec, args), target, args)
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _slot_generator(args: argparse.Namespace) -> Iterator[Any]:
+    """With --llm: the governed LLM that may rewrite a template's slot texts (the structure
+    stays the template's); else ``None``."""
+    if not args.llm:
+        yield None
+        return
+    from pipeline.ai.llm import make_generator
+    from studio.budget import BudgetGovernor
+    from studio.paid import budget_policy
+    from studio.service import open_studio
+    from studio.settings import SecretStore, load_settings
+
+    ai = load_settings().ai
+    with open_studio() as studio:
+        generator = make_generator(
+            ai.llm_provider,
+            BudgetGovernor(studio.db, budget_policy(ai)),
+            model=ai.llm_model,
+            api_key=SecretStore().get_api_key(ai.llm_provider),
+            base_url=ai.base_url(ai.llm_provider),
+            prices=ai.prices,
+        )
+        try:
+            yield generator
+        finally:
+            generator.close()
 
 
 def _templates(args: argparse.Namespace) -> int:
@@ -324,7 +379,12 @@ def _queue_add(args: argparse.Namespace) -> int:
     out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
     with open_studio() as studio:
         job_id = studio.enqueue_render(
-            spec, out_path, _render_options(args), source=args.input, priority=args.priority
+            spec,
+            out_path,
+            _render_options(args),
+            source=args.input,
+            priority=args.priority,
+            paid=_paid_choices(args),
         )
     print(f"queued job {job_id}: {args.input} → {out_path}  (start it with `videostudio run`)")
     return EXIT_OK
@@ -456,6 +516,84 @@ def _cache(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _governor(studio: Any) -> Any:
+    from studio.budget import BudgetGovernor
+    from studio.paid import budget_policy
+    from studio.settings import load_settings
+
+    return BudgetGovernor(studio.db, budget_policy(load_settings().ai))
+
+
+def _approvals(args: argparse.Namespace) -> int:
+    from studio.service import open_studio
+
+    with open_studio() as studio:
+        governor = _governor(studio)
+        if args.action in ("approve", "reject"):
+            if args.approval_id is None:
+                raise InputError(
+                    f"which request? give its id: videostudio approvals {args.action} ID",
+                    hint="`videostudio approvals` lists the pending ones",
+                )
+            decide = governor.approve if args.action == "approve" else governor.reject
+            approval = decide(
+                args.approval_id, note=args.note, by=os.environ.get("USER", "operator")
+            )
+            print(
+                f"request {approval.id} ({approval.template_id}, {approval.kind}): {approval.state}"
+            )
+            return EXIT_OK
+        approvals = governor.list_approvals(None if args.all else "pending")
+    if not approvals:
+        print("no pending approval requests" if not args.all else "no approval requests")
+        return EXIT_OK
+    for a in approvals:
+        when = a.requested_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{a.id:>4}  {a.state:<8}  {a.kind:<5}  {a.template_id:<36}  ~${a.estimated_usd:.2f}  "
+            f"{when}  {a.description}"
+        )
+    print("approve with: videostudio approvals approve ID   (or reject ID --note WHY)")
+    return EXIT_OK
+
+
+def _ops(args: argparse.Namespace) -> int:
+    from studio.ops import format_ops_report, ops_report
+    from studio.paid import budget_policy
+    from studio.service import open_studio
+    from studio.settings import load_settings
+
+    with open_studio() as studio:
+        report = ops_report(studio.db, budget_policy(load_settings().ai), days=args.days)
+    print(format_ops_report(report))
+    return EXIT_OK
+
+
+def _budget(args: argparse.Namespace) -> int:
+    from studio.service import open_studio
+
+    with open_studio() as studio:
+        governor = _governor(studio)
+        if args.action == "override":
+            governor.override_budget(
+                governor.today(), by=os.environ.get("USER", "operator"), note=args.note
+            )
+            print("the hard stop is lifted for today")
+        elif args.action == "resume":
+            governor.resume_paid_work()
+            print("paid work may run again")
+        status = governor.status()
+        pause = governor.pause_state()
+    print(
+        f"{status.day}: ${status.committed_usd:.2f} committed of ${status.daily_usd:.2f} "
+        f"(alert at ${status.alert_usd:.2f}, hard stop at ${status.cap_usd:.2f}"
+        f"{', lifted today' if status.overridden else ''}) — {status.state}"
+    )
+    if pause.paused:
+        print(f"paid work is PAUSED: {pause.reason}  (resume with `videostudio budget resume`)")
+    return EXIT_OK
+
+
 def _configure(args: argparse.Namespace) -> None:
     """Apply --data-dir/--cache-dir and send logs to the user log folder."""
     import logging
@@ -524,6 +662,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cancel_or_retry(args)
         if args.command == "cache":
             return _cache(args)
+        if args.command == "approvals":
+            return _approvals(args)
+        if args.command == "ops":
+            return _ops(args)
+        if args.command == "budget":
+            return _budget(args)
         parser.print_help()
         return EXIT_OK
     except StudioError as error:

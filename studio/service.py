@@ -16,19 +16,23 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from PySide6.QtCore import QObject
 
 from pipeline.errors import StudioError
-from pipeline.fsutil import sweep_stale_staging, sweep_temp_files
+from pipeline.fsutil import staging_dir_name, sweep_stale_staging, sweep_temp_files
 from pipeline.models import VideoSpec
-from pipeline.render_job import RenderOptions, render_video
+from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress
+from pipeline.render_job import RenderOptions, RenderResult, StageObserver, render_video
 from studio import paths
+from studio.budget import BudgetGovernor
 from studio.cache import ContentCache
 from studio.jobs import Handler, JobContext, JobRunner
+from studio.paid import PaidChoices, paid_services
+from studio.settings import SecretStore, load_settings
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
 
 log = logging.getLogger(__name__)
@@ -69,13 +73,20 @@ class _PinningStore:
 
 
 def render_job_input(
-    spec: VideoSpec, output: Path, options: RenderOptions, *, source: Path | None = None
+    spec: VideoSpec,
+    output: Path,
+    options: RenderOptions,
+    *,
+    source: Path | None = None,
+    paid: PaidChoices | None = None,
 ) -> dict[str, Any]:
-    """The ``input`` JSON of a render job: the spec, the output path, the render options."""
+    """The ``input`` JSON of a render job: the spec, the output path, the render options and
+    the paid AI it may use."""
     return {
         "spec": spec.model_dump(mode="json"),
         "output": str(Path(output).resolve()),
         "source": str(source.resolve()) if source else None,
+        "paid": (paid or PaidChoices()).to_json(),
         "options": {
             "encoder": options.encoder,
             "speech_mode": options.speech_mode,
@@ -134,9 +145,12 @@ class Studio:
         source: Path | None = None,
         priority: int = 0,
         project_id: int | None = None,
+        paid: PaidChoices | None = None,
     ) -> int:
         """Queue a render of ``spec`` to ``output``; returns the job id."""
-        payload = render_job_input(spec, output, options or RenderOptions(), source=source)
+        payload = render_job_input(
+            spec, output, options or RenderOptions(), source=source, paid=paid
+        )
         return self.jobs.enqueue_job(RENDER, payload, priority=priority, project_id=project_id)
 
     # -- running ------------------------------------------------------------------------
@@ -210,6 +224,7 @@ class Studio:
         """Remove temporary files a crashed process left: in the cache and beside the outputs
         of unfinished jobs. Needs the runner lock (nobody else is writing). Returns them."""
         self.acquire_runner_lock()
+        BudgetGovernor(self.db).reconcile_on_start()  # reservations of a crashed process
         removed = list(self.cache.sweep_temp_files(min_age_s=0))
         removed += sweep_stale_staging(self.staging_root)
         folders = {
@@ -242,6 +257,63 @@ class Studio:
         handlers: dict[str, Handler] = {RENDER: self._run_render, **(extra_handlers or {})}
         return JobRunner(self.jobs, handlers, previous_run_crashed=crashed, parent=parent)
 
+    def render(
+        self,
+        spec: VideoSpec,
+        output: Path,
+        options: RenderOptions | None = None,
+        *,
+        paid: PaidChoices | None = None,
+        progress: Progress = no_progress,
+        cancel: CancelToken = NEVER_CANCEL,
+        observer: StageObserver | None = None,
+        job_id: int | None = None,
+        remote_id_for: Callable[[str], str | None] = lambda key: None,
+        save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
+    ) -> RenderResult:
+        """Render now, with the cache (pinned while in use) and the paid AI ``paid`` allows.
+
+        Paid providers come from the settings and secrets, governed by the budget ledger;
+        the fallback tier of each clip scene is recorded for the operator view.
+        """
+        paid = paid or PaidChoices()
+        services = None
+        if paid.llm or paid.ai_clips:
+            services = paid_services(
+                paid,
+                db=self.db,
+                cache=self.cache,
+                ai=load_settings().ai,
+                secrets=SecretStore(),
+                staging=self.staging_root / f"{staging_dir_name()}clips",
+                job_id=job_id,
+                remote_id_for=remote_id_for,
+                save_remote_id=save_remote_id,
+            )
+            for note in services.notes:
+                log.warning("%s", note)
+        store = _PinningStore(self.cache)
+        try:
+            result = render_video(
+                spec,
+                Path(output),
+                store,
+                options,
+                progress=progress,
+                cancel=cancel,
+                observer=observer,
+                staging_root=self.staging_root,
+                clips=services.clips if services else None,
+                script=services.script if services else None,
+            )
+            if services is not None:
+                services.record_tiers(job_id, spec, result.scenes)
+            return result
+        finally:
+            store.release()
+            if services is not None:
+                services.close()
+
     def _run_render(self, ctx: JobContext) -> Mapping[str, Any]:
         job: Job = ctx.job
         spec = VideoSpec.model_validate(job.input["spec"])
@@ -249,25 +321,33 @@ class Studio:
         inputs_hash = hashlib.sha256(
             json.dumps(job.input, sort_keys=True).encode("utf-8")
         ).hexdigest()
-        store = _PinningStore(self.cache)
 
         def observer(stage: str, summary: dict[str, object]) -> None:
-            name = f"scene-{summary['index']}" if stage == "scene" else stage
+            if stage == "scene":
+                name = f"scene-{summary['index']}-{summary.get('chunk', 0)}"
+            else:
+                name = stage
             ctx.checkpoint(name, inputs_hash, json.loads(json.dumps(summary, default=str)))
 
-        try:
-            result = render_video(
-                spec,
-                Path(job.input["output"]),
-                store,
-                options,
-                progress=ctx.progress,
-                cancel=ctx.cancel,
-                observer=observer,
-                staging_root=self.staging_root,
-            )
-        finally:
-            store.release()
+        def remote_id_for(key: str) -> str | None:
+            saved = ctx.checkpoints.get(f"clip-{key[:16]}")
+            return str(saved.result["remote_id"]) if saved is not None else None
+
+        def save_remote_id(key: str, remote_id: str) -> None:
+            ctx.checkpoint(f"clip-{key[:16]}", inputs_hash, {"remote_id": remote_id})
+
+        result = self.render(
+            spec,
+            Path(job.input["output"]),
+            options,
+            paid=PaidChoices.from_json(job.input.get("paid")),
+            progress=ctx.progress,
+            cancel=ctx.cancel,
+            observer=observer,
+            job_id=job.id,
+            remote_id_for=remote_id_for,
+            save_remote_id=save_remote_id,
+        )
         return {
             "output": str(result.output_path),
             "thumbnail": str(result.thumbnail_path),
@@ -278,6 +358,7 @@ class Studio:
             "wall_s": result.wall_s,
             "encoder": result.encoder,
             "scenes_reused": sum(1 for s in result.scenes if s.segment_cached),
+            "tiers": [s.tier for s in result.scenes],
         }
 
     # -- lifecycle ----------------------------------------------------------------------

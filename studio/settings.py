@@ -89,7 +89,8 @@ class AISettings(BaseModel):
         openai_base_url / anthropic_base_url: ``None`` → the SDK default or the SDK's own
             environment variable (``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL``).
         video_clips_enabled: ask an OpenAI-compatible Videos API for clip scenes.
-        video_base_url / video_model / video_size / video_seconds: that API's settings.
+        video_base_url / video_model / video_size / video_seconds: that API's settings;
+            video_poll_interval_s: seconds between status polls of a clip job.
         daily_budget_usd: daily budget; alerts at ``alert_fraction`` of it, hard stop at
             ``hard_stop_fraction`` unless an operator approves.
         prices: the prices estimates use: a :class:`~pipeline.ai.costs.PriceTable` whose every
@@ -108,6 +109,7 @@ class AISettings(BaseModel):
     video_model: str = "sora-2"
     video_size: str = Field(default="1280x720", pattern=r"^\d{2,5}x\d{2,5}$")
     video_seconds: Literal[4, 8, 12] = 8
+    video_poll_interval_s: float = Field(default=5.0, gt=0, le=120)
     daily_budget_usd: float = Field(default=5.00, ge=0)
     alert_fraction: float = Field(default=0.8, gt=0, le=1)
     hard_stop_fraction: float = Field(default=1.2, ge=1)

@@ -1,0 +1,253 @@
+"""Paid AI for one render: governed LLM narration and AI clips, built from settings + secrets.
+
+Nothing here spends money by itself: every provider gets the budget ledger
+(:class:`~studio.budget.BudgetGovernor`) as its governor, so each paid call is estimated,
+reserved, approved where required and settled. With no key, paid AI off, or any refusal, the
+render falls back (rules for narration; infographic or text card for clips) and says why.
+
+AI clips are cached in the content cache under a key made of the scene's ``cache_key`` (for
+persona × topic templates ``sha256("persona:topic")[:16]``) and the provider settings, so every
+user of a persona shares one clip. The remote job id is checkpointed as soon as the gateway
+accepts a job, so a render resumed after a crash polls that job instead of paying again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.ai.costs import estimate_video
+from pipeline.artifacts import content_key
+from pipeline.models import ClipScene, VideoSpec
+from pipeline.progress import CancelToken
+from studio.budget import BudgetGovernor, BudgetPolicy
+from studio.cache import ContentCache
+from studio.settings import AISettings, SecretStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaidChoices:
+    """What paid AI a render may use (stored with the job).
+
+    Attributes:
+        llm: let the configured LLM write narration (falls back to the rules).
+        ai_clips: ask the configured Videos API for clip scenes (falls back to infographics).
+        template_id: the template the video came from (first paid use needs an approval).
+    """
+
+    llm: bool = False
+    ai_clips: bool = False
+    template_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored in a job's input."""
+        return {"llm": self.llm, "ai_clips": self.ai_clips, "template_id": self.template_id}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> PaidChoices:
+        """From a job's input (absent → nothing paid)."""
+        data = data or {}
+        return cls(bool(data.get("llm")), bool(data.get("ai_clips")), data.get("template_id"))
+
+
+def budget_policy(ai: AISettings) -> BudgetPolicy:
+    """The budget thresholds from the settings."""
+    return BudgetPolicy(
+        daily_usd=ai.daily_budget_usd,
+        alert_fraction=ai.alert_fraction,
+        hard_stop_fraction=ai.hard_stop_fraction,
+    )
+
+
+RemoteIds = Callable[[str], str | None]
+"""``clip key → remote job id`` saved by an earlier attempt, if any."""
+
+
+class CachedClipSupplier:
+    """A :class:`~pipeline.render_job.ClipSupplier`: the clip from the cache, else from the
+    Videos API (governed), then cached.
+
+    Args:
+        client: the Videos API client (with the ledger as governor).
+        cache: the content cache.
+        ai: settings (model, size).
+        staging: a folder for downloads before they enter the cache.
+        remote_id_for / save_remote_id: read and persist remote job ids by clip key (the job's
+            checkpoints), so a crash between create and download resumes by polling.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        cache: ContentCache,
+        ai: AISettings,
+        staging: Path,
+        *,
+        remote_id_for: RemoteIds = lambda key: None,
+        save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
+    ) -> None:
+        self.client = client
+        self.cache = cache
+        self.ai = ai
+        self.staging = staging
+        self._remote_id_for = remote_id_for
+        self._save_remote_id = save_remote_id
+        self._lock = threading.Lock()
+
+    def clip_key(self, scene: ClipScene) -> str:
+        """The cache key of ``scene``'s clip: its shared ``cache_key`` (or its prompt's hash)
+        with the model, size and length that shape the clip."""
+        shared = scene.cache_key or hashlib.sha256(scene.prompt.encode("utf-8")).hexdigest()[:16]
+        return content_key(
+            "ai_clip",
+            {
+                "cache_key": shared,
+                "model": self.ai.video_model,
+                "size": self.ai.video_size,
+                "seconds": scene.clip_seconds,
+            },
+        )
+
+    def clip_for(
+        self, scene: ClipScene, index: int, *, cancel: CancelToken
+    ) -> tuple[Path, str, float]:
+        """The clip of ``scene``: ``(path, key, cost_usd)``; cost 0 when it came from the cache.
+
+        Raises:
+            ProviderError / PaidWorkBlocked / QuotaExhausted: no clip now (the scene falls back).
+        """
+        from pipeline.ai.videos import ClipRequest
+
+        key = self.clip_key(scene)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached, key, 0.0
+        request = ClipRequest(
+            prompt=scene.prompt,
+            seconds=scene.clip_seconds,
+            size=self.ai.video_size,
+            cache_key=key[:32],
+            template_id=scene.template_id,
+        )
+        self.staging.mkdir(parents=True, exist_ok=True)
+        with self._lock:  # one paid generation at a time
+            result = self.client.generate(
+                request,
+                on_remote_id=lambda remote_id: self._save_remote_id(key, remote_id),
+                resume_remote_id=self._remote_id_for(key),
+                cancel=cancel,
+                out_path=self.staging / f"{key[:32]}.mp4",
+            )
+        path = self.cache.put(key, "ai_clip", result.path)
+        result.path.unlink(missing_ok=True)
+        return path, key, result.cost_usd
+
+
+@dataclass
+class PaidServices:
+    """The governed providers of one render, and what to close afterwards.
+
+    Build with :func:`paid_services`; pass :attr:`script` and :attr:`clips` to
+    :func:`pipeline.render_job.render_video`; call :meth:`record_tiers` after the render and
+    :meth:`close` in a ``finally``.
+    """
+
+    governor: BudgetGovernor
+    script: Callable[[VideoSpec], Sequence[str]] | None = None
+    clips: CachedClipSupplier | None = None
+    notes: list[str] = field(default_factory=list)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def record_tiers(self, job_id: int | None, spec: VideoSpec, scenes: Sequence[Any]) -> None:
+        """Record which fallback tier produced each clip scene (for the operator view)."""
+        for report, scene in zip(scenes, spec.scenes, strict=True):
+            if isinstance(scene, ClipScene):
+                self.governor.record_scene_tier(
+                    job_id, scene.template_id, report.index, report.tier, report.cost_usd
+                )
+
+    def close(self) -> None:
+        """Close the SDK clients."""
+        for closer in self._closers:
+            closer()
+        self._closers.clear()
+
+
+def paid_services(
+    choices: PaidChoices,
+    *,
+    db: Any,
+    cache: ContentCache,
+    ai: AISettings,
+    secrets: SecretStore,
+    staging: Path,
+    job_id: int | None = None,
+    remote_id_for: RemoteIds = lambda key: None,
+    save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
+) -> PaidServices:
+    """Build the paid providers ``choices`` asks for, all governed by the budget ledger.
+
+    A provider without a key is still built: its calls are refused as ``disabled`` and the
+    render falls back, with a note saying which key is missing.
+    """
+    governor = BudgetGovernor(db, budget_policy(ai), job_id=job_id)
+    services = PaidServices(governor=governor)
+    if choices.llm:
+        from pipeline.ai.llm import make_generator
+        from pipeline.ai.script import llm_script_stage
+
+        provider = ai.llm_provider
+        key = secrets.get_api_key(provider)
+        if not key:
+            services.notes.append(f"no {provider} API key: narration uses the offline rules")
+        generator = make_generator(
+            provider,
+            governor,
+            model=ai.llm_model,
+            api_key=key,
+            base_url=ai.base_url(provider),
+            prices=ai.prices,
+        )
+        services._closers.append(generator.close)
+
+        def script(spec: VideoSpec) -> list[str]:
+            result = llm_script_stage(spec, generator, template_id=choices.template_id)
+            for note in result.notes:
+                log.info("narration: %s", note)
+            return list(result.narrations)
+
+        services.script = script
+    if choices.ai_clips:
+        from pipeline.ai.videos import VideoClipClient, VideoClipSettings
+
+        settings = VideoClipSettings(
+            base_url=ai.video_base_url,
+            api_key=secrets.get_api_key("video"),
+            model=ai.video_model,
+            size=ai.video_size,
+            seconds=ai.video_seconds,
+            poll_interval_s=ai.video_poll_interval_s,
+        )
+        if not settings.resolved_api_key():
+            services.notes.append("no Videos API key: clip scenes use infographics")
+        client = VideoClipClient(
+            settings, governor, estimate=functools.partial(estimate_video, prices=ai.prices)
+        )
+        services._closers.append(client.close)
+        services.clips = CachedClipSupplier(
+            client,
+            cache,
+            ai,
+            staging,
+            remote_id_for=remote_id_for,
+            save_remote_id=save_remote_id,
+        )
+    return services
