@@ -65,6 +65,7 @@ def test_edit_one_scene_rerenders_only_that_scene(
 
     drawn.clear()
     caplog.set_level(logging.INFO, logger="pipeline.render_job")
+    caplog.clear()  # only the second render's records
     result = render_video(_spec("Measure once, cut twice."), tmp_path / "v.mp4", store, options)
     # Only the edited quote scene is drawn and encoded again — plus the first chunk (4 s) of
     # the outro, whose opening crossfade starts from the quote's final frame, which changed.
