@@ -1,0 +1,315 @@
+"""Preview frames: the real frame of a scene at a time, from the renderers the encoder uses.
+
+``preview_frame(spec, scene_index, t_s, store)`` runs the same steps as a render, up to the
+frame: narration (:func:`pipeline.narration.script_stage`) → speech
+(:func:`pipeline.render_job.synthesize_speech`, cached in the same ArtifactStore) → timeline
+(:func:`pipeline.timeline.build_timeline`) → the scene's renderer
+(:func:`pipeline.render_job.scene_renderer`, crossfade included) → ``frame_at(t_s)``. What the
+preview shows is therefore pixel-identical to the frame the encoder is given.
+
+A small in-memory cache (speech clips by content, renderers by everything that shapes them)
+makes scrubbing fast: after the first frame of a scene, a frame costs one ``frame_at``.
+Everything here is thread-safe and Qt-free; the UI calls it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import wave
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from pipeline.artifacts import ArtifactStore, content_key
+from pipeline.errors import StudioError
+from pipeline.fsutil import atomic_write_bytes
+from pipeline.models import VideoSpec
+from pipeline.narration import script_stage
+from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
+from pipeline.render.base import RenderContext, RGBFrame
+from pipeline.render_job import render_context, scene_renderer, synthesize_speech
+from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio
+from pipeline.speech.chain import SpeechEngine, SpeechMode
+from pipeline.timeline import SceneTiming, TimingManifest, build_timeline
+
+THUMBNAIL_WIDTH_PX = 384
+"""Width of storyboard card thumbnails (drawn by the same renderers at a small size)."""
+
+_SPEECH_CACHE_SIZE = 256
+_RENDERER_CACHE_SIZE = 6
+
+
+class PreviewError(StudioError):
+    """A preview frame cannot be drawn (e.g. a scene type without a renderer yet)."""
+
+
+@dataclass(frozen=True)
+class ScenePlan:
+    """Everything the preview of one spec needs: narration, speech and the timeline."""
+
+    narrations: tuple[str, ...]
+    speech: tuple[SpeechAudio, ...]
+    manifest: TimingManifest
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A tiny thread-safe LRU mapping."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_engines: dict[str, SpeechEngine] = {}
+_engines_lock = threading.Lock()
+_speech: _Lru[tuple[str, str, str, str], SpeechAudio] = _Lru(_SPEECH_CACHE_SIZE)
+_renderers: _Lru[str, SceneRenderer] = _Lru(_RENDERER_CACHE_SIZE)
+_thumbnails: _Lru[str, RGBFrame] = _Lru(512)
+
+
+def clear_caches() -> None:
+    """Forget every cached clip, renderer and thumbnail (tests, memory pressure)."""
+    _speech.clear()
+    _renderers.clear()
+    _thumbnails.clear()
+
+
+def _engine(mode: str) -> SpeechEngine:
+    with _engines_lock:
+        engine = _engines.get(mode)
+        if engine is None:
+            engine = SpeechEngine(mode=mode)  # type: ignore[arg-type]
+            _engines[mode] = engine
+        return engine
+
+
+def plan_scenes(
+    spec: VideoSpec, store: ArtifactStore, *, speech_mode: SpeechMode = "offline"
+) -> ScenePlan:
+    """Narration → speech → timeline for ``spec``, as :func:`render_video` computes them.
+
+    Speech comes from the in-memory cache, else from ``store`` (or is synthesised and stored
+    there) through :func:`pipeline.render_job.synthesize_speech`.
+    """
+    narrations = script_stage(spec)
+    engine = _engine(speech_mode)
+    keys = [
+        (speech_mode, spec.language, scene.voice or spec.voice, text)
+        for scene, text in zip(spec.scenes, narrations, strict=True)
+    ]
+    found: list[SpeechAudio | None] = [_speech.get(key) for key in keys]
+    missing = [i for i, audio in enumerate(found) if audio is None]
+    if missing:
+        subset = spec.model_copy(update={"scenes": [spec.scenes[i] for i in missing]})
+        voiced = synthesize_speech(subset, [narrations[i] for i in missing], store, engine)
+        for i, (audio, _cached) in zip(missing, voiced, strict=True):
+            _speech.put(keys[i], audio)
+            found[i] = audio
+    speech = tuple(audio for audio in found if audio is not None)
+    manifest = build_timeline(spec, speech, narrations)
+    return ScenePlan(tuple(narrations), speech, manifest)
+
+
+def scene_timings(
+    spec: VideoSpec, store: ArtifactStore, *, speech_mode: SpeechMode = "offline"
+) -> tuple[SceneTiming, ...]:
+    """The timing of every scene (duration, start, reveals), as the render will lay them out."""
+    return plan_scenes(spec, store, speech_mode=speech_mode).manifest.scenes
+
+
+def _renderer_key(spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext, index: int) -> str:
+    parts: dict[str, object] = {
+        "scene": spec.scenes[index].model_dump(mode="json"),
+        "timing": asdict(manifest.scenes[index]),
+        "ctx": [ctx.width_px, ctx.height_px, ctx.fps, ctx.theme.model_dump(mode="json")],
+        "captions": ctx.captions,
+        "renderer": RENDERER_VERSION,
+    }
+    if index > 0 and manifest.scenes[index].transition_in_s > 0:
+        parts["previous"] = [
+            spec.scenes[index - 1].model_dump(mode="json"),
+            asdict(manifest.scenes[index - 1]),
+        ]
+    return content_key("preview", parts)
+
+
+def _check_index(spec: VideoSpec, scene_index: int) -> None:
+    if not 0 <= scene_index < len(spec.scenes):
+        raise IndexError(f"scene {scene_index} is outside the {len(spec.scenes)} scenes")
+
+
+def preview_renderer(
+    spec: VideoSpec, scene_index: int, store: ArtifactStore, *, speech_mode: SpeechMode = "offline"
+) -> tuple[SceneRenderer, SceneTiming]:
+    """The encoder's renderer of scene ``scene_index`` and its timing (cached).
+
+    Raises:
+        IndexError: no such scene.
+        PreviewError: the scene type has no renderer yet.
+    """
+    _check_index(spec, scene_index)
+    plan = plan_scenes(spec, store, speech_mode=speech_mode)
+    ctx = render_context(spec)
+    key = _renderer_key(spec, plan.manifest, ctx, scene_index)
+    renderer = _renderers.get(key)
+    if renderer is None:
+        try:
+            renderer = scene_renderer(spec, plan.manifest, ctx, scene_index)
+        except KeyError as error:
+            kind = spec.scenes[scene_index].scene_type
+            raise PreviewError(
+                f"scenes of type {kind!r} cannot be previewed yet",
+                hint="render the video to see this scene, or change its type",
+            ) from error
+        _renderers.put(key, renderer)
+    return renderer, plan.manifest.scenes[scene_index]
+
+
+def preview_frame(
+    spec: VideoSpec,
+    scene_index: int,
+    t_s: float,
+    store: ArtifactStore,
+    *,
+    speech_mode: SpeechMode = "offline",
+) -> RGBFrame:
+    """The frame the encoder draws for scene ``scene_index`` at ``t_s`` seconds into the scene.
+
+    ``t_s`` is clamped to the scene (``0 <= t_s < duration_s``). Returns an RGB frame of shape
+    ``(height_px, width_px, 3)``, uint8, at the spec's full output size.
+
+    Raises:
+        IndexError: no such scene.
+        PreviewError: the scene type has no renderer yet.
+        SpeechError: the narration cannot be spoken.
+    """
+    renderer, timing = preview_renderer(spec, scene_index, store, speech_mode=speech_mode)
+    last_s = (timing.n_frames - 1) / timing.fps
+    return renderer.frame_at(min(max(0.0, t_s), last_s))
+
+
+def scene_thumbnails(
+    spec: VideoSpec,
+    store: ArtifactStore,
+    *,
+    width_px: int = THUMBNAIL_WIDTH_PX,
+    speech_mode: SpeechMode = "offline",
+) -> tuple[tuple[SceneTiming, ...], list[RGBFrame | None]]:
+    """Timings and small thumbnails (fully revealed, no captions) of every scene.
+
+    Thumbnails are drawn by the scene renderers at ``width_px`` wide; a scene type without a
+    renderer gets ``None``. Unchanged scenes come from the in-memory cache.
+    """
+    plan = plan_scenes(spec, store, speech_mode=speech_mode)
+    full = render_context(spec)
+    height_px = max(2, round(full.height_px * width_px / full.width_px))
+    ctx = RenderContext(width_px, height_px, full.fps, full.theme, captions=False)
+    thumbs: list[RGBFrame | None] = []
+    for index, (scene, timing) in enumerate(zip(spec.scenes, plan.manifest.scenes, strict=True)):
+        key = content_key(
+            "thumbnail",
+            {
+                "scene": scene.model_dump(mode="json"),
+                "size": [width_px, height_px],
+                "theme": spec.theme.model_dump(mode="json"),
+                "reveals": list(timing.item_reveal_s),
+                "renderer": RENDERER_VERSION,
+                "index": index,
+            },
+        )
+        thumb = _thumbnails.get(key)
+        if thumb is None:
+            try:
+                thumb = make_renderer(scene, ctx, timing).thumbnail()
+            except KeyError:
+                thumbs.append(None)
+                continue
+            _thumbnails.put(key, thumb)
+        thumbs.append(thumb)
+    return plan.manifest.scenes, thumbs
+
+
+def scene_audio_samples(timing: SceneTiming, speech: SpeechAudio) -> np.ndarray:
+    """The scene's sound as in the final track: silence, the narration, then silence;
+    float32 mono at :data:`~pipeline.speech.base.SAMPLE_RATE_HZ`, ``duration_s`` long."""
+    n_total = round(timing.duration_s * SAMPLE_RATE_HZ)
+    out = np.zeros(n_total, np.float32)
+    start = round(timing.narration_offset_s * SAMPLE_RATE_HZ)
+    samples = speech.samples[: max(0, n_total - start)]
+    out[start : start + len(samples)] = samples
+    return out
+
+
+def write_scene_wav(
+    spec: VideoSpec,
+    scene_index: int,
+    store: ArtifactStore,
+    folder: Path,
+    *,
+    speech_mode: SpeechMode = "offline",
+) -> Path:
+    """Write scene ``scene_index``'s sound to a 16-bit mono WAV in ``folder`` (named by its
+    content, so a second call is free) and return its path."""
+    _check_index(spec, scene_index)
+    plan = plan_scenes(spec, store, speech_mode=speech_mode)
+    timing = plan.manifest.scenes[scene_index]
+    speech = plan.speech[scene_index]
+    name = content_key(
+        "preview-wav",
+        {
+            "text": plan.narrations[scene_index],
+            "voice": speech.voice_id,
+            "n": timing.n_frames,
+            "fps": timing.fps,
+            "offset": timing.narration_offset_s,
+            "provider": speech.provider,
+            "samples": len(speech.samples),
+        },
+    )[:32]
+    path = Path(folder) / f"{name}.wav"
+    if path.exists():
+        return path
+    samples = scene_audio_samples(timing, speech)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE_HZ)
+        wav.writeframes(pcm)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def durations_s(timings: Sequence[SceneTiming]) -> list[float]:
+    """Scene lengths in seconds, in order."""
+    return [timing.duration_s for timing in timings]

@@ -1,0 +1,102 @@
+"""Main window smoke test: library → storyboard → properties and preview; reorder; layout."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from pipeline.models import VideoSpec
+from studio.service import Studio
+from ui.main_window import MainWindow
+
+
+def _window(qtbot, studio: Studio, settings: QSettings) -> MainWindow:
+    window = MainWindow(studio, None, settings, speech_mode="offline")
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_library_storyboard_properties_preview_and_reorder(
+    qtbot, studio: Studio, settings: QSettings, small_spec: VideoSpec
+):
+    older = studio.projects.save_project(small_spec.model_copy(update={"title": "Older"}))
+    project_id = studio.projects.save_project(small_spec, name="Small test")
+    window = _window(qtbot, studio, settings)
+    qtbot.waitUntil(lambda: window.library.project_ids() == [project_id, older], timeout=5000)
+
+    window.library.search.setText("small")
+    assert window.library.project_ids() == [project_id]
+    window.library.search.clear()
+
+    with qtbot.waitSignal(window.project_loaded, timeout=5000):
+        window.library.project_activated.emit(project_id)
+    board = window.storyboard
+    assert board.card_count() == 3
+    assert [board.model.index(i).data() for i in range(3)] == ["Title", "List", "Outro"]
+    assert "Small test" in window.windowTitle()
+
+    # Selecting a scene fills the properties and the preview.
+    with qtbot.waitSignal(window.preview.frame_shown, timeout=10_000) as shown:
+        board.view.setCurrentIndex(board.model.index(1))
+    assert shown.args[0] == 1
+    assert window.document.current == 1
+    assert window.properties.scene_form.editors["header"].value() == "Points"
+    assert window.properties.scene_form.editors["items"].value() == [
+        {"title": "One"},
+        {"title": "Two"},
+    ]
+    assert not window.preview.view.image.isNull()
+    qtbot.waitUntil(lambda: board.model.timings and len(board.model.timings) == 3, timeout=10_000)
+    assert board.model.index(0).data(board.model.DurationRole) > 1.0
+
+    # Reorder through the document model: the cards follow, and undo puts them back.
+    window.document.move_scene(2, 0)
+    assert [board.model.index(i).data() for i in range(3)] == ["Outro", "Title", "List"]
+    assert window.document.current == 0
+    assert window.windowTitle().startswith("Small test •")
+    window.document.undo_stack.undo()
+    assert [board.model.index(i).data() for i in range(3)] == ["Title", "List", "Outro"]
+
+
+def test_editing_a_field_in_properties_is_undoable(
+    qtbot, studio: Studio, settings: QSettings, small_spec: VideoSpec
+):
+    window = _window(qtbot, studio, settings)
+    window.document.load(small_spec)
+    editor = window.properties.scene_form.editors["title"]
+    editor.edit.setText("Changed")  # type: ignore[attr-defined]
+    editor.edit.editingFinished.emit()  # type: ignore[attr-defined]
+    assert window.document.require().scenes[0].title == "Changed"  # type: ignore[union-attr]
+    editor.edit.setText("")  # type: ignore[attr-defined]
+    editor.edit.editingFinished.emit()  # type: ignore[attr-defined]
+    assert window.properties.scene_form.error.isVisibleTo(window.properties)
+    assert window.document.require().scenes[0].title == "Changed"  # type: ignore[union-attr]
+    window.actions_["undo"].trigger()
+    assert window.document.require().scenes[0].title == "Hello"  # type: ignore[union-attr]
+    assert editor.value() == "Hello"
+
+
+def test_layout_and_theme_are_remembered(qtbot, studio: Studio, settings: QSettings):
+    window = _window(qtbot, studio, settings)
+    window.resize(780, 560)
+    window.docks["jobs"].hide()
+    window.actions_["dark"].trigger()
+    size = window.size()
+    window.close()
+    assert settings.value("ui/theme") == "dark"
+    again = _window(qtbot, studio, settings)
+    assert again.size() == size
+    assert not again.docks["jobs"].isVisible()
+    again.actions_["dark"].trigger()
+    assert settings.value("ui/theme") == "light"
+
+
+def test_shortcuts(qtbot, studio: Studio, settings: QSettings):
+    window = _window(qtbot, studio, settings)
+    keys = {name: action.shortcut().toString() for name, action in window.actions_.items()}
+    assert keys["new"] == "Ctrl+N"
+    assert keys["render"] == "Ctrl+R"
+    assert keys["duplicate"] == "Ctrl+D"
+    assert keys["undo"] == "Ctrl+Z"
+    assert keys["delete"] == "Del"
+    assert window.preview.space.key().toString() == "Space"

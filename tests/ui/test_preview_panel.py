@@ -1,0 +1,98 @@
+"""The preview widget draws its frames off the GUI thread and shows only the newest request."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from pipeline.models import VideoSpec
+from pipeline.preview import preview_frame
+from studio.service import Studio
+from ui.document import ProjectDocument
+from ui.preview import PreviewPanel
+
+
+def _panel(qtbot, studio: Studio, tmp_path: Path, spec: VideoSpec) -> PreviewPanel:
+    document = ProjectDocument(spec)
+    panel = PreviewPanel(
+        document,
+        lambda: studio.cache,
+        audio_folder=lambda: tmp_path / "audio",
+        speech_mode="offline",
+    )
+    qtbot.addWidget(panel)
+    panel.resize(640, 420)
+    panel.show()
+    return panel
+
+
+def test_frames_are_drawn_off_the_gui_thread(qtbot, studio: Studio, tmp_path: Path, small_spec):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    gui = threading.get_ident()
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        panel.document.set_current(1)
+    assert panel.last_worker_thread is not None
+    assert panel.last_worker_thread != gui
+    assert not panel.view.image.isNull()
+
+
+def test_the_image_is_the_pipeline_frame(qtbot, studio: Studio, tmp_path: Path, small_spec):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    panel.view.setFixedSize(1920, 1080)  # no scaling: compare pixels
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        panel.request_frame()
+    qtbot.waitUntil(lambda: panel.scrubber.maximum() > 0, timeout=10_000)
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000) as shown:
+        panel.scrubber.setValue(1200)
+    assert shown.args == [0, 1.2]
+    image = panel.view.image.convertToFormat(QImage.Format.Format_RGB888)
+    pixels = (
+        np.frombuffer(image.constBits(), np.uint8)
+        .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        .reshape(image.height(), image.width(), 3)
+    )
+    expected = preview_frame(small_spec, 0, 1.2, studio.cache)
+    assert pixels.shape == expected.shape
+    assert np.array_equal(pixels, expected)
+
+
+def test_stale_requests_are_dropped(qtbot, studio: Studio, tmp_path: Path, small_spec):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        panel.request_frame()
+    qtbot.waitUntil(lambda: panel.scrubber.maximum() > 0, timeout=10_000)
+    shown: list[tuple[int, float]] = []
+    panel.frame_shown.connect(lambda i, t: shown.append((i, t)))
+    for value in range(100, 1100, 100):  # ten requests while the first is in flight
+        panel.scrubber.setValue(value)
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1] == (0, 1.0), timeout=10_000)
+    qtbot.wait(100)
+    assert len(shown) <= 2  # at most the one in flight, then the newest
+    assert shown[-1] == (0, 1.0)
+
+
+def test_format_switch_is_an_undoable_edit(qtbot, studio: Studio, tmp_path: Path, small_spec):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    row = panel.format_box.findData("9:16")
+    panel.format_box.setCurrentIndex(row)
+    panel.format_box.activated.emit(row)
+    assert panel.document.require().format.value == "9:16"
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        pass
+    assert panel.view.image.height() > panel.view.image.width()
+    panel.document.undo_stack.undo()
+    assert panel.format_box.currentData() == "16:9"
+
+
+def test_play_advances_the_playhead_and_stops(qtbot, studio: Studio, tmp_path: Path, small_spec):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    qtbot.waitUntil(lambda: panel.scrubber.maximum() > 0, timeout=10_000)
+    panel.play_button.click()
+    assert panel.playing
+    qtbot.waitUntil(lambda: panel.scrubber.value() > 300, timeout=5000)
+    panel.space.activated.emit()
+    assert not panel.playing
+    assert list((tmp_path / "audio").glob("*.wav"))

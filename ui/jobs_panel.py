@@ -1,0 +1,446 @@
+"""The job panel: the render queue with live progress, cancel, retry, open folder and play.
+
+Rows follow the :class:`~studio.jobs.JobRunner`'s signals; the database is read and written
+off the GUI thread (:class:`~ui.operations.BackgroundOp`). Each row shows the project, the
+state, a progress bar naming the stage and scene, the elapsed and the estimated remaining time.
+A finished render plays in the embedded player (``QMediaPlayer`` + ``QVideoWidget``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pipeline.models import VideoSpec
+from pipeline.render_job import RenderOptions
+from studio.jobs import JobRunner
+from studio.service import RENDER, Studio, render_job_input
+from studio.store import Job, JobState
+from ui.operations import BackgroundOp
+
+COLUMNS = ("Video", "State", "Progress", "Elapsed", "Remaining")
+MAX_JOBS_SHOWN = 50
+
+
+def format_seconds(seconds: float | None) -> str:
+    """``75.2`` → ``1:15``; ``None`` → ``—``."""
+    if seconds is None or seconds < 0:
+        return "—"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+@dataclass
+class JobView:
+    """What the panel knows about one job (a snapshot plus live progress)."""
+
+    job: Job
+    fraction: float
+    message: str
+    started_monotonic: float | None = None
+
+    @property
+    def title(self) -> str:
+        """The video's title and the output file."""
+        spec = self.job.input.get("spec", {})
+        output = Path(str(self.job.input.get("output", ""))).name
+        return f"{spec.get('title', 'Video')} → {output}" if output else str(spec.get("title", ""))
+
+    @property
+    def state(self) -> JobState:
+        """The job's state."""
+        return self.job.state
+
+    def elapsed_s(self) -> float | None:
+        """Seconds since the job started (``None`` before it starts)."""
+        if self.job.state is JobState.PENDING:
+            return None
+        if self.job.started_at is not None:
+            end = self.job.finished_at or datetime.now(UTC)
+            return max(0.0, (end - self.job.started_at).total_seconds())
+        if self.started_monotonic is not None:
+            return time.monotonic() - self.started_monotonic
+        return None
+
+    def remaining_s(self) -> float | None:
+        """Estimated seconds left, from the elapsed time and the progress fraction."""
+        if self.job.state is not JobState.RUNNING:
+            return 0.0 if self.job.state is JobState.SUCCEEDED else None
+        elapsed = self.elapsed_s()
+        if elapsed is None or self.fraction < 0.02:
+            return None
+        return elapsed * (1.0 - self.fraction) / self.fraction
+
+    @property
+    def output_path(self) -> Path | None:
+        """The finished video, if the job succeeded."""
+        if self.job.output and self.job.output.get("output"):
+            return Path(str(self.job.output["output"]))
+        return None
+
+    @property
+    def output_folder(self) -> Path:
+        """The folder the video is (or will be) written to."""
+        return Path(str(self.job.input.get("output", "."))).parent
+
+
+class JobList(QObject):
+    """The jobs shown, kept in step with the runner (no widgets).
+
+    Signals:
+        changed(int): a job's row changed (its id); ``-1`` for the whole list.
+    """
+
+    changed = Signal(int)
+
+    def __init__(
+        self, studio: Studio, runner: JobRunner | None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.runner = runner
+        self.jobs: dict[int, JobView] = {}
+        if runner is not None:
+            runner.job_started.connect(self._on_started)
+            runner.job_progress.connect(self._on_progress)
+            runner.job_finished.connect(self._on_finished)
+
+    def reload(self) -> None:
+        """Read the recent jobs from the database (off the GUI thread)."""
+        store = self.studio.jobs
+        BackgroundOp(lambda: store.list_jobs(limit=MAX_JOBS_SHOWN), parent=self).success(
+            self._on_loaded
+        ).run()
+
+    def _on_loaded(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            if job.kind != RENDER:
+                continue
+            known = self.jobs.get(job.id)
+            if (
+                known is not None
+                and known.job.state is JobState.RUNNING
+                and job.state is JobState.RUNNING
+            ):
+                known.job = job
+            else:
+                self.jobs[job.id] = JobView(job, job.progress, job.message)
+        self.changed.emit(-1)
+
+    def _fetch(self, job_id: int) -> None:
+        store = self.studio.jobs
+        BackgroundOp(lambda: store.get_job(job_id), parent=self).success(self._on_fetched).run()
+
+    def _on_fetched(self, job: Job | None) -> None:
+        if job is None:
+            return
+        view = self.jobs.get(job.id)
+        if view is None:
+            self.jobs[job.id] = JobView(job, job.progress, job.message)
+        else:
+            view.job = job
+            if job.state is not JobState.RUNNING:
+                view.fraction, view.message = job.progress, job.message or view.message
+        self.changed.emit(job.id)
+
+    def _on_started(self, job_id: int) -> None:
+        view = self.jobs.get(job_id)
+        if view is not None:
+            view.started_monotonic = time.monotonic()
+            view.fraction, view.message = 0.0, "starting"
+        self._fetch(job_id)
+
+    def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
+        view = self.jobs.get(job_id)
+        if view is None:
+            self._fetch(job_id)
+            return
+        view.fraction, view.message = fraction, message
+        if view.job.state is JobState.PENDING:
+            view.job = _with_state(view.job, JobState.RUNNING)
+        self.changed.emit(job_id)
+
+    def _on_finished(self, job_id: int, _state: str, _error: str) -> None:
+        self._fetch(job_id)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def enqueue_render(
+        self,
+        spec: VideoSpec,
+        output: Path,
+        *,
+        options: RenderOptions | None = None,
+        project_id: int | None = None,
+        on_queued: Callable[[int], None] | None = None,
+    ) -> None:
+        """Queue a render of ``spec`` to ``output``; the runner picks it up."""
+        payload = render_job_input(spec, output, options or RenderOptions())
+        store = self.studio.jobs
+
+        def queued(job_id: int) -> None:
+            self._fetch(job_id)
+            if self.runner is not None:
+                self.runner.schedule()
+            if on_queued is not None:
+                on_queued(job_id)
+
+        BackgroundOp(
+            lambda: store.enqueue_job(RENDER, payload, project_id=project_id), parent=self
+        ).success(queued).run()
+
+    def cancel(self, job_id: int) -> None:
+        """Cancel a pending or running job."""
+        runner, store = self.runner, self.studio.jobs
+        if runner is not None:
+            BackgroundOp(lambda: runner.cancel(job_id), parent=self).success(
+                lambda _r: self._fetch(job_id)
+            ).run()
+        else:
+            BackgroundOp(lambda: store.cancel_job(job_id), parent=self).success(
+                lambda _r: self._fetch(job_id)
+            ).run()
+
+    def retry(self, job_id: int) -> None:
+        """Queue a failed or cancelled job again (it resumes from its checkpoints)."""
+        store = self.studio.jobs
+
+        def done(_changed: object) -> None:
+            self._fetch(job_id)
+            if self.runner is not None:
+                self.runner.schedule()
+
+        BackgroundOp(lambda: store.retry_job(job_id), parent=self).success(done).run()
+
+
+def _with_state(job: Job, state: JobState) -> Job:
+    from dataclasses import replace
+
+    return replace(job, state=state)
+
+
+class JobsPanel(QWidget):
+    """The queue view with its buttons and the embedded player.
+
+    Signals:
+        render_requested(): the user asked to render the current project.
+    """
+
+    render_requested = Signal()
+
+    def __init__(
+        self, studio: Studio, runner: JobRunner | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.jobs = JobList(studio, runner, self)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("jobs")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 300)
+        header.setStretchLastSection(False)
+        self.items: dict[int, QTreeWidgetItem] = {}
+        self.bars: dict[int, QProgressBar] = {}
+
+        self.render_button = QPushButton("Render", self)
+        self.render_button.setToolTip("Render the current project (Ctrl+R)")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.retry_button = QPushButton("Retry", self)
+        self.folder_button = QPushButton("Open folder", self)
+        self.play_button = QPushButton("Play", self)
+        buttons = QHBoxLayout()
+        for button in (
+            self.render_button,
+            self.cancel_button,
+            self.retry_button,
+            self.folder_button,
+            self.play_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.status = QLabel("", self)
+        buttons.addWidget(self.status)
+
+        self.player_box = QWidget(self)
+        self.player_box.hide()
+        self._player: object | None = None
+        self._video_widget: QWidget | None = None
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.player_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addWidget(splitter, 1)
+
+        self.render_button.clicked.connect(self.render_requested.emit)
+        self.cancel_button.clicked.connect(self._cancel_selected)
+        self.retry_button.clicked.connect(self._retry_selected)
+        self.folder_button.clicked.connect(self._open_folder)
+        self.play_button.clicked.connect(self._play_selected)
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.jobs.changed.connect(self._on_changed)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self._update_buttons()
+        self.jobs.reload()
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def _on_changed(self, job_id: int) -> None:
+        ids = sorted(self.jobs.jobs, reverse=True) if job_id < 0 else [job_id]
+        for jid in ids:
+            view = self.jobs.jobs.get(jid)
+            if view is not None:
+                self._update_row(view)
+        self._update_buttons()
+
+    def _update_row(self, view: JobView) -> None:
+        job_id = view.job.id
+        item = self.items.get(job_id)
+        if item is None:
+            item = QTreeWidgetItem()
+            item.setData(0, Qt.ItemDataRole.UserRole, job_id)
+            position = sum(1 for other in self.items if other > job_id)
+            self.tree.insertTopLevelItem(position, item)
+            bar = QProgressBar(self.tree)
+            bar.setRange(0, 1000)
+            bar.setTextVisible(True)
+            self.tree.setItemWidget(item, 2, bar)
+            self.items[job_id] = item
+            self.bars[job_id] = bar
+            if self.tree.currentItem() is None:
+                self.tree.setCurrentItem(item)
+        item.setText(0, view.title)
+        item.setToolTip(0, view.job.error or view.title)
+        item.setText(1, view.state.value.capitalize())
+        bar = self.bars[job_id]
+        bar.setValue(round(view.fraction * 1000))
+        if view.state is JobState.FAILED:
+            bar.setFormat(
+                f"failed: {(view.job.error or '').splitlines()[0] if view.job.error else ''}"
+            )
+        elif view.state is JobState.SUCCEEDED:
+            bar.setFormat("done")
+        elif view.state is JobState.CANCELLED:
+            bar.setFormat("cancelled")
+        elif view.state is JobState.PENDING:
+            bar.setFormat("waiting")
+        else:
+            bar.setFormat(f"{view.fraction:.0%} {view.message}")
+        bar.setToolTip(view.message)
+        self._update_times(view, item)
+
+    def _update_times(self, view: JobView, item: QTreeWidgetItem) -> None:
+        item.setText(3, format_seconds(view.elapsed_s()))
+        item.setText(4, format_seconds(view.remaining_s()))
+
+    def _tick(self) -> None:
+        for job_id, view in self.jobs.jobs.items():
+            if view.state is JobState.RUNNING and job_id in self.items:
+                self._update_times(view, self.items[job_id])
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def selected(self) -> JobView | None:
+        """The job of the selected row."""
+        item = self.tree.currentItem()
+        if item is None:
+            return None
+        return self.jobs.jobs.get(int(item.data(0, Qt.ItemDataRole.UserRole)))
+
+    def select_job(self, job_id: int) -> None:
+        """Select the row of ``job_id`` (if shown)."""
+        item = self.items.get(job_id)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def _update_buttons(self) -> None:
+        view = self.selected()
+        state = view.state if view is not None else None
+        self.cancel_button.setEnabled(state in (JobState.PENDING, JobState.RUNNING))
+        self.retry_button.setEnabled(state in (JobState.FAILED, JobState.CANCELLED))
+        self.folder_button.setEnabled(view is not None)
+        self.play_button.setEnabled(view is not None and view.output_path is not None)
+        running = sum(1 for v in self.jobs.jobs.values() if v.state is JobState.RUNNING)
+        pending = sum(1 for v in self.jobs.jobs.values() if v.state is JobState.PENDING)
+        self.status.setText(f"{running} running, {pending} waiting" if running or pending else "")
+
+    def _cancel_selected(self) -> None:
+        view = self.selected()
+        if view is not None:
+            self.jobs.cancel(view.job.id)
+
+    def _retry_selected(self) -> None:
+        view = self.selected()
+        if view is not None:
+            self.jobs.retry(view.job.id)
+
+    def _open_folder(self) -> None:
+        view = self.selected()
+        if view is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(view.output_folder)))
+
+    def _play_selected(self) -> None:
+        view = self.selected()
+        if view is not None and view.output_path is not None:
+            self.play(view.output_path)
+
+    def play(self, path: Path) -> None:
+        """Play ``path`` in the embedded player."""
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+        from PySide6.QtMultimediaWidgets import QVideoWidget
+
+        if self._player is None:
+            video = QVideoWidget(self.player_box)
+            video.setMinimumSize(320, 180)
+            layout = QVBoxLayout(self.player_box)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(video)
+            player = QMediaPlayer(self)
+            player.setAudioOutput(QAudioOutput(self))
+            player.setVideoOutput(video)
+            self._player, self._video_widget = player, video
+        player = self._player
+        assert isinstance(player, QMediaPlayer)
+        self.player_box.show()
+        player.setSource(QUrl.fromLocalFile(str(path)))
+        player.play()
+
+    @property
+    def player(self) -> object | None:
+        """The embedded ``QMediaPlayer`` (created on first play)."""
+        return self._player
+
+    def stop_player(self) -> None:
+        """Stop playback (before closing)."""
+        if self._player is not None:
+            self._player.stop()  # type: ignore[attr-defined]

@@ -1,0 +1,444 @@
+"""The main window: composes the panels, the actions and their shortcuts, and remembers the
+layout and the last folder in QSettings.
+
+Panels: library (left), storyboard above the preview (centre), properties (right), jobs
+(bottom). Every panel subscribes to the one :class:`~ui.document.ProjectDocument`; the window
+only wires them. Dropping a document (Markdown, text, PDF, DOCX, YAML) on the window opens the
+new-project wizard with that file (or imports it directly when the wizard is unavailable).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QSplitter,
+    QWidget,
+)
+
+from pipeline.adapters import load_document
+from pipeline.artifacts import ArtifactStore
+from pipeline.errors import InputError, StudioError
+from pipeline.render_job import RenderOptions
+from studio.jobs import JobRunner
+from studio.service import Studio
+from studio.store import Project
+from ui import theme
+from ui.document import ProjectDocument
+from ui.errors import show_error
+from ui.jobs_panel import JobsPanel
+from ui.library import LibraryPanel
+from ui.operations import BackgroundOp
+from ui.preview import PreviewPanel
+from ui.properties import PropertiesPanel
+from ui.storyboard import StoryboardPanel
+
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
+DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
+AUTOSAVE_DELAY_MS = 1500
+
+
+def slug(title: str) -> str:
+    """A file-name-safe version of ``title``."""
+    text = re.sub(r"[^\w\-]+", "-", title.strip().lower()).strip("-")
+    return text[:60] or "video"
+
+
+class MainWindow(QMainWindow):
+    """The studio's main window.
+
+    Args:
+        studio: the application services.
+        runner: the job runner (``None`` if another process works the queue).
+        settings: where layout, last folder and theme are remembered.
+        speech_mode: speech for previews and renders (``auto``, ``offline``, ``online``).
+
+    Signals:
+        project_loaded(int): a project was opened into the editor.
+    """
+
+    project_loaded = Signal(int)
+
+    def __init__(
+        self,
+        studio: Studio,
+        runner: JobRunner | None,
+        settings: QSettings,
+        *,
+        speech_mode: str = "auto",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.runner = runner
+        self.settings = settings
+        self.speech_mode = speech_mode
+        self.setObjectName("main_window")
+        self.setAcceptDrops(True)
+        self.document = ProjectDocument(parent=self)
+
+        def store() -> ArtifactStore:
+            return studio.cache
+
+        self.library = LibraryPanel(studio, self)
+        self.storyboard = StoryboardPanel(self.document, store, speech_mode=self._preview_speech())
+        self.preview = PreviewPanel(
+            self.document,
+            store,
+            audio_folder=lambda: studio.cache_dir / "preview-audio",
+            speech_mode=self._preview_speech(),
+        )
+        self.properties = PropertiesPanel(self.document)
+        self.jobs = JobsPanel(studio, runner)
+
+        centre = QSplitter(Qt.Orientation.Vertical, self)
+        centre.setObjectName("centre")
+        centre.addWidget(self.storyboard)
+        centre.addWidget(self.preview)
+        centre.setStretchFactor(1, 1)
+        self.setCentralWidget(centre)
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, widget, area in (
+            ("library", "Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("properties", "Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("jobs", "Jobs", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{key}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave.timeout.connect(self.save)
+        self._make_actions()
+        self._connect()
+        self._restore_layout()
+        self._update_title()
+
+    def _preview_speech(self) -> str:
+        # Previews never wait for the network: offline speech unless online is forced.
+        return "online" if self.speech_mode == "online" else "offline"
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _action(
+        self, text: str, slot: object, shortcut: QKeySequence | str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        doc = self.document
+        stack = doc.undo_stack
+        self.actions_: dict[str, QAction] = {
+            "new": self._action(
+                "&New project…", lambda: self.new_project(), QKeySequence.StandardKey.New
+            ),
+            "open": self._action(
+                "&Open document…", self.open_document_dialog, QKeySequence.StandardKey.Open
+            ),
+            "save": self._action("&Save", self.save, QKeySequence.StandardKey.Save),
+            "settings": self._action(
+                "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences
+            ),
+            "quit": self._action("&Quit", self.close, QKeySequence.StandardKey.Quit),
+            "undo": stack.createUndoAction(self, "&Undo"),
+            "redo": stack.createRedoAction(self, "&Redo"),
+            "duplicate": self._action(
+                "D&uplicate scene", lambda: self._edit(doc.duplicate_scene, doc.current), "Ctrl+D"
+            ),
+            "delete": self._action(
+                "&Delete scene",
+                lambda: self._edit(doc.delete_scene, doc.current),
+                QKeySequence.StandardKey.Delete,
+            ),
+            "render": self._action("&Render", self.render_current, "Ctrl+R"),
+            "dark": self._action("&Dark theme", self._toggle_theme, "Ctrl+Shift+L"),
+        }
+        self.actions_["undo"].setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.actions_["redo"].setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")]
+        )
+        self.addAction(self.actions_["undo"])
+        self.addAction(self.actions_["redo"])
+        self.actions_["dark"].setCheckable(True)
+        self.actions_["dark"].setChecked(theme.current_theme() == "dark")
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for key in ("new", "open", "save"):
+            file_menu.addAction(self.actions_[key])
+        file_menu.addSeparator()
+        file_menu.addAction(self.actions_["settings"])
+        file_menu.addSeparator()
+        file_menu.addAction(self.actions_["quit"])
+        edit = bar.addMenu("&Edit")
+        edit.addAction(self.actions_["undo"])
+        edit.addAction(self.actions_["redo"])
+        edit.addSeparator()
+        edit.addMenu(self.storyboard.add_menu)
+        edit.addAction(self.actions_["duplicate"])
+        edit.addAction(self.actions_["delete"])
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.actions_["dark"])
+        render = bar.addMenu("&Render")
+        render.addAction(self.actions_["render"])
+
+    def _connect(self) -> None:
+        self.library.project_activated.connect(self.open_project)
+        self.library.new_requested.connect(lambda: self.new_project())
+        self.library.import_requested.connect(self.open_document_dialog)
+        self.jobs.render_requested.connect(self.render_current)
+        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.document.project_changed.connect(self._update_title)
+        self.document.spec_changed.connect(self._on_edited)
+        self.document.reset.connect(self._update_enabled)
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        is_open = self.document.is_open()
+        for key in ("save", "duplicate", "delete", "render"):
+            self.actions_[key].setEnabled(is_open)
+        self.jobs.render_button.setEnabled(is_open)
+        self.storyboard.setEnabled(is_open)
+
+    def _edit(self, fn: object, *args: object) -> None:
+        try:
+            fn(*args)  # type: ignore[operator]
+        except StudioError as error:
+            show_error(error, self)
+
+    def _update_title(self) -> None:
+        name = self.document.name if self.document.is_open() else "No project"
+        dirty = "" if self.document.undo_stack.isClean() else " •"
+        self.setWindowTitle(f"{name}{dirty} — Video Studio")
+
+    def _toggle_theme(self) -> None:
+        theme.apply_theme("dark" if self.actions_["dark"].isChecked() else "light", self.settings)
+
+    # -- projects --------------------------------------------------------------------------
+
+    def open_project(self, project_id: int) -> None:
+        """Load project ``project_id`` into the editor (read off the GUI thread)."""
+        projects = self.studio.projects
+        BackgroundOp(lambda: projects.load_project(project_id), parent=self).success(
+            self._on_project_loaded
+        ).run()
+
+    def _on_project_loaded(self, project: Project) -> None:
+        self._autosave.stop()
+        self.document.load(
+            project.spec,
+            project_id=project.id,
+            name=project.name,
+            source_path=project.source_path,
+            source_kind=project.source_kind,
+        )
+        self.library.select_project(project.id)
+        self._update_enabled()
+        self.project_loaded.emit(project.id)
+
+    def _on_edited(self) -> None:
+        if not self.document.undo_stack.isClean():
+            self._autosave.start()
+
+    def save(self) -> None:
+        """Save the document as its project (off the GUI thread)."""
+        self._autosave.stop()
+        doc = self.document
+        if doc.spec is None:
+            return
+        spec, project_id, name = doc.spec, doc.project_id, doc.name
+        source, kind = doc.source_path, doc.source_kind
+        projects = self.studio.projects
+        index = doc.undo_stack.index()
+
+        def saved(new_id: int) -> None:
+            if doc.undo_stack.index() == index:
+                doc.mark_saved(new_id)
+            else:
+                doc.project_id = new_id
+            self.library.reload()
+
+        BackgroundOp(
+            lambda: projects.save_project(
+                spec, name=name, source_path=source, source_kind=kind, project_id=project_id
+            ),
+            parent=self,
+        ).success(saved).run()
+
+    def new_project(self, initial_path: Path | None = None) -> None:
+        """Open the new-project wizard (with ``initial_path`` pre-filled, if given)."""
+        try:
+            from ui.wizard import NewProjectWizard
+        except ImportError:
+            if initial_path is not None:
+                self.import_document(initial_path)
+            else:
+                show_error(
+                    InputError(
+                        "the new-project wizard is not available in this build",
+                        hint="use File → Open document… to start a project from a document",
+                    ),
+                    self,
+                )
+            return
+        wizard = NewProjectWizard(self.studio, self, initial_path=initial_path)
+        wizard.project_created.connect(self._on_project_created)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.open()
+
+    def _on_project_created(self, project_id: int) -> None:
+        self.library.reload()
+        self.open_project(project_id)
+
+    def import_document(self, path: Path) -> None:
+        """Make a project from a document directly (no wizard) and open it."""
+        projects = self.studio.projects
+        path = Path(path)
+
+        def work() -> int:
+            spec = load_document(path)
+            kind = path.suffix.lower().lstrip(".")
+            return projects.save_project(spec, source_path=path, source_kind=kind)
+
+        BackgroundOp(work, parent=self).success(self._on_project_created).run()
+
+    def open_document_dialog(self) -> None:
+        """Pick a document and start a project from it."""
+        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Start a project from a document", folder, DOCUMENT_FILTER
+        )
+        if name:
+            self.settings.setValue("paths/last_folder", str(Path(name).parent))
+            self.new_project(Path(name))
+
+    def open_settings(self) -> None:
+        """Open the settings dialog."""
+        try:
+            from ui.settings_dialog import SettingsDialog
+        except ImportError:
+            show_error(
+                InputError(
+                    "the settings dialog is not available in this build", hint="try a newer version"
+                ),
+                self,
+            )
+            return
+        dialog = SettingsDialog(self.studio, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def output_folder(self) -> Path:
+        """Where renders go: the remembered folder, else the user's videos folder."""
+        default = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+        base = Path(default or Path.home()) / "Video Studio"
+        return Path(str(self.settings.value("paths/output_folder", str(base))))
+
+    def render_current(self) -> None:
+        """Save the document and queue its render (Ctrl+R)."""
+        spec = self.document.spec
+        if spec is None:
+            return
+        if self.document.project_id is None or not self.document.undo_stack.isClean():
+            self.save()
+        output = self.output_folder() / f"{slug(self.document.name or spec.title)}.mp4"
+        options = RenderOptions(speech_mode=self.speech_mode)
+        self.jobs.jobs.enqueue_render(
+            spec, output, options=options, project_id=self.document.project_id
+        )
+        self.docks["jobs"].show()
+        self.docks["jobs"].raise_()
+
+    # -- drag and drop ---------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept a dragged document file."""
+        if self._dropped_document(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Start a project from the dropped document."""
+        path = self._dropped_document(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.settings.setValue("paths/last_folder", str(path.parent))
+        self.new_project(path)
+
+    @staticmethod
+    def _dropped_document(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        mime = event.mimeData()
+        for url in mime.urls() if mime.hasUrls() else []:
+            if url.isLocalFile():
+                path = Path(url.toLocalFile())
+                if path.suffix.lower() in DOCUMENT_SUFFIXES:
+                    return path
+        return None
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1400, 900)
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(QByteArray(state))
+        else:  # first start: a generous preview, a compact job panel
+            self.resizeDocks(
+                [self.docks["library"], self.docks["properties"]],
+                [260, 420],
+                Qt.Orientation.Horizontal,
+            )
+            self.resizeDocks([self.docks["jobs"]], [190], Qt.Orientation.Vertical)
+
+    def save_layout(self) -> None:
+        """Remember the window's geometry and dock layout."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout and save unsaved edits before closing."""
+        self.save_layout()
+        self.preview._stop()
+        self.jobs.stop_player()
+        doc = self.document
+        if doc.spec is not None and not doc.undo_stack.isClean():
+            try:  # the window is closing: a last short synchronous write is acceptable
+                doc.mark_saved(
+                    self.studio.projects.save_project(
+                        doc.spec,
+                        name=doc.name,
+                        source_path=doc.source_path,
+                        source_kind=doc.source_kind,
+                        project_id=doc.project_id,
+                    )
+                )
+            except StudioError as error:
+                show_error(error, self)
+        super().closeEvent(event)
