@@ -203,6 +203,10 @@ class ProjectDocument(QObject):
         """Change a video-wide field (``title``, ``voice``, ``language``, ``captions``, …)."""
         self._push(SetVideoFieldCommand(self, field, value))
 
+    def replace_spec(self, spec: VideoSpec, text: str = "Apply suggested edits") -> None:
+        """Replace the whole spec in one undoable step (e.g. a critique's edits)."""
+        self._push(ReplaceSpecCommand(self, spec, text))
+
     def _push(self, command: _SpecCommand) -> None:
         if command.after != command.before:  # an edit that changes nothing is not a step
             self.undo_stack.push(command)
@@ -432,3 +436,14 @@ class SetVideoFieldCommand(_SpecCommand):
         data = self.before.model_dump()
         data[field] = value
         self.after = _validated(data, field)
+
+
+class ReplaceSpecCommand(_SpecCommand):
+    """Replace the spec with another (validated) one: several changes as one undo step."""
+
+    kind = "scenes"
+
+    def __init__(self, document: ProjectDocument, spec: VideoSpec, text: str) -> None:
+        super().__init__(document, text)
+        self.after = _validated(spec.model_dump(), "edits")
+        self.current_after = min(document.current, len(self.after.scenes) - 1)

@@ -9,8 +9,10 @@ new-project wizard with that file (or imports it directly when the wizard is una
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from pipeline.adapters import load_document
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import InputError, StudioError
+from pipeline.models import VideoSpec
 from pipeline.render_job import RenderOptions
 from studio.jobs import JobRunner
 from studio.service import Studio
@@ -35,6 +38,7 @@ from ui.errors import show_error
 from ui.jobs_panel import JobsPanel
 from ui.library import LibraryPanel
 from ui.operations import BackgroundOp
+from ui.operator_view import OperatorView
 from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
@@ -42,6 +46,33 @@ from ui.storyboard import StoryboardPanel
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
 DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
 AUTOSAVE_DELAY_MS = 1500
+
+
+def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
+    """The creative-director pass (on a worker thread): the governed LLM from the settings.
+
+    Raises:
+        PaidWorkBlocked / ProviderError / QuotaExhausted: shown by the dialog.
+    """
+    from pipeline.ai.llm import make_generator
+    from pipeline.ai.script import critique
+    from studio.budget import BudgetGovernor
+    from studio.paid import budget_policy
+    from studio.settings import SecretStore, load_settings
+
+    ai = load_settings().ai
+    generator = make_generator(
+        ai.llm_provider,
+        BudgetGovernor(db, budget_policy(ai)),
+        model=ai.llm_model,
+        api_key=SecretStore().get_api_key(ai.llm_provider),
+        base_url=ai.base_url(ai.llm_provider),
+        prices=ai.prices,
+    )
+    try:
+        return critique(spec, generator)
+    finally:
+        generator.close()
 
 
 def slug(title: str) -> str:
@@ -96,6 +127,7 @@ class MainWindow(QMainWindow):
         )
         self.properties = PropertiesPanel(self.document)
         self.jobs = JobsPanel(studio, runner)
+        self.operator = OperatorView(studio)  # reads nothing until its dock is shown
 
         centre = QSplitter(Qt.Orientation.Vertical, self)
         centre.setObjectName("centre")
@@ -108,12 +140,16 @@ class MainWindow(QMainWindow):
             ("library", "Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("properties", "Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea),
             ("jobs", "Jobs", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("operator", "Operator", self.operator, Qt.DockWidgetArea.RightDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{key}")
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
+        self.tabifyDockWidget(self.docks["properties"], self.docks["operator"])
+        self.docks["properties"].raise_()
+        self.docks["operator"].hide()
 
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
@@ -166,6 +202,7 @@ class MainWindow(QMainWindow):
                 QKeySequence.StandardKey.Delete,
             ),
             "render": self._action("&Render", self.render_current, "Ctrl+R"),
+            "critique": self._action("Creative-director &critique…", self.critique, "Ctrl+Shift+K"),
             "dark": self._action("&Dark theme", self._toggle_theme, "Ctrl+Shift+L"),
         }
         self.actions_["undo"].setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
@@ -198,6 +235,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.actions_["dark"])
         render = bar.addMenu("&Render")
         render.addAction(self.actions_["render"])
+        render.addAction(self.actions_["critique"])
 
     def _connect(self) -> None:
         self.library.project_activated.connect(self.open_project)
@@ -212,7 +250,7 @@ class MainWindow(QMainWindow):
 
     def _update_enabled(self) -> None:
         is_open = self.document.is_open()
-        for key in ("save", "duplicate", "delete", "render"):
+        for key in ("save", "duplicate", "delete", "render", "critique"):
             self.actions_[key].setEnabled(is_open)
         self.jobs.render_button.setEnabled(is_open)
         self.storyboard.setEnabled(is_open)
@@ -346,6 +384,19 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     # -- rendering -------------------------------------------------------------------------
+
+    def critique(self) -> None:
+        """Ask the configured LLM for concrete edits; apply the chosen ones as one undo step."""
+        spec = self.document.spec
+        if spec is None:
+            return
+        from ui.critique_dialog import CritiqueDialog
+
+        critic = functools.partial(run_critique, self.studio.db)
+        dialog = CritiqueDialog(spec, critic, self)
+        dialog.apply_requested.connect(self.document.replace_spec)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def output_folder(self) -> Path:
         """Where renders go: the remembered folder, else the user's videos folder."""
