@@ -98,7 +98,9 @@ class ProjectStore:
         """
         now = self.clock()
         scene_jsons = [scene.model_dump_json() for scene in spec.scenes]
-        with self.db.begin() as session:
+        # Read-then-write: take the write lock first (a deferred transaction that reads and
+        # then writes fails at once with "database is locked" when a job wrote meanwhile).
+        with self.db.begin_immediate() as session:
             if project_id is None:
                 row = ProjectRow(created_at=now)
                 session.add(row)
