@@ -222,6 +222,8 @@ class _LLMGenerator:
     provider: ClassVar[str] = ""
     display_name: ClassVar[str] = ""
     key_env: ClassVar[str] = ""
+    sdk: ClassVar[Any] = None  # the SDK module (anthropic or openai)
+    client_class: ClassVar[str] = ""  # its client class
 
     def __init__(
         self,
@@ -272,6 +274,20 @@ class _LLMGenerator:
 
     def __repr__(self) -> str:  # never shows the key
         return f"{type(self).__name__}(model={self.model!r})"
+
+    def _get_client(self) -> Any:
+        """The SDK client (made on first use; :meth:`close` drops it)."""
+        with self._client_lock:
+            if self._client is None:
+                kwargs: dict[str, Any] = {"base_url": self._base_url} if self._base_url else {}
+                self._client = getattr(self.sdk, self.client_class)(
+                    api_key=self._api_key,
+                    timeout=self.timeout_s,
+                    max_retries=self.max_retries,
+                    http_client=self._http_client(self.sdk),
+                    **kwargs,
+                )
+            return self._client
 
     def _http_client(self, sdk: Any) -> Any:
         """The SDK's default HTTP client, plus the hook that stops retries of a spent quota."""
@@ -459,24 +475,8 @@ class AnthropicGenerator(_LLMGenerator):
     provider = "anthropic"
     display_name = "Anthropic"
     key_env = "ANTHROPIC_API_KEY"
-
-    def _get_client(self) -> anthropic.Anthropic:
-        with self._client_lock:
-            return self._client or self._new_client()
-
-    def _new_client(self) -> anthropic.Anthropic:
-        if self._client is None:
-            kwargs: dict[str, Any] = {}
-            if self._base_url:
-                kwargs["base_url"] = self._base_url
-            self._client = anthropic.Anthropic(
-                api_key=self._api_key,
-                timeout=self.timeout_s,
-                max_retries=self.max_retries,
-                http_client=self._http_client(anthropic),
-                **kwargs,
-            )
-        return self._client
+    sdk = anthropic
+    client_class = "Anthropic"
 
     def _is_quota_error(self, status: int, fields: dict[str, Any]) -> bool:
         details = fields.get("details")
@@ -527,6 +527,8 @@ class OpenAIGenerator(_LLMGenerator):
     provider = "openai"
     display_name = "OpenAI"
     key_env = "OPENAI_API_KEY"
+    sdk = openai
+    client_class = "OpenAI"
 
     def __init__(
         self,
@@ -556,24 +558,6 @@ class OpenAIGenerator(_LLMGenerator):
         )
         self.api = api
         self.json_mode = json_mode
-
-    def _get_client(self) -> openai.OpenAI:
-        with self._client_lock:
-            return self._client or self._new_client()
-
-    def _new_client(self) -> openai.OpenAI:
-        if self._client is None:
-            kwargs: dict[str, Any] = {}
-            if self._base_url:
-                kwargs["base_url"] = self._base_url
-            self._client = openai.OpenAI(
-                api_key=self._api_key,
-                timeout=self.timeout_s,
-                max_retries=self.max_retries,
-                http_client=self._http_client(openai),
-                **kwargs,
-            )
-        return self._client
 
     def _is_quota_error(self, status: int, fields: dict[str, Any]) -> bool:
         if status not in (402, 429):
