@@ -241,15 +241,29 @@ class _YamlEditor(_PlainEditor):
             return text  # validation reports it in the user's terms
 
 
-class _IntEditor(FieldEditor):
-    def __init__(self, name: str, shape: FieldShape) -> None:
-        spin = QSpinBox()
-        low = int(shape.minimum) if shape.minimum is not None else -1_000_000
-        high = int(shape.maximum) if shape.maximum is not None else 1_000_000
+class _NumberEditor(FieldEditor):
+    """A spin box for an int or float field; an optional field's lowest value means "auto"."""
+
+    def __init__(self, name: str, shape: FieldShape, *, floating: bool) -> None:
+        self._convert: type[int] | type[float] = float if floating else int
+        spin: QSpinBox | QDoubleSpinBox
+        if floating:
+            spin = QDoubleSpinBox()
+            spin.setDecimals(2)
+            spin.setSingleStep(0.1)
+            low = shape.minimum if shape.minimum is not None else -1e6
+            high = shape.maximum if shape.maximum is not None else 1e6
+            if shape.optional:
+                low = 0.0 if low > 0.0 else low - 1.0
+        else:
+            spin = QSpinBox()
+            low = int(shape.minimum) if shape.minimum is not None else -1_000_000
+            high = int(shape.maximum) if shape.maximum is not None else 1_000_000
+            if shape.optional:
+                low -= 1
         if shape.optional:
-            low -= 1
             spin.setSpecialValueText("auto")
-        spin.setRange(low, high)
+        spin.setRange(low, high)  # type: ignore[arg-type]
         spin.setKeyboardTracking(False)
         super().__init__(name, shape, spin)
         self.spin = spin
@@ -257,34 +271,7 @@ class _IntEditor(FieldEditor):
 
     def set_value(self, value: Any) -> None:
         self.spin.blockSignals(True)
-        self.spin.setValue(self.spin.minimum() if value is None else int(value))
-        self.spin.blockSignals(False)
-
-    def value(self) -> Any:
-        if self.shape.optional and self.spin.value() == self.spin.minimum():
-            return None
-        return self.spin.value()
-
-
-class _FloatEditor(FieldEditor):
-    def __init__(self, name: str, shape: FieldShape) -> None:
-        spin = QDoubleSpinBox()
-        spin.setDecimals(2)
-        spin.setSingleStep(0.1)
-        low = shape.minimum if shape.minimum is not None else -1e6
-        high = shape.maximum if shape.maximum is not None else 1e6
-        if shape.optional:
-            low = 0.0 if low > 0.0 else low - 1.0
-            spin.setSpecialValueText("auto")
-        spin.setRange(low, high)
-        spin.setKeyboardTracking(False)
-        super().__init__(name, shape, spin)
-        self.spin = spin
-        spin.valueChanged.connect(lambda _v: self.committed.emit())
-
-    def set_value(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(self.spin.minimum() if value is None else float(value))
+        self.spin.setValue(self.spin.minimum() if value is None else self._convert(value))  # type: ignore[arg-type]
         self.spin.blockSignals(False)
 
     def value(self) -> Any:
@@ -381,9 +368,9 @@ def make_editor(name: str, info: FieldInfo) -> FieldEditor:
         case "code":
             return _PlainEditor(name, shape, mono=True, rows=6)
         case "int":
-            return _IntEditor(name, shape)
+            return _NumberEditor(name, shape, floating=False)
         case "float":
-            return _FloatEditor(name, shape)
+            return _NumberEditor(name, shape, floating=True)
         case "bool":
             return _BoolEditor(name, shape)
         case "choice":
