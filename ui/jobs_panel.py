@@ -34,6 +34,7 @@ from pipeline.render_job import RenderOptions
 from studio.jobs import JobRunner
 from studio.service import RENDER, Studio, render_job_input
 from studio.store import Job, JobState
+from ui.media import sound_enabled
 from ui.operations import BackgroundOp
 
 COLUMNS = ("Video", "State", "Progress", "Elapsed", "Remaining")
@@ -426,7 +427,8 @@ class JobsPanel(QWidget):
             layout.setContentsMargins(0, 0, 0, 0)
             layout.addWidget(video)
             player = QMediaPlayer(self)
-            player.setAudioOutput(QAudioOutput(self))
+            if sound_enabled():
+                player.setAudioOutput(QAudioOutput(self))
             player.setVideoOutput(video)
             self._player, self._video_widget = player, video
         player = self._player

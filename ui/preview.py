@@ -31,6 +31,7 @@ from pipeline.errors import StudioError
 from pipeline.models import VideoFormat
 from pipeline.preview import preview_frame, scene_timings, write_scene_wav
 from ui.document import ProjectDocument
+from ui.media import sound_enabled
 from ui.operations import BackgroundOp, LatestOnly
 from ui.storyboard import rgb_to_image
 
@@ -299,7 +300,7 @@ class PreviewPanel(QWidget):
         ).success(lambda path: self._start_audio(path, start_ms)).failure(lambda _e: None).run()
 
     def _start_audio(self, path: Path, start_ms: int) -> None:
-        if not self._timer.isActive():
+        if not self._timer.isActive() or not sound_enabled():
             return
         try:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer

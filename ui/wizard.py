@@ -48,6 +48,7 @@ from pipeline.speech.chain import SpeechEngine
 from pipeline.speech.voices import NAMED_VOICES
 from studio.service import Studio
 from studio.settings import StudioSettings, estimate_ai_costs, load_settings
+from ui.media import sound_enabled
 from ui.settings_dialog import error_text, language_choices, run_in_background
 
 # -- messages --------------------------------------------------------------------------------
@@ -474,7 +475,7 @@ class VoicePage(QWizardPage):
         self.voice_buttons: dict[str, QRadioButton] = {}
         self.listen_buttons: dict[str, QPushButton] = {}
         self.status_label = QLabel()
-        self.play_samples = True
+        self.play_samples = sound_enabled()
         """Play samples aloud (tests may turn it off; the audio is produced either way)."""
         self.last_sample: SpeechAudio | None = None
         self.last_sample_path: Path | None = None
