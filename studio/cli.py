@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="videostudio",
         description="Turn a document into a narrated, captioned MP4.",
+        epilog="With no command (or `videostudio gui`) the desktop studio opens.",
     )
     parser.add_argument(
         "--data-dir", type=Path, help="database and logs folder (also VIDEOSTUDIO_DATA_DIR)"
