@@ -11,7 +11,7 @@ import contextlib
 import errno
 import os
 import shutil
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,13 +32,11 @@ def atomic_path(target: Path, *, suffix: str | None = None) -> Iterator[Path]:
         EncodeError: when the disk is full (``ENOSPC``) — with a hint to free space.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=TEMP_PREFIX,
-        suffix=suffix if suffix is not None else target.suffix,
-        dir=target.parent,
-    )
-    os.close(fd)
-    tmp = Path(name)
+    tail = suffix if suffix is not None else target.suffix
+    tmp = target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}{tail}"
+    # Created like any new file (0o666 less the umask), not 0o600 like mkstemp's, so the
+    # finished output is readable as the user expects.
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         yield tmp
         os.replace(tmp, target)

@@ -7,6 +7,7 @@ network. The checks reopen the files with PyAV directly, independently of pipeli
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -126,6 +127,11 @@ def _assert_side_files(result: RenderResult) -> None:
     assert meta["versions"]["av"]
     leftovers = [p for p in result.output_path.parent.iterdir() if p.name.startswith(".vs-tmp-")]
     assert leftovers == []
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (result.output_path, result.thumbnail_path, result.srt_path, result.metadata_path):
+        # Outputs get the usual permissions of a new file, not a temporary file's 0600.
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
 def test_yaml_scene_file_renders_valid_mp4(yaml_render: RenderResult):
