@@ -179,9 +179,9 @@ def apply_overrides(spec: VideoSpec, args: argparse.Namespace) -> VideoSpec:
 
 
 def _speech_mode(args: argparse.Namespace) -> str:
-    if args.offline or os.environ.get("VIDEOSTUDIO_OFFLINE") == "1":
-        return "offline"
-    return "auto"
+    from pipeline.speech.chain import offline_forced
+
+    return "offline" if args.offline or offline_forced() else "auto"
 
 
 def _paid_choices(args: argparse.Namespace) -> PaidChoices:
@@ -244,9 +244,11 @@ def _render_spec(spec: VideoSpec, out_path: Path, args: argparse.Namespace) -> i
             spec, out_path, options, paid=_paid_choices(args), progress=on_progress
         )
     reused = sum(1 for scene in result.scenes if scene.segment_cached)
+    voices = sorted({scene.speech_provider for scene in result.scenes if scene.speech_provider})
     console.print(
         f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} scenes "
         f"({reused} reused from cache), encoder {result.encoder}, "
+        f"voice {', '.join(voices) or 'none'}, "
         f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
     )
     for label, path in (
