@@ -114,39 +114,50 @@ def test_sigkill_twenty_times_then_resume(corpus_dir: Path, tmp_path: Path):
     kills = working_kills = 0
     victims: set[str] = set()  # chunks whose encoding the previous kill interrupted
     for _ in range(KILLS):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "studio", "run"],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        run_log = tmp_path / f"run-{kills}.txt"
+        with open(run_log, "w", encoding="utf-8") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "studio", "run"],
+                env=env,
+                cwd=REPO,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         # A random moment of the work: the clock starts once this run has started a job (a
         # slow start-up on a busy machine must not turn every kill into a kill at import
-        # time), and never before the chunks the previous kill interrupted are encoded again
-        # (so a kill can cost a chunk at most one extra encode, which is what is measured).
+        # time), and the kill waits while a chunk that an earlier kill interrupted is being
+        # encoded again (so a kill costs a chunk at most one extra encode, which is what is
+        # measured).
         delay = rng.uniform(0.2, 1.5)
-        clock_from: float | None = None
+        kill_at: float | None = None
         give_up = time.monotonic() + 180.0
         while process.poll() is None and time.monotonic() < give_up:
             lines = _log_lines(log, None)
             mine = [line for line in lines if f" {process.pid} " in line[:40]]
-            job_started = any(" job " in line and " started " in line for line in mine)
-            recovered = victims <= _keys(lines, _STORED_RE)
-            if clock_from is None and job_started and recovered:
-                clock_from = time.monotonic()
-            if clock_from is not None and time.monotonic() >= clock_from + delay:
+            now = time.monotonic()
+            if kill_at is None and any(" job " in line and " started " in line for line in mine):
+                kill_at = now + delay
+            pending = victims - _keys(lines, _STORED_RE)
+            # Safe to kill when no interrupted chunk is waiting, or when this run has stored a
+            # chunk (so its first chunks have long started and are in the log) and none of
+            # them is an interrupted chunk still being encoded.
+            safe = not pending or (
+                bool(_keys(mine, _STORED_RE)) and not (_keys(mine, _ENCODE_RE) & pending)
+            )
+            if kill_at is not None and now >= kill_at and safe:
                 break
             time.sleep(0.05)
         if process.poll() is not None:
-            break  # the queue was finished before this kill
+            # Only a finished queue ends a run early.
+            assert process.returncode == 0, run_log.read_text(encoding="utf-8")
+            break
         process.send_signal(signal.SIGKILL)
         process.wait()
         kills += 1
         lines = _log_lines(log, None)
         mine = [line for line in lines if f" {process.pid} " in line[:40]]
         working_kills += any(_ENCODE_RE.match(line) for line in mine)
-        victims = _keys(mine, _ENCODE_RE) - _keys(lines, _STORED_RE)
+        victims = (victims | _keys(mine, _ENCODE_RE)) - _keys(lines, _STORED_RE)
     final = _cli(env, "run")
     wall_s = time.perf_counter() - started
     assert final.returncode == 0, final.stdout + final.stderr
