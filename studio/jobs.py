@@ -13,6 +13,8 @@ Rules:
 * Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
   work checks between frame batches; a job cancelled from another process is noticed at its
   next progress write.
+* Damaged rows: a job whose stored row cannot be read back is FAILED with the reason when
+  the runner starts or reaches it, and the rest of the queue runs.
 * Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued. If
   that process *crashed* (a fatal error was recorded, see :class:`~studio.service.Studio`)
   they count a crash, and after :data:`~studio.store.MAX_CRASHES` crashes without new progress
@@ -143,11 +145,14 @@ class JobRunner(QObject):
     # -- public API (call from the runner's thread) -------------------------------------
 
     def start(self) -> list[int]:
-        """Recover jobs left RUNNING by a crashed process, then start working the queue.
+        """Recover jobs left RUNNING by a crashed process, set damaged job rows aside
+        (FAILED with the reason, see :mod:`studio.store.jobs`), then start working the queue.
 
         Returns the ids of recovered jobs.
         """
         recovered = self.store.recover_after_crash(crashed=self.previous_run_crashed)
+        for job in self.store.quarantine_damaged():
+            self.job_finished.emit(job.id, job.state.value, job.error or "")
         self.schedule()
         return recovered
 
