@@ -91,6 +91,60 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
 
+def _process_class(context: multiprocessing.context.BaseContext) -> type[Any]:
+    """:class:`_ParserProcess` under ``forkserver``, else the context's own class."""
+    if context.get_start_method() == "forkserver" and _ParserProcess is not None:
+        return _ParserProcess
+    return context.Process  # type: ignore[no-any-return]  # pragma: no cover
+
+
+def _define_parser_process() -> type[Any] | None:
+    """A forkserver process class whose child does not re-import the parent's ``__main__``.
+
+    multiprocessing normally re-runs the main script in each child (as ``__mp_main__``) so
+    that functions defined there can be found; our parsers are importable by name, and
+    re-running a script (a benchmark, the console script, code piped to ``python -``) would
+    only cost time or fail. The launch below is CPython's ``popen_forkserver.Popen._launch``
+    (3.11–3.13) minus the two "init main" entries of the preparation data.
+    """
+    try:
+        import io
+        from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+        from multiprocessing.context import ForkServerProcess, set_spawning_popen
+    except ImportError:  # pragma: no cover - no fork server on this platform
+        return None
+
+    class _Popen(popen_forkserver.Popen):  # type: ignore[misc]
+        def _launch(self, process_obj: Any) -> None:
+            prep_data = spawn.get_preparation_data(process_obj._name)
+            prep_data.pop("init_main_from_name", None)
+            prep_data.pop("init_main_from_path", None)
+            buf = io.BytesIO()
+            set_spawning_popen(self)
+            try:
+                reduction.dump(prep_data, buf)
+                reduction.dump(process_obj, buf)
+            finally:
+                set_spawning_popen(None)
+            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            parent_w = os.dup(w)
+            self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = forkserver.read_signed(self.sentinel)
+
+    class ParserProcess(ForkServerProcess):  # type: ignore[misc, valid-type]
+        @staticmethod
+        def _Popen(process_obj: Any) -> Any:
+            return _Popen(process_obj)
+
+    ParserProcess.__qualname__ = ParserProcess.__name__ = "_ParserProcess"
+    return ParserProcess
+
+
+_ParserProcess = _define_parser_process()
+
+
 def run_limited(
     func: Callable[..., T],
     *args: Any,
@@ -118,7 +172,7 @@ def run_limited(
     """
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
+    process = _process_class(context)(
         target=_child_main, args=(func, args, limits, sender), daemon=True, name="parser"
     )
     started = time.monotonic()
