@@ -504,7 +504,8 @@ def _cache(args: argparse.Namespace) -> int:
     with open_studio() as studio:
         if args.cache_command == "clean":
             removed = studio.cache.clean(all=args.all)
-            print(f"removed {len(removed)} entries")
+            leftovers = studio.sweep_leftovers()
+            print(f"removed {len(removed)} entries and {len(leftovers)} leftovers of killed runs")
         elif args.cache_command == "verify":
             dropped = studio.cache.verify()
             print(f"verified; dropped {len(dropped)} corrupt entries")

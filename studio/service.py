@@ -220,6 +220,18 @@ class Studio:
             Path(record.name).unlink()
         self._crash_record = None
 
+    def sweep_leftovers(self) -> list[Path]:
+        """Remove what killed processes left, without the runner lock (safe beside live
+        renders): their staging folders, the temporary files they made beside outputs (an
+        interrupted output commit is rolled back first, see :class:`pipeline.fsutil.OutputSet`)
+        and cache writes older than 15 minutes. Called when a render starts and by
+        ``videostudio cache clean``. Returns the paths removed."""
+        removed = sweep_stale_staging(self.staging_root)
+        removed += self.cache.sweep_temp_files()
+        if removed:
+            log.info("removed %d leftovers of killed processes", len(removed))
+        return removed
+
     def startup_sweep(self) -> list[Path]:
         """Remove temporary files a crashed process left: in the cache and beside the outputs
         of unfinished jobs. Needs the runner lock (nobody else is writing). Returns them."""
@@ -277,6 +289,7 @@ class Studio:
         the fallback tier of each clip scene is recorded for the operator view.
         """
         paid = paid or PaidChoices()
+        self.sweep_leftovers()
         services = None
         if paid.llm or paid.ai_clips:
             services = paid_services(

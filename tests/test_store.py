@@ -136,9 +136,9 @@ def test_older_database_is_upgraded_on_open(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "studio.sqlite3"
     path.write_bytes(b"this is not SQLite" * 100)
-    with pytest.raises(DatabaseOpenError, match="could not open the database") as caught:
+    with pytest.raises(DatabaseOpenError, match="is damaged") as caught:
         open_database(path)
-    assert "another --data-dir" in caught.value.hint
+    assert "move the file away" in caught.value.hint and "another --data-dir" in caught.value.hint
 
 
 def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
