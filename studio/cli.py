@@ -453,7 +453,10 @@ def _run(args: argparse.Namespace) -> int:
                 failed.append(job_id)
             console.print(f"job {job_id}: {state}" + (f" — {error}" if error else ""))
 
+        interrupted: list[int] = []
+
         def on_sigint(*_: object) -> None:
+            interrupted.extend(runner.running_ids or [0])
             console.print("interrupted: cancelling running jobs (they resume with `retry`)")
             runner.shutdown(0)
             app.quit()
@@ -474,6 +477,14 @@ def _run(args: argparse.Namespace) -> int:
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
         remaining = studio.pending_or_running()
+        stopped = [job_id for job_id in interrupted if job_id]
+        states = {job_id: studio.jobs.get_job(job_id) for job_id in stopped}
+    if interrupted:
+        for job_id, job in states.items():
+            state = job.state.value if job is not None else "unknown"
+            console.print(f"job {job_id}: {state} (resume it with `videostudio retry {job_id}`)")
+        console.print(f"interrupted; {remaining} jobs still pending")
+        return EXIT_INTERRUPTED
     console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
     return EXIT_FAILURE if failed else EXIT_OK
 
@@ -680,6 +691,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        problem = environment_problem(error)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+def environment_problem(error: BaseException) -> StudioError | None:
+    """A disk or database failure that reached the top as a library error, as a message
+    naming the folder and what to do (full, read-only, not allowed; for the database also
+    damaged or busy), or ``None`` for anything else (a bug: its traceback is shown)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.preflight import storage_error
+    from studio import paths
+    from studio.store import database_error
+
+    if isinstance(error, DBAPIError):
+        return database_error(error, paths.data_dir() / paths.DATABASE_FILE)
+    if isinstance(error, OSError):
+        return storage_error(error, None, "its files")
+    return None
 
 
 def exit_process(code: int) -> NoReturn:

@@ -37,10 +37,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.errors import Cancelled, StudioError
+from pipeline.preflight import storage_error
 from pipeline.progress import CancelToken
-from studio.store import Checkpoint, Job, JobState, JobStore
+from studio.store import Checkpoint, Job, JobState, JobStore, database_error
 
 log = logging.getLogger(__name__)
 
@@ -266,9 +268,13 @@ class JobRunner(QObject):
                 state = JobState.CANCELLED
             except StudioError as exc:
                 state, error = JobState.FAILED, str(exc)
-            except Exception as exc:  # a bug: keep the app alive, record it, log the traceback
-                log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
-                state, error = JobState.FAILED, f"unexpected error: {exc!r}"
+            except Exception as exc:
+                problem = self._environment_problem(exc)
+                if problem is not None:  # a full or read-only disk, the database's included
+                    state, error = JobState.FAILED, str(problem)
+                else:  # a bug: keep the app alive, record it, log the traceback
+                    log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
+                    state, error = JobState.FAILED, f"unexpected error: {exc!r}"
             if token.cancelled and state is not JobState.SUCCEEDED:
                 state = JobState.CANCELLED
             try:
@@ -280,6 +286,14 @@ class JobRunner(QObject):
         log.info("job %d started (%s, attempt %d)", job.id, job.kind, job.attempts)
         self.job_started.emit(job.id)
         self.pool.start(_Task(work))
+
+    def _environment_problem(self, error: Exception) -> StudioError | None:
+        """A disk or database failure as a message naming the folder and what to do."""
+        if isinstance(error, DBAPIError):
+            return database_error(error, self.store.db.path)
+        if isinstance(error, OSError):
+            return storage_error(error, None, "the job's files")
+        return None
 
     @Slot(int, str, str, str)
     def _on_worker_done(self, job_id: int, kind: str, state: str, error: str) -> None:

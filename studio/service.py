@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject
 from pipeline.errors import StudioError
 from pipeline.fsutil import staging_dir_name, sweep_stale_staging, sweep_temp_files
 from pipeline.models import VideoSpec
+from pipeline.preflight import preflight
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress
 from pipeline.render_job import RenderOptions, RenderResult, StageObserver, render_video
 from studio import paths
@@ -34,6 +35,7 @@ from studio.jobs import Handler, JobContext, JobRunner
 from studio.paid import PaidChoices, paid_services
 from studio.settings import SecretStore, load_settings
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
+from studio.validation import check_render_request
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +149,15 @@ class Studio:
         project_id: int | None = None,
         paid: PaidChoices | None = None,
     ) -> int:
-        """Queue a render of ``spec`` to ``output``; returns the job id."""
+        """Queue a render of ``spec`` to ``output``; returns the job id.
+
+        The request is checked first, as a render would be (:func:`studio.validation.
+        check_render_request`): a bad voice or output path is refused now, not when it runs.
+
+        Raises:
+            InputError, StorageError: see :func:`~studio.validation.check_render_request`.
+        """
+        spec, output = check_render_request(spec, output)
         payload = render_job_input(
             spec, output, options or RenderOptions(), source=source, paid=paid
         )
@@ -285,11 +295,17 @@ class Studio:
     ) -> RenderResult:
         """Render now, with the cache (pinned while in use) and the paid AI ``paid`` allows.
 
+        Before any work: leftovers of killed renders are swept, the request is checked
+        (:func:`~studio.validation.check_render_request`) and every disk it writes to must
+        have room for it (:func:`~pipeline.preflight.preflight`).
+
         Paid providers come from the settings and secrets, governed by the budget ledger;
         the fallback tier of each clip scene is recorded for the operator view.
         """
         paid = paid or PaidChoices()
         self.sweep_leftovers()
+        spec, output = check_render_request(spec, output)
+        preflight(spec, output, {"cache": self.cache_dir, "data": self.data_dir})
         services = None
         if paid.llm or paid.ai_clips:
             services = paid_services(
