@@ -141,10 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     ops = commands.add_parser("ops", help="spend vs budget, approvals, hit rate, fallbacks, errors")
     ops.add_argument("--days", type=int, default=30, help="period of the figures (default 30)")
 
-    budget = commands.add_parser("budget", help="today's budget; override the stop; resume")
-    budget.add_argument(
-        "action", nargs="?", choices=("status", "override", "resume"), default="status"
+    budget = commands.add_parser(
+        "budget", help="today's budget; override the stop; resume; the zone of its days"
     )
+    budget.add_argument(
+        "action", nargs="?", choices=("status", "override", "resume", "zone"), default="status"
+    )
+    budget.add_argument("zone_name", nargs="?", metavar="ZONE", help="with `zone`: e.g. UTC")
     budget.add_argument("--note", default="", help="why (kept with the override)")
 
     cache = commands.add_parser("cache", help="artefact cache: stats, clean, verify")
@@ -597,12 +600,16 @@ def _budget(args: argparse.Namespace) -> int:
         elif args.action == "resume":
             governor.resume_paid_work()
             print("paid work may run again")
+        elif args.action == "zone" and args.zone_name:
+            print(f"budget days are counted in {governor.set_time_zone(args.zone_name)}")
         status = governor.status()
         pause = governor.pause_state()
+        zone = governor.time_zone()
     print(
         f"{status.day}: ${status.committed_usd:.2f} committed of ${status.daily_usd:.2f} "
         f"(alert at ${status.alert_usd:.2f}, hard stop at ${status.cap_usd:.2f}"
         f"{', lifted today' if status.overridden else ''}) — {status.state}"
+        f"; days counted in {zone}"
     )
     if pause.paused:
         print(f"paid work is PAUSED: {pause.reason}  (resume with `videostudio budget resume`)")
