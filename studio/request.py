@@ -97,7 +97,7 @@ class RenderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = REQUEST_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     spec: VideoSpec
     output: Path
     options: RenderOptions = Field(default_factory=RenderOptions)
