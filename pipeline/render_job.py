@@ -107,6 +107,8 @@ class RenderOptions(BaseModel):
         edge_timeout_s: bound on waiting for Edge TTS before falling back, seconds.
         parallel_segments: scene chunks encoded side by side (threads).
         crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
+        exports: extra files for video editors after the render (``"otio"``: an
+            OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -117,6 +119,7 @@ class RenderOptions(BaseModel):
     parallel_segments: int = Field(default=2, ge=1, le=16)
     crf: int | None = Field(default=None, ge=0, le=51)
     preset: str | None = None
+    exports: tuple[Literal["otio"], ...] = ()
 
 
 @dataclass

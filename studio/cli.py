@@ -73,6 +73,13 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="let the configured LLM write narration (paid; default: the setting)",
     )
     parser.add_argument(
+        "--export",
+        action="append",
+        choices=("otio",),
+        help="also write files for video editors: otio = OpenTimelineIO timeline (.otio, "
+        ".otioz with media) and Final Cut Pro 7 XML, with one file per scene",
+    )
+    parser.add_argument(
         "--ai-clips",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -165,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     jobs = commands.add_parser("jobs", help="list jobs with their state and progress")
     jobs.add_argument("--limit", type=int, default=30, help="show at most this many (default 30)")
     commands.add_parser("run", help="work the job queue headless until it is empty")
+    export = commands.add_parser(
+        "export", help="write an OpenTimelineIO timeline (+ FCP7 XML) of a finished render"
+    )
+    export.add_argument("video", type=Path, help="a video rendered by Video Studio (.mp4)")
     cancel = commands.add_parser("cancel", help="cancel a pending or running job")
     cancel.add_argument("job_id", type=int)
     retry = commands.add_parser("retry", help="queue a failed or cancelled job again (it resumes)")
@@ -215,6 +226,7 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
+        exports=tuple(args.export) if getattr(args, "export", None) else None,
     )
 
 
@@ -287,13 +299,16 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
         f"voice {', '.join(voices) or 'none'}, "
         f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
     )
-    for label, path in (
+    outputs = [
         ("video", result.output_path),
         ("thumbnail", result.thumbnail_path),
         ("subtitles", result.srt_path),
         ("subtitles", result.vtt_path),
         ("metadata", result.metadata_path),
-    ):
+    ]
+    if "otio" in request.options.exports:
+        outputs.append(("timeline", result.output_path.with_suffix(".otio")))
+    for label, path in outputs:
         console.print(f"  {label:10} {path}")
     return EXIT_OK
 
@@ -533,6 +548,15 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_for_editors
+
+    result = export_for_editors(args.video)
+    print(f"timeline  {result.otio}\nbundle    {result.otioz}\nPremiere  {result.fcp_xml}")
+    print(f"media     {result.sound.parent} ({len(result.scene_media)} scenes + sound)")
+    return EXIT_OK
+
+
 def _batch(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -755,6 +779,8 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             return _run(args)
         if args.command == "batch":
             return _batch(args)
+        if args.command == "export":
+            return _export(args)
         if args.command in ("cancel", "retry"):
             return _cancel_or_retry(args)
         if args.command == "cache":
