@@ -88,6 +88,7 @@ class Job:
     finished_at: datetime | None
     updated_at: datetime
     heartbeat_at: datetime | None
+    active_s: float = 0.0
 
     @classmethod
     def from_row(cls, row: JobRow) -> Job:
@@ -111,6 +112,7 @@ class Job:
             finished_at=row.finished_at,
             updated_at=row.updated_at,
             heartbeat_at=row.heartbeat_at,
+            active_s=row.active_s or 0.0,
         )
 
 
@@ -136,6 +138,7 @@ _JOB_COLUMNS = (
     "finished_at",
     "updated_at",
     "heartbeat_at",
+    "active_s",
 )
 _RAW_JOBS = "SELECT id, {} FROM jobs".format(
     ", ".join(f"CAST({name} AS BLOB)" for name in _JOB_COLUMNS[1:])
@@ -231,6 +234,7 @@ def _job_from_raw(values: Mapping[str, Any]) -> Job:
             finished_at=_moment(values, "finished_at", optional=True),
             updated_at=_moment(values, "updated_at") or _EPOCH,
             heartbeat_at=_moment(values, "heartbeat_at", optional=True),
+            active_s=_number(values, "active_s", float),
         )
     except ValueError as error:
         raise DamagedRowError(job_id, str(error)) from None
@@ -274,6 +278,7 @@ def _quarantined_job(values: Mapping[str, Any], reason: str) -> Job:
         finished_at=best(lambda: _moment(values, "finished_at", optional=True), None),
         updated_at=best(lambda: _moment(values, "updated_at"), _EPOCH),
         heartbeat_at=None,
+        active_s=best(lambda: _number(values, "active_s", float), 0.0),
     )
 
 
@@ -400,7 +405,13 @@ class JobStore:
                 return replace(job, **changes)
 
     def update_progress(
-        self, job_id: int, fraction: float, message: str, stage: str | None = None
+        self,
+        job_id: int,
+        fraction: float,
+        message: str,
+        stage: str | None = None,
+        *,
+        active_s: float | None = None,
     ) -> bool:
         """Record progress of a RUNNING job (also its heartbeat).
 
@@ -408,6 +419,7 @@ class JobStore:
             fraction: 0–1 of the whole job (clamped).
             message: short text for the job panel.
             stage: the stage running now; unchanged when ``None``.
+            active_s: seconds worked on the job over all attempts; unchanged when ``None``.
 
         Returns:
             ``False`` when the job is no longer RUNNING (cancelled elsewhere): stop working.
@@ -421,6 +433,8 @@ class JobStore:
         }
         if stage is not None:
             values["stage"] = stage
+        if active_s is not None:
+            values["active_s"] = max(0.0, float(active_s))
         return self._update_where(job_id, {JobState.RUNNING}, values)
 
     def finish_job(
@@ -476,14 +490,13 @@ class JobStore:
         return self._update_where(job_id, {JobState.PENDING, JobState.RUNNING}, values)
 
     def retry_job(self, job_id: int) -> bool:
-        """Queue a FAILED or CANCELLED job again (its checkpoints are kept, so it resumes).
-
-        Resets error, progress and the crash count. ``False`` if the job is in another state.
+        """Queue a FAILED or CANCELLED job again; it resumes (what it finished is in the
+        content cache). Progress and the time worked are kept (they never go back); error
+        and crash count are reset. ``False`` if the job is in another state.
         """
         values = {
             "state": JobState.PENDING,
             "error": None,
-            "progress": 0.0,
             "crash_count": 0,
             "started_at": None,
             "finished_at": None,

@@ -4,8 +4,8 @@ Every process that shares a database must count the same day, whatever its own z
 is; the zone is therefore data, one row (``id = 1``) of ``budget_settings``, ``UTC`` unless
 an operator sets another (``videostudio budget zone NAME``).
 
-Revision ID: 0004_budget_zone
-Revises: 0003_budget
+Revision ID: 0005_budget_zone
+Revises: 0004_request
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_budget_zone"
-down_revision: str | None = "0003_budget"
+revision: str = "0005_budget_zone"
+down_revision: str | None = "0004_request"
 branch_labels: str | None = None
 depends_on: str | None = None
 
