@@ -139,6 +139,22 @@ def output_paths(out_path: Path) -> dict[str, Path]:
     }
 
 
+def check_not_a_folder(out_path: Path) -> None:
+    """Refuse an output path that names an existing folder (before a ``.mp4`` suffix is
+    added to it: ``-o videos`` must not become ``videos.mp4`` beside the folder).
+
+    Raises:
+        InputError: it is a folder (exit code 2).
+    """
+    out_path = Path(out_path).expanduser()
+    if out_path.is_dir():
+        raise InputError(
+            "the output is a folder, not a video file",
+            source=str(out_path),
+            hint=f"give a file name, e.g. -o {out_path / 'video.mp4'}",
+        )
+
+
 def check_output_path(out_path: Path) -> Path:
     """Check (and if needed create) the output folder; return the ``.mp4`` path to write.
 
@@ -150,12 +166,7 @@ def check_output_path(out_path: Path) -> Path:
         StorageError: the output folder cannot be created or is not writable (exit code 1).
     """
     out_path = Path(out_path)
-    if out_path.is_dir():
-        raise InputError(
-            "the output is a folder, not a video file",
-            source=str(out_path),
-            hint=f"give a file name, e.g. -o {out_path / 'video.mp4'}",
-        )
+    check_not_a_folder(out_path)
     if out_path.suffix.lower() != ".mp4":
         out_path = out_path.with_suffix(".mp4")
     for what, path in output_paths(out_path).items():

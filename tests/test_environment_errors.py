@@ -148,8 +148,9 @@ def test_speech_enospc_message_names_the_cache(tmp_path: Path, short_doc: Path, 
     from pipeline.adapters import load_document
 
     with Studio(tmp_path / "data", tmp_path / "cache") as studio:
+        request = studio.make_request(load_document(short_doc), output=tmp_path / "v.mp4")
         with pytest.raises(StorageError, match="disk is full while writing speech") as info:
-            studio.render(load_document(short_doc), tmp_path / "v.mp4")
+            studio.render(request)
     assert str(tmp_path / "cache") in info.value.message
     assert "free some space" in info.value.hint
 
