@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -957,6 +957,11 @@ def _encode_scenes(
     done_frames = [0] * len(chunks)
     lock = threading.Lock()
     stop = CancelToken(parent=cancel)  # stops sibling chunks when one fails
+    # The encoder threads are shared out among the chunks encoded side by side (as in
+    # avio.encode_segments_parallel): 2 chunks × 1 x264 thread instead of 2 × 2 on two
+    # cores is as fast and holds about 50 MB less (x264 keeps frames per thread).
+    workers = max(1, min(parallel, len(todo)))
+    per_worker = replace(settings, threads=max(1, settings.threads // workers))
 
     def encode_one(n: int) -> Path:
         chunk = chunks[n]
@@ -987,7 +992,7 @@ def _encode_scenes(
         avio.encode_segment(
             source,
             chunk.n_frames,
-            settings,
+            per_worker,
             encoder,
             tmp,
             progress=chunk_progress,
@@ -1006,7 +1011,6 @@ def _encode_scenes(
         return path
 
     if todo:
-        workers = max(1, min(parallel, len(todo)))
         if workers == 1:
             for n in todo:
                 paths[n] = encode_one(n)
