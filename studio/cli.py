@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
@@ -194,10 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     ops = commands.add_parser("ops", help="spend vs budget, approvals, hit rate, fallbacks, errors")
     ops.add_argument("--days", type=int, default=30, help="period of the figures (default 30)")
 
-    budget = commands.add_parser("budget", help="today's budget; override the stop; resume")
-    budget.add_argument(
-        "action", nargs="?", choices=("status", "override", "resume"), default="status"
+    budget = commands.add_parser(
+        "budget", help="today's budget; override the stop; resume; the zone of its days"
     )
+    budget.add_argument(
+        "action", nargs="?", choices=("status", "override", "resume", "zone"), default="status"
+    )
+    budget.add_argument("zone_name", nargs="?", metavar="ZONE", help="with `zone`: e.g. UTC")
     budget.add_argument("--note", default="", help="why (kept with the override)")
 
     cache = commands.add_parser("cache", help="artefact cache: stats, clean, verify")
@@ -496,6 +499,7 @@ def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
     app = QCoreApplication.instance() or QCoreApplication([])
     failed: list[int] = []
     interrupted = [False]
+    stopped: list[int] = []  # running when interrupted: reported as not succeeded
     runner = studio.make_runner()
     last: dict[int, str] = {}
 
@@ -511,6 +515,7 @@ def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
 
     def on_sigint(*_: object) -> None:
         interrupted[0] = True
+        stopped.extend(runner.running_ids)
         console.print("interrupted: cancelling running jobs (they resume with `retry`)")
         runner.shutdown(0)
         app.quit()
@@ -532,6 +537,12 @@ def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
     finally:
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
+    for job_id in stopped:  # their end came after the event loop had stopped
+        job = studio.jobs.get_job(job_id)
+        state = job.state.value if job is not None else "unknown"
+        console.print(f"job {job_id}: {state} (resume it with `videostudio retry {job_id}`)")
+        if job_id not in failed:
+            failed.append(job_id)
     return failed, interrupted[0]
 
 
@@ -542,9 +553,10 @@ def _run(args: argparse.Namespace) -> int:
     with _studio(args) as studio:
         failed, interrupted = _work_queue(studio, console)
         remaining = studio.pending_or_running()
-    console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
     if interrupted:
+        console.print(f"interrupted; {remaining} jobs still pending")
         return EXIT_INTERRUPTED
+    console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -620,7 +632,8 @@ def _cache(args: argparse.Namespace) -> int:
     with _studio(args) as studio:
         if args.cache_command == "clean":
             removed = studio.cache.clean(all=args.all)
-            print(f"removed {len(removed)} entries")
+            leftovers = studio.sweep_leftovers()
+            print(f"removed {len(removed)} entries and {len(leftovers)} leftovers of killed runs")
         elif args.cache_command == "verify":
             dropped = studio.cache.verify()
             print(f"verified; dropped {len(dropped)} corrupt entries")
@@ -691,12 +704,16 @@ def _budget(args: argparse.Namespace) -> int:
         elif args.action == "resume":
             governor.resume_paid_work()
             print("paid work may run again")
+        elif args.action == "zone" and args.zone_name:
+            print(f"budget days are counted in {governor.set_time_zone(args.zone_name)}")
         status = governor.status()
         pause = governor.pause_state()
+        zone = governor.time_zone()
     print(
         f"{status.day}: ${status.committed_usd:.2f} committed of ${status.daily_usd:.2f} "
         f"(alert at ${status.alert_usd:.2f}, hard stop at ${status.cap_usd:.2f}"
         f"{', lifted today' if status.overridden else ''}) — {status.state}"
+        f"; days counted in {zone}"
     )
     if pause.paused:
         print(f"paid work is PAUSED: {pause.reason}  (resume with `videostudio budget resume`)")
@@ -799,7 +816,49 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        problem = environment_problem(error, args.data_dir)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+def environment_problem(error: BaseException, data_dir: Path | None) -> StudioError | None:
+    """A disk or database failure that reached the top as a library error, as a message
+    naming the folder and what to do (full, read-only, not allowed; for the database also
+    damaged or busy), or ``None`` for anything else (a bug: its traceback is shown)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.preflight import storage_error
+    from studio import paths
+    from studio.store import database_error
+
+    if isinstance(error, DBAPIError):
+        return database_error(error, (data_dir or paths.data_dir()) / paths.DATABASE_FILE)
+    if isinstance(error, OSError):
+        return storage_error(error, None, "its files")
+    return None
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process with ``code``; after an interrupt (130), at once.
+
+    Tearing the interpreter down (freeing every module and object) can take most of a second
+    on a busy machine; an interrupted command has already cleaned up after itself, so it
+    flushes its output and logs and leaves with :func:`os._exit` (Ctrl-C is honoured within
+    a second). Entry points call this; :func:`main` itself only returns the code.
+    """
+    if code == EXIT_INTERRUPTED:
+        import logging
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        logging.shutdown()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_process(main())

@@ -37,6 +37,7 @@ from pipeline.models import (
     migrate_spec,
     spec_error,
 )
+from pipeline.preflight import check_not_a_folder
 from pipeline.render_job import RenderOptions
 from studio.paid import PaidChoices
 from studio.settings import StudioSettings
@@ -167,7 +168,8 @@ def build_render_request(
         project_id: the project it belongs to.
 
     Raises:
-        InputError: an override does not validate (the message names the field).
+        InputError: an override does not validate (the message names the field), or the
+            output names a folder.
     """
     overrides = overrides or RenderOverrides()
     data = with_setting_defaults(settings, spec).model_dump(mode="json")
@@ -193,6 +195,7 @@ def build_render_request(
         folder = settings.output_dir or default_output_dir or Path.cwd()
         output = folder / f"{slug(resolved.title)}.mp4"
     output = Path(output).expanduser()
+    check_not_a_folder(output)  # before the suffix: `-o videos` is not `videos.mp4`
     if output.suffix.lower() != ".mp4":
         output = output.with_suffix(".mp4")
     return RenderRequest(

@@ -27,5 +27,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli_main(args, gui=_run_gui)
 
 
+def run() -> None:
+    """The console script's entry point: :func:`main`, then exit with its code (at once
+    after an interrupt, see :func:`studio.api.exit_process`)."""
+    from studio.api import exit_process
+
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -5,10 +5,15 @@
 ========================  ==============================================================
 ``.md``, ``.markdown``     Markdown (markdown-it-py), see :mod:`pipeline.adapters.scenes`
 ``.txt``                   plain text
-``.pdf``                   PDF (pypdf, in a child process with time and memory limits)
-``.docx``                  Word (python-docx, after zip-bomb checks)
+``.pdf``                   PDF (pypdf)
+``.docx``                  Word (python-docx, after zip-bomb checks by streaming inflation)
 ``.yaml``, ``.yml``        scene files: our schema (``docs/yaml-schema.md``) or video_gen's
 ========================  ==============================================================
+
+Every format is parsed the same way: :func:`load_document` checks the file's size, then
+runs the adapter in a child process under the limits of :mod:`pipeline.sandbox` (CPU time,
+wall time, memory); a limit hit is an :class:`~pipeline.errors.InputError` naming it, and
+Ctrl-C stops the child at once.
 
 Adapters set only content (title, scenes, and for scene files whatever the file states);
 callers apply format, voice and theme overrides with ``spec.model_copy(update=...)``.
@@ -20,18 +25,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline import sandbox
+from pipeline.adapters import textio
 from pipeline.adapters.blocks import Document
 from pipeline.adapters.markdown import markdown_document, text_document
 from pipeline.adapters.scenes import blocks_to_spec
 from pipeline.adapters.textio import MAX_BINARY_BYTES, check_size, read_text
 from pipeline.errors import InputError
 from pipeline.models import VideoSpec
+from pipeline.sandbox import Limits, run_limited
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "load_document",
+    "parse_document",
     "spec_from_blocks",
     "spec_from_markdown",
     "spec_from_text",
@@ -73,18 +82,70 @@ def _title_from_name(stem: str) -> str:
     return " ".join(stem.replace("_", " ").replace("-", " ").split())
 
 
-def load_document(path: Path, *, title: str | None = None) -> VideoSpec:
+_WHAT = {
+    ".md": "the Markdown file",
+    ".markdown": "the Markdown file",
+    ".txt": "the text file",
+    ".pdf": "the PDF",
+    ".docx": "the Word document",
+    ".yaml": "the scene file",
+    ".yml": "the scene file",
+}
+_BINARY_SUFFIXES = (".pdf", ".docx")
+
+
+def load_document(
+    path: Path, *, title: str | None = None, limits: Limits | None = None
+) -> VideoSpec:
     """Load any supported document or scene file into a spec.
+
+    The file's size is checked here; the parsing runs in a child process under the limits
+    of :mod:`pipeline.sandbox` (CPU time, wall time, memory), the same for every format.
 
     Args:
         path: the file; its suffix picks the adapter (:data:`SUPPORTED_SUFFIXES`).
         title: overrides the title found in the document.
+        limits: the parser's limits (default :data:`pipeline.sandbox.DEFAULT_LIMITS`).
 
     Raises:
         InputError: unsupported suffix, missing/empty/oversized file, unreadable or hostile
-            content, or an invalid scene file (the message names the file and location).
+            content, a parser limit hit (the message names it), or an invalid scene file
+            (the message names the file and location).
     """
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputError(
+            f"unsupported file type {suffix or '(no suffix)'!r}",
+            source=str(path),
+            hint="use one of: " + ", ".join(SUPPORTED_SUFFIXES),
+        )
+    check_size(path, MAX_BINARY_BYTES if suffix in _BINARY_SUFFIXES else _text_limit(suffix))
+    return run_limited(
+        parse_document,
+        path,
+        title,
+        what=_WHAT.get(suffix, "the document"),
+        source=str(path),
+        limits=limits or sandbox.DEFAULT_LIMITS,
+    )
+
+
+def _text_limit(suffix: str) -> int:
+    if suffix in (".yaml", ".yml"):
+        from pipeline.adapters.yaml_scenes import MAX_YAML_BYTES
+
+        return MAX_YAML_BYTES
+    return textio.MAX_TEXT_BYTES
+
+
+def parse_document(path: Path, title: str | None = None) -> VideoSpec:
+    """The parsing behind :func:`load_document`, in this process and without its limits
+    (:func:`load_document` calls it in a limited child process; call that instead).
+
+    Raises:
+        InputError: as :func:`load_document`.
+    """
     suffix = path.suffix.lower()
     source = str(path)
     if suffix in (".md", ".markdown"):

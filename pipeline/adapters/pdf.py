@@ -1,20 +1,18 @@
-"""PDF → document blocks with pypdf, parsed in a child process with time and memory limits.
+"""PDF → document blocks with pypdf.
 
-A hostile or broken PDF can make a parser loop or allocate without bound, so the parsing runs
-in a fresh ``spawn`` process limited to :data:`PDF_TIMEOUT_S` seconds of wall time and
-:data:`PDF_MEMORY_BYTES` of address space (``RLIMIT_AS``, where the OS supports it). The child
-returns text runs (font size, text) per page; headings come from the PDF outline when it has
+A hostile or broken PDF can make a parser loop or allocate without bound; like every parser
+it runs in a child process under the limits of :mod:`pipeline.sandbox` (CPU time, wall time,
+memory), through :func:`pipeline.adapters.load_document`. The reader collects text runs
+(font size, text) per page; headings come from the PDF outline when it has
 one, else from font size (runs larger than the body text, ranked by size into levels).
 Running headers, footers and page numbers (text smaller than the body) are dropped.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pipeline.adapters.blocks import (
@@ -28,10 +26,6 @@ from pipeline.adapters.blocks import (
 )
 from pipeline.errors import InputError
 
-PDF_TIMEOUT_S = 30.0
-"""Wall-time limit of the parsing child process."""
-PDF_MEMORY_BYTES = 1024 * 1024 * 1024
-"""Address-space limit of the parsing child process (1 GiB)."""
 MAX_PDF_PAGES = 500
 """Pages after this one are ignored."""
 
@@ -50,7 +44,7 @@ class TextRun:
 
 @dataclass(frozen=True)
 class PdfContent:
-    """What the child process sends back: text runs and outline entries ``(level, title)``."""
+    """What the reader found: text runs and outline entries ``(level, title)``."""
 
     runs: list[TextRun]
     outline: list[tuple[int, str]]
@@ -61,7 +55,7 @@ def pdf_document(path: Path) -> Document:
 
     Raises:
         InputError: not a PDF, damaged or truncated, encrypted, no extractable text (scanned),
-            or parsing exceeded the time or memory limit.
+            or the reader failed.
     """
     source = str(path)
     with path.open("rb") as handle:
@@ -70,7 +64,7 @@ def pdf_document(path: Path) -> Document:
         raise InputError(
             "this is not a PDF file", source=source, hint="choose a real .pdf document"
         )
-    content = _run_child(path)
+    content = _extract(str(path))
     blocks = runs_to_blocks(content)
     if not blocks:
         raise InputError(
@@ -81,62 +75,7 @@ def pdf_document(path: Path) -> Document:
     return Document(blocks=blocks)
 
 
-def _run_child(path: Path) -> PdfContent:
-    source = str(path)
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child_main, args=(str(path), sender), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(PDF_TIMEOUT_S):
-            raise InputError(
-                f"reading the PDF took longer than {PDF_TIMEOUT_S:.0f} s",
-                source=source,
-                hint="the file may be damaged or hostile; export it again or convert it to text",
-            )
-        try:
-            result = receiver.recv()
-        except (EOFError, OSError) as error:
-            raise InputError(
-                "reading the PDF failed (it needed too much memory or crashed the reader)",
-                source=source,
-                hint="the file may be damaged; export it again or convert it to text",
-            ) from error
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-    if isinstance(result, str):
-        raise InputError(
-            f"the PDF could not be read: {result}",
-            source=source,
-            hint="the file may be damaged, truncated or encrypted; export it again",
-        )
-    assert isinstance(result, PdfContent)
-    return result
-
-
-def _child_main(path: str, sender: Connection) -> None:  # pragma: no cover - child process
-    """Entry point of the child: apply limits, parse, send a PdfContent or an error string."""
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (PDF_MEMORY_BYTES, PDF_MEMORY_BYTES))
-    except (ImportError, ValueError, OSError):
-        pass
-    try:
-        sender.send(_extract(path))
-    except MemoryError:
-        sender.send("it needs more memory than allowed")
-    except Exception as error:  # any parser failure goes to the parent
-        sender.send(f"{type(error).__name__}: {error}"[:300])
-    finally:
-        sender.close()
-
-
-def _extract(path: str) -> PdfContent:  # pragma: no cover - runs in the child process
+def _extract(path: str) -> PdfContent:
     import logging
     import warnings
 
@@ -160,7 +99,7 @@ def _extract(path: str) -> PdfContent:  # pragma: no cover - runs in the child p
     return PdfContent(runs=runs, outline=outline)
 
 
-def _page_runs(page: object, number: int) -> list[TextRun]:  # pragma: no cover - child
+def _page_runs(page: object, number: int) -> list[TextRun]:
     runs: list[TextRun] = []
     current: list[str] = []
     key: tuple[float, tuple[float, ...]] | None = None
@@ -190,7 +129,7 @@ def _page_runs(page: object, number: int) -> list[TextRun]:  # pragma: no cover 
 
 
 def _flatten_outline(items: list[object], level: int, out: list[tuple[int, str]]) -> None:
-    for item in items:  # pragma: no cover - child
+    for item in items:
         if isinstance(item, list):
             _flatten_outline(item, level + 1, out)
         else:

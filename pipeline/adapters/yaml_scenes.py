@@ -13,10 +13,13 @@ video_gen field names are mapped to ours (``min_duration`` → ``min_duration_s`
 ``scene_id``, quiz ``correct_answer`` → ``correct_index``, …); keys we have no use for
 (``key_points``, ``key_message``, ``version``, …) are ignored.
 
-The file is parsed with PyYAML's safe loader after two guards: its size (at most
-:data:`MAX_YAML_BYTES`) and the size of the data once aliases are expanded (at most
-:data:`MAX_EXPANDED_NODES`), checked on the composed node graph *before* anything is expanded,
-so "billion laughs" files are refused quickly.
+The file is parsed with PyYAML's safe loader (libyaml's parser when present) after three
+guards: its size (at most :data:`MAX_YAML_BYTES`); counts taken while the node graph is
+composed (at most :data:`MAX_EXPANDED_NODES` nodes and :data:`~pipeline.models.MAX_SCENES`
+scenes, so an oversized file is refused at the first node past a limit, before any model is
+built); and the size of the data once aliases are expanded (at most
+:data:`MAX_EXPANDED_NODES`), checked on the composed graph *before* anything is expanded, so
+"billion laughs" files are refused quickly.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+import yaml.composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pipeline.adapters.textio import read_text
 from pipeline.errors import InputError
 from pipeline.models import (
+    MAX_SCENES,
     SCENE_TYPES,
     CheckpointScene,
     CodeComparisonScene,
@@ -131,15 +136,23 @@ def _is_video_gen(data: dict[Any, Any]) -> bool:
 
 
 def safe_load_limited(text: str, *, source: str = "") -> Any:
-    """``yaml.safe_load`` with alias-expansion and nesting guards.
+    """``yaml.safe_load`` with counting, alias-expansion and nesting guards.
+
+    The node graph is composed from libyaml's event stream (PyYAML's pure-Python parser when
+    libyaml is missing) by :class:`_CountingComposer`, which refuses the file at the first
+    node past :data:`MAX_EXPANDED_NODES` or the first scene past
+    :data:`~pipeline.models.MAX_SCENES`, so an oversized file is refused after reading only
+    what the limit allows (a 40,000-scene file in milliseconds, not after composing all of
+    it). Alias expansion is then counted on the graph before anything is constructed.
 
     Raises:
         InputError: a YAML syntax error (with its line), more than one document, recursive
-            aliases, or more than :data:`MAX_EXPANDED_NODES` nodes after expansion.
+            aliases, too many scenes, or more than :data:`MAX_EXPANDED_NODES` nodes after
+            expansion.
     """
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        node = loader.get_single_node()
+        node = _CountingComposer(loader, source).single_node()
         if node is None:
             return None
         _check_expanded_size(node, source)
@@ -147,6 +160,13 @@ def safe_load_limited(text: str, *, source: str = "") -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         location = f"line {mark.line + 1}" if mark is not None else ""
+        if "nesting depth" in str(error.problem):  # libyaml's own depth limit
+            raise InputError(
+                "the YAML is nested too deeply",
+                source=source,
+                location=location,
+                hint="flatten the structure",
+            ) from error
         raise InputError(
             f"YAML syntax error: {error.problem or error.context}",
             source=source,
@@ -161,6 +181,136 @@ def safe_load_limited(text: str, *, source: str = "") -> Any:
         ) from error
     finally:
         loader.dispose()
+
+
+class _CountingComposer:
+    """PyYAML's composer (``yaml/composer.py``) over a loader's events, counting as it goes.
+
+    Nodes are counted as they are made (aliases are not: :func:`_check_expanded_size` counts
+    their expansion afterwards), and the items of the top-level ``scenes`` sequence too, so
+    a limit is hit before the rest of the file is even parsed.
+    """
+
+    def __init__(self, loader: Any, source: str) -> None:
+        self.loader = loader
+        self.source = source
+        self.anchors: dict[str, Node] = {}
+        self.nodes = 0
+        self.root: Node | None = None
+
+    def single_node(self) -> Node | None:
+        loader = self.loader
+        loader.get_event()  # stream start
+        document = None
+        if not loader.check_event(yaml.StreamEndEvent):
+            loader.get_event()  # document start
+            document = self.node(None, None)
+            loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                document.start_mark if document is not None else None,
+                "but found another document",
+                event.start_mark,
+            )
+        loader.get_event()
+        return document
+
+    def node(self, parent: Node | None, index: Any) -> Node:
+        loader = self.loader
+        if loader.check_event(yaml.AliasEvent):
+            event = loader.get_event()
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
+            return self.anchors[event.anchor]
+        event = loader.peek_event()
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_EXPANDED_NODES:
+            raise _too_many_values(self.source)
+        is_scenes = (
+            parent is not None
+            and parent is self.root
+            and isinstance(index, ScalarNode)
+            and index.value == "scenes"
+        )
+        loader.descend_resolver(parent, index)
+        if loader.check_event(yaml.ScalarEvent):
+            event = loader.get_event()
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(ScalarNode, event.value, event.implicit)
+            node: Node = ScalarNode(
+                tag, event.value, event.start_mark, event.end_mark, style=event.style
+            )
+            if anchor is not None:
+                self.anchors[anchor] = node
+        elif loader.check_event(yaml.SequenceStartEvent):
+            node = self.sequence(anchor, limit=MAX_SCENES if is_scenes else None)
+        else:
+            node = self.mapping(anchor)
+        loader.ascend_resolver()
+        return node
+
+    def sequence(self, anchor: str | None, *, limit: int | None) -> Node:
+        loader = self.loader
+        start = loader.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(SequenceNode, None, start.implicit)
+        node = SequenceNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        if anchor is not None:
+            self.anchors[anchor] = node
+        index = 0
+        while not loader.check_event(yaml.SequenceEndEvent):
+            if limit is not None and index >= limit:
+                raise InputError(
+                    f"the scene file has more than {limit} scenes; the limit is {limit}",
+                    source=self.source,
+                    location=f"scenes[{index}]",
+                    hint=f"split it into several videos of at most {limit} scenes each",
+                )
+            node.value.append(self.node(node, index))
+            index += 1
+        node.end_mark = loader.get_event().end_mark
+        return node
+
+    def mapping(self, anchor: str | None) -> Node:
+        loader = self.loader
+        start = loader.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(MappingNode, None, start.implicit)
+        node = MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        if self.root is None:
+            self.root = node
+        if anchor is not None:
+            self.anchors[anchor] = node
+        while not loader.check_event(yaml.MappingEndEvent):
+            key = self.node(node, None)
+            value = self.node(node, key)
+            node.value.append((key, value))
+        node.end_mark = loader.get_event().end_mark
+        return node
+
+
+def _too_many_values(source: str) -> InputError:
+    return InputError(
+        f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values "
+        "(an alias bomb or far too large)",
+        source=source,
+        hint="write the scenes out without deeply repeated aliases",
+    )
 
 
 def _check_expanded_size(root: Node, source: str) -> None:
@@ -186,12 +336,7 @@ def _check_expanded_size(root: Node, source: str) -> None:
             total += sum(size(k) + size(v) for k, v in node.value)
         active.discard(key)
         if total > MAX_EXPANDED_NODES:
-            raise InputError(
-                f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values "
-                "(an alias bomb or far too large)",
-                source=source,
-                hint="write the scenes out without deeply repeated aliases",
-            )
+            raise _too_many_values(source)
         sizes[key] = total
         return total
 
