@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from pipeline.errors import StudioError
 from studio.jobs import JobRunner
@@ -42,7 +42,30 @@ def parse_args(args: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="data folder (database, logs)")
     parser.add_argument("--cache-dir", type=Path, help="cache folder (speech, segments)")
     parser.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the main window, print one line about it and quit (exit 0 if it was shown);"
+        " used to check an installed bundle",
+    )
     return parser.parse_args(list(args))
+
+
+def report_and_quit(app: QApplication, window: QWidget) -> None:
+    """End a ``--smoke-test`` run: print what was shown and quit, exit code 0 if it is visible.
+
+    The line names the window title, its size and the Qt platform, e.g.
+    ``smoke test: main window shown: 'No project — Video Studio' 1400x900 on offscreen``.
+    """
+    shown = window.isVisible()
+    state = "shown" if shown else "NOT shown"
+    size = window.size()
+    print(
+        f"smoke test: main window {state}: {window.windowTitle()!r} "
+        f"{size.width()}x{size.height()} on {app.platformName()}",
+        flush=True,
+    )
+    app.exit(0 if shown else 1)
 
 
 def app_settings() -> QSettings:
@@ -103,6 +126,8 @@ def run_app(args: Sequence[str]) -> int:
     window.show()
     if options.open is not None:
         window.open_project(options.open)
+    if options.smoke_test:
+        QTimer.singleShot(0, lambda: report_and_quit(app, window))
     try:
         code = app.exec()
     finally:
