@@ -49,7 +49,7 @@ if [ -z "${VIDEOSTUDIO_NO_STRIP:-}" ]; then
 fi
 
 echo "== notices, desktop entry, icons"
-"$PY" packaging/notices.py "$BUNDLE" "$ROOT/build/pyinstaller/bundled-top-level.txt"
+"$PY" packaging/notices.py "$BUNDLE" "$ROOT/build/pyinstaller/videostudio/bundled-top-level.txt"
 mkdir -p "$BUNDLE/share/applications" "$BUNDLE/share/icons"
 cp packaging/linux/videostudio.desktop "$BUNDLE/share/applications/"
 cp packaging/linux/icons/videostudio.svg packaging/linux/icons/videostudio-*.png "$BUNDLE/share/icons/"

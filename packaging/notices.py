@@ -2,7 +2,7 @@
 
 Usage (``packaging/build.sh`` runs it with the build environment's Python)::
 
-    python packaging/notices.py BUNDLE_FOLDER [build/pyinstaller/bundled-top-level.txt]
+    python packaging/notices.py BUNDLE_FOLDER [build/pyinstaller/videostudio/bundled-top-level.txt]
 
 Writes, beside the bundle's executable:
 
@@ -70,6 +70,12 @@ def distribution_licence(dist: metadata.Distribution) -> str:
     return "; ".join(classifiers) if classifiers else "not declared"
 
 
+def module_name(first: str) -> str:
+    """A top-level file or folder name as a module name: ``_cffi_backend.cpython-311-….so`` and
+    ``six.py`` become ``_cffi_backend`` and ``six``; folders (``pillow.libs``) stay as they are."""
+    return first.split(".", 1)[0] if first.endswith((".py", ".so", ".pyd")) else first
+
+
 def top_level_names(dist: metadata.Distribution) -> set[str]:
     """The top-level modules and folders a distribution installs (``{"PIL", "pillow.libs"}``),
     from its file list; ``.dist-info``, ``__pycache__`` and scripts are left out."""
@@ -78,7 +84,7 @@ def top_level_names(dist: metadata.Distribution) -> set[str]:
         first = str(file).replace("\\", "/").split("/", 1)[0]
         if first.endswith((".dist-info", ".data", ".pth")) or first in {"..", "__pycache__", "bin"}:
             continue
-        names.add(first.split(".", 1)[0] if first.endswith((".py", ".so", ".pyd")) else first)
+        names.add(module_name(first))
     return names
 
 
@@ -328,7 +334,8 @@ def main(argv: list[str]) -> int:
         return 2
     bundled = None
     if len(argv) == 2:
-        bundled = set(Path(argv[1]).read_text(encoding="utf-8").split())
+        names = Path(argv[1]).read_text(encoding="utf-8").split()
+        bundled = {module_name(name) for name in names}
     sys.path.insert(0, str(ROOT))
     write_notices(Path(argv[0]), bundled)
     print(f"notices written to {argv[0]}/NOTICE.txt, VERSION.txt and LICENSES/")
