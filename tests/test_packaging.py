@@ -317,6 +317,7 @@ def test_desktop_entry_has_the_required_keys() -> None:
 def test_platforms_qt_would_try() -> None:
     assert qt_check.candidate_platforms({}) == ["xcb"]
     assert qt_check.candidate_platforms({"XDG_SESSION_TYPE": "wayland"}) == ["wayland", "xcb"]
+    assert qt_check.candidate_platforms({"WAYLAND_DISPLAY": "wayland-0"}) == ["wayland", "xcb"]
     assert qt_check.candidate_platforms({"QT_QPA_PLATFORM": "offscreen"}) == ["offscreen"]
     assert qt_check.candidate_platforms({"QT_QPA_PLATFORM": "wayland:x=1;xcb"}) == [
         "wayland",
@@ -344,13 +345,17 @@ def test_a_missing_library_is_named_with_its_debian_package(tmp_path: Path) -> N
     assert "libxcb-cursor.so.0 (package libxcb-cursor0)" in message
 
 
-def test_no_display_and_a_missing_plugin_are_explained(tmp_path: Path) -> None:
+def test_no_display_is_explained_and_an_unknown_plugin_location_is_no_verdict(
+    tmp_path: Path,
+) -> None:
     problem = qt_check.check_platform("xcb", {})
     assert problem is not None and "DISPLAY is not set" in problem.reason
     message = qt_check.describe([problem])
     assert "QT_QPA_PLATFORM=offscreen" in message
-    missing = qt_check.check_platform("wayland", {"WAYLAND_DISPLAY": "w"}, plugin=tmp_path / "x")
-    assert missing is not None and "not installed" in missing.reason
+    # a plugin that is not where the wheel keeps it: Qt may still find it, so no verdict
+    assert (
+        qt_check.check_platform("wayland", {"WAYLAND_DISPLAY": "w"}, plugin=tmp_path / "x") is None
+    )
 
 
 def test_this_machine_can_start_the_offscreen_platform() -> None:

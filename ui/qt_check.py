@@ -126,13 +126,15 @@ def candidate_platforms(environ: Mapping[str, str]) -> list[str]:
     """The platform plugins Qt will try, in order, as Qt 6 chooses them.
 
     ``QT_QPA_PLATFORM`` (a ``;``-separated list; ``name:options``) wins; otherwise a Wayland
-    session (``XDG_SESSION_TYPE=wayland``) tries ``wayland`` first, then ``xcb``.
+    session (``XDG_SESSION_TYPE=wayland``, or a ``WAYLAND_DISPLAY`` to connect to) tries
+    ``wayland`` first, then ``xcb``. When in doubt the list is the longer one: the check only
+    stops the start when *every* candidate fails.
     """
     requested = environ.get("QT_QPA_PLATFORM", "").strip()
     if requested:
         names = [part.split(":", 1)[0].strip() for part in requested.split(";")]
         return [name for name in names if name]
-    if environ.get("XDG_SESSION_TYPE", "").lower() == "wayland":
+    if environ.get("XDG_SESSION_TYPE", "").lower() == "wayland" or environ.get("WAYLAND_DISPLAY"):
         return ["wayland", "xcb"]
     return ["xcb"]
 
@@ -163,7 +165,11 @@ def check_platform(
     plugin: Path | None = None,
     load: Loader = _load,
 ) -> PlatformProblem | None:
-    """``None`` when Qt can start ``platform`` here, else what stops it.
+    """``None`` when Qt can start ``platform`` here (or this cannot tell), else what stops it.
+
+    Only positive evidence counts: no display to connect to, or a plugin that the dynamic loader
+    refuses. A plugin file that is not where PySide6's wheel keeps it (a distribution's own
+    PySide6 build, an unknown platform) is left for Qt to find.
 
     Args:
         platform: a Qt platform plugin name.
@@ -177,9 +183,7 @@ def check_platform(
         return PlatformProblem(platform, reason="no Wayland display: WAYLAND_DISPLAY is not set")
     plugin = plugin if plugin is not None else plugin_path(platform)
     if plugin is None or not plugin.is_file():
-        return PlatformProblem(
-            platform, reason=f"Qt's {platform!r} platform plugin is not installed"
-        )
+        return None
     try:
         load(str(plugin))
     except OSError as error:
