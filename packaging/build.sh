@@ -37,11 +37,12 @@ elif ! "$VENV/bin/python" -c "import PyInstaller" 2>/dev/null; then
 fi
 PY="$ROOT/$VENV/bin/python"
 [ -x "$PY" ] || PY="$VENV/bin/python"
+venv_s=$(( $(date +%s) - start_s ))
 
 echo "== PyInstaller ($("$PY" -m PyInstaller --version))"
 nice -n 10 "$PY" -m PyInstaller --noconfirm --log-level WARN \
   --distpath "$DIST" --workpath "$ROOT/build/pyinstaller" packaging/videostudio.spec
-analysis_s=$(( $(date +%s) - start_s ))
+analysis_s=$(( $(date +%s) - start_s - venv_s ))
 
 if [ -z "${VIDEOSTUDIO_NO_STRIP:-}" ]; then
   echo "== stripping symbol tables"
@@ -83,7 +84,7 @@ else
 fi
 
 total_s=$(( $(date +%s) - start_s ))
-echo "== done in ${total_s} s (PyInstaller ${analysis_s} s)"
+echo "== done in ${total_s} s (build venv ${venv_s} s, PyInstaller ${analysis_s} s)"
 echo "bundle: $BUNDLE ($(du -sm "$BUNDLE" | cut -f1) MB unpacked)"
 [ -z "${NO_TAR:-}" ] && echo "archive: $tarball ($(du -m "$tarball" | cut -f1) MB)"
 exit 0
