@@ -345,6 +345,15 @@ def test_a_missing_library_is_named_with_its_debian_package(tmp_path: Path) -> N
     assert "libxcb-cursor.so.0 (package libxcb-cursor0)" in message
 
 
+def test_only_a_library_that_cannot_be_opened_counts_as_missing() -> None:
+    missing = OSError("libEGL.so.1: cannot open shared object file: No such file or directory")
+    assert qt_check.missing_soname(missing) == "libEGL.so.1"
+    hidden = OSError("/usr/lib/x86_64-linux-gnu/libEGL.so.1: file too short")
+    assert qt_check.missing_soname(hidden) == "libEGL.so.1"
+    symbol = OSError("/x/libQt6Gui.so.6: undefined symbol: _ZN7QString")
+    assert qt_check.missing_soname(symbol) is None
+
+
 def test_no_display_is_explained_and_an_unknown_plugin_location_is_no_verdict(
     tmp_path: Path,
 ) -> None:

@@ -148,9 +148,17 @@ def plugin_path(platform: str) -> Path | None:
     return folder / "Qt" / "plugins" / "platforms" / f"libq{platform}.so"
 
 
+_NOT_LOADABLE = ("cannot open shared object file", "file too short", "invalid ELF header")
+
+
 def missing_soname(error: BaseException) -> str | None:
-    """The soname a dynamic-loader error names (``"libxcb-cursor.so.0: cannot open…"``)."""
-    match = _MISSING_RE.search(str(error))
+    """The soname a dynamic-loader error says it could not open
+    (``"libxcb-cursor.so.0: cannot open shared object file: …"``); ``None`` for other errors
+    (an undefined symbol, a version mismatch), which no package name would fix."""
+    text = str(error)
+    if not any(reason in text for reason in _NOT_LOADABLE):
+        return None
+    match = _MISSING_RE.search(text)
     return match.group(1) if match else None
 
 
