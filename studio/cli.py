@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_const", const=True, help="never use the network for speech"
     )
     gui.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
+    gui.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the main window, print one line about it and quit (exit 0 if it was shown);"
+        " checks an installed bundle",
+    )
 
     render = commands.add_parser("render", help="render a document or a template to MP4")
     render.add_argument(
@@ -765,7 +771,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     try:
         if args.command in (None, "gui") and gui is not None:
             if args.command is None:
-                args.offline, args.open = None, None
+                args.offline, args.open, args.smoke_test = None, None, False
             return gui(args)
         if args.command == "render":
             if args.template:
