@@ -123,7 +123,7 @@ def clean_for_speech(text: str, *, language: str = "en") -> str:
     text = _REF_LINK_RE.sub(r"\1", text)
     text = _TAG_RE.sub(" ", text)
     text = _URL_RE.sub(lambda m: _host(m.group(1)), text)
-    text = _WWW_RE.sub(lambda m: _host(m.group(1)), text)
+    text = _WWW_RE.sub(lambda m: "www." + _host(m.group(1)), text)
     text = _EMAIL_RE.sub(lambda m: _host(m.group(1)), text)
     text = _CODE_SPAN_RE.sub(lambda m: _speak_code(m.group(1), p), text)
     text = _SHORTCODE_RE.sub(" ", text)
@@ -149,7 +149,7 @@ def clean_for_speech(text: str, *, language: str = "en") -> str:
 
 
 def _host(netloc: str) -> str:
-    return netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower().removeprefix("www.")
+    return netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower()
 
 
 def _speak_code(code: str, p: dict[str, str]) -> str:
