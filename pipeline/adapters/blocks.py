@@ -16,6 +16,7 @@ ELLIPSIS = "…"
 _URL_RE = re.compile(r"\b(?:https?|ftp)://([^\s/?#<>()\[\]]+)[^\s<>()\[\]]*", re.IGNORECASE)
 _WWW_RE = re.compile(r"\bwww\.([^\s/?#<>()\[\]]+)[^\s<>()\[\]]*", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
+_SHORTCODE_RE = re.compile(r"(?<![\w:]):[a-z0-9_+-]{2,40}:(?![\w:])")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ class Document:
 
 
 def tidy(text: str) -> str:
-    """Collapse whitespace and replace URLs by their host name (``github.com``)."""
+    """Collapse whitespace, replace URLs by their host name (``github.com``, ``www.`` kept)
+    and remove emoji shortcodes (``:rocket:``; the video's fonts have no emoji)."""
+    text = _SHORTCODE_RE.sub("", text)
     text = _URL_RE.sub(lambda m: _host(m.group(1)), text)
     text = _WWW_RE.sub(lambda m: "www." + _host(m.group(1)), text)
     return _SPACE_RE.sub(" ", text).strip()

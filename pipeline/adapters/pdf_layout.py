@@ -50,7 +50,7 @@ _PAGE_NUMBER_RE = re.compile(
 _DOT_LEADER_RE = re.compile(r"(?:\.\s*){4,}\d{1,4}\s*$|\s{3,}\d{1,4}\s*$")
 _TOC_TITLES = frozenset({"contents", "table of contents", "toc", "inhalt", "sommaire"})
 _URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[/\-._?=&#]$", re.IGNORECASE)
-_HYPHEN_END_RE = re.compile(r"[a-zà-ÿ]{2}[-\u2010\u00ad]$")
+_HYPHEN_END_RE = re.compile(r"(?:[A-Za-zà-ÿ][a-zà-ÿ]-|[^\W\d_][\u2010\u00ad])$")
 _SENTENCE_END = ".!?:;\"'”’)"
 
 

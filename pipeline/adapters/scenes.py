@@ -150,8 +150,9 @@ def blocks_to_spec(
     notes = notes if notes is not None else []
     name = Path(source).name if source else "the document"
     blocks = list(document.blocks)
+    blocks, _toc = _skip_sections(blocks, TOC_SECTIONS)
     if skip_boilerplate:
-        blocks, skipped = _skip_boilerplate(blocks)
+        blocks, skipped = _skip_sections(blocks, BOILERPLATE_SECTIONS)
         if skipped:
             notes.append(
                 f"{name}: skipped {len(skipped)} section{'s' if len(skipped) > 1 else ''} "
@@ -343,7 +344,7 @@ def _is_lead(paragraph: Paragraph, nxt: Block | None) -> bool:
     text = paragraph.text.strip()
     if paragraph.emphasised and words(text) <= 12:
         return True
-    return text.endswith(":") and words(text) <= _LEAD_MAX_WORDS
+    return text.endswith(":") and words(text) <= _LEAD_MAX_WORDS and len(sentences(text)) == 1
 
 
 def _visual_scenes(block: Block, header: str, description: str) -> list[Scene]:
@@ -479,17 +480,24 @@ def _batches(values: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield batch
 
 
-def _skip_boilerplate(blocks: list[Block]) -> tuple[list[Block], list[str]]:
-    """Blocks without the sections named in :data:`BOILERPLATE_SECTIONS`, and their headings."""
+TOC_SECTIONS = re.compile(r"^(?:table\s+of\s+contents|contents|toc|index)\W*$", re.IGNORECASE)
+"""Headings of tables of contents: always skipped (the video is its own order)."""
+
+
+def _skip_sections(blocks: list[Block], pattern: re.Pattern[str]) -> tuple[list[Block], list[str]]:
+    """Blocks without the sections whose heading matches ``pattern``, and those headings."""
     kept: list[Block] = []
     skipped: list[str] = []
     skip_level: int | None = None
+    first_heading = True
     for block in blocks:
         if isinstance(block, Heading):
+            is_title = first_heading and block.level == 1  # the document's own title stays
+            first_heading = False
             if skip_level is not None and block.level > skip_level:
                 continue
             skip_level = None
-            if BOILERPLATE_SECTIONS.match(block.text.strip()):
+            if not is_title and pattern.match(block.text.strip()):
                 skip_level = block.level
                 skipped.append(block.text.strip())
                 continue

@@ -12,7 +12,10 @@ Three layouts are accepted:
 video_gen field names are mapped to ours (``min_duration`` → ``min_duration_s``, ``id`` →
 ``scene_id``, and per scene type by its descriptor's ``video_gen_fix``: quiz
 ``correct_answer`` → ``correct_index``, …); keys we have no use for (``key_points``,
-``key_message``, ``version``, …) are ignored. Every registered scene type is accepted,
+``key_message``, ``version``, …) are ignored.
+
+Display texts are Markdown: links, emphasis and code spans are rendered as plain text and
+emoji shortcodes removed, so ``[Install](#install)`` shows "Install", never the markup. Every registered scene type is accepted,
 ``clip`` and ``ad`` included, under its name or one of its aliases (:mod:`pipeline.scene_types`).
 
 The file is parsed with PyYAML's safe loader after two guards: its size (at most
@@ -29,6 +32,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from pipeline.adapters.markdown import plain_text
 from pipeline.adapters.textio import read_text
 from pipeline.errors import InputError
 from pipeline.models import SCENE_TYPES, VideoSpec, build_spec
@@ -90,7 +94,47 @@ def spec_from_yaml(text: str, *, source: str = "", fallback_title: str = "") -> 
     else:
         for index, entry in enumerate(scenes):
             _check_type(entry.get("scene_type"), source, index)
-    return build_spec(data, source=source)
+    return build_spec(_rendered(data), source=source)
+
+
+_VERBATIM_KEYS = frozenset(
+    {
+        "code",
+        "before_code",
+        "after_code",
+        "commands",
+        "narration",
+        "prompt",
+        "image_path",
+        "scene_id",
+        "cache_key",
+        "template_id",
+        "language",
+        "voice",
+        "role",
+        "scene_type",
+        "format",
+        "accent_color",
+        "font_family",
+        "kind",
+        "unit",
+    }
+)
+"""Fields kept as written: code, narration (cleaned for speech later), ids and settings."""
+
+
+def _rendered(value: Any, key: str = "") -> Any:
+    """Every display text of a scene file with its Markdown rendered as plain text
+    (``[text](#anchor)`` → ``text``, ``**bold**`` → ``bold``, ``:rocket:`` removed)."""
+    if key in _VERBATIM_KEYS:
+        return value
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, dict):
+        return {k: _rendered(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rendered(v, key) for v in value]
+    return value
 
 
 def _is_video_gen(data: dict[Any, Any]) -> bool:
