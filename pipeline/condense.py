@@ -18,8 +18,9 @@ rules below keep what a summary keeps and drop the rest, sentence by sentence:
   whose narration is generated) and *extras* (each further sentence of its narration, each
   further list item).
 * **Ranking.** The opening and closing scenes are always kept. Bases rank by what they are:
-  a section's first scene (its heading and first sentence) 100, a list 90, commands 85, the
-  last section (the conclusion) +20, code 70, a quote 50, a section's continuation scene 40,
+  the document's first command scene and first code example 105 (key code: how to install,
+  how to use), a section's first scene (its heading and first sentence) 100, a list 90, other
+  commands 85, the last section (the conclusion) +20, other code 70, a quote 50, a section's continuation scene 40,
   other types 60. Extras rank below every base, earlier sentences first (score halved, then
   minus 10 per position), so each kept scene first gets its second sentence, then its third.
 * **Selection.** Bases are taken in rank order while they fit the target, then extras in
@@ -188,8 +189,12 @@ def _plans(scenes: Sequence[Scene], rate: SpeechRate, language: str) -> list[_Pl
     plans: list[_Plan] = []
     last_section = _last_section_start(scenes)
     previous_title = ""
+    first_of_type: set[str] = set()
     for index, scene in enumerate(scenes):
         score = _base_score(scene, previous_title)
+        if scene.scene_type in _CODE_TYPES and scene.scene_type not in first_of_type:
+            first_of_type.add(scene.scene_type)
+            score = max(score, 105.0)  # the first command / code example is key code
         if index >= last_section and not isinstance(scene, OutroScene):
             score += 20.0
         mandatory = index == 0 or (index == len(scenes) - 1 and isinstance(scene, OutroScene))
