@@ -201,9 +201,12 @@ def _render_options(args: argparse.Namespace) -> RenderOptions:
 
 
 def _load_spec(input_path: Path, args: argparse.Namespace) -> VideoSpec:
-    from pipeline.adapters import load_document
+    from pipeline.adapters import read_document
 
-    return apply_overrides(load_document(input_path), args)
+    loaded = read_document(input_path)
+    for note in loaded.notes:  # sections skipped, pages without text, condensed to the cap
+        print(f"note: {note}", file=sys.stderr)
+    return apply_overrides(loaded.spec, args)
 
 
 def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:

@@ -291,3 +291,21 @@ def test_markdown_in_yaml_fields_is_rendered() -> None:
     assert title.title == "Done" and title.subtitle == "Read the docs"
     joined = " ".join(shown_and_spoken(spec))
     assert "](" not in joined and ":rocket:" not in joined and "**" not in joined
+
+
+def test_document_with_nothing_to_say_exits_2(tmp_path: Path, capsys) -> None:
+    from studio.cli import main
+
+    path = tmp_path / "title_only.md"
+    path.write_text("# Only a title\n\n[![badge](https://img.shields.io/x.svg)](https://x.org)\n")
+    out = tmp_path / "out.mp4"
+    assert main(["render", str(path), "-o", str(out), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "title_only.md" in err and "nothing to say" in err
+    assert not out.exists()
+    changelog = tmp_path / "notes.md"
+    changelog.write_text("# Tool\n\n## Changelog\n\n- 1.0: first release\n")
+    with pytest.raises(InputError, match="changelog, licence and contributor sections"):
+        read_document(changelog)
+    kept = read_document(changelog, skip_boilerplate=False).spec
+    assert [s.scene_type for s in kept.scenes] == ["title", "list", "outro"]

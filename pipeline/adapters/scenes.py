@@ -169,11 +169,24 @@ def blocks_to_spec(
             doc_title = doc_title or heading.text
             del blocks[first_heading]
     blocks = _promote_bold_leads(blocks)
-    if not any(_has_text(block) for block in blocks) and not doc_title:
+    if not any(_has_text(block) for block in blocks):
+        skipped_all = (
+            bool(document.blocks) and skip_boilerplate and any("skipped" in note for note in notes)
+        )
         raise InputError(
-            "the document has no readable text",
+            "the document has nothing to say: no readable text"
+            + (" besides its title" if doc_title else "")
+            + (
+                " once changelog, licence and contributor sections are skipped"
+                if skipped_all
+                else ""
+            ),
             source=source,
-            hint="add some headings, paragraphs or lists and try again",
+            hint=(
+                "keep those sections (skip_boilerplate=False) or add text"
+                if skipped_all
+                else "add some headings, paragraphs or lists and try again"
+            ),
         )
     video_title = clip(title or doc_title or fallback_title or "Untitled", _TITLE_MAX)
     video_title = video_title or "Untitled"
