@@ -8,15 +8,13 @@ import av
 import pytest
 
 from pipeline.adapters import load_document
-from pipeline.artifacts import DirectoryStore
 from pipeline.condense import (
     TOLERANCE,
     condense_spec,
     estimate_duration_s,
     speech_seconds,
 )
-from pipeline.models import VideoFormat, VideoSpec
-from pipeline.render_job import RenderOptions, render_video
+from pipeline.models import VideoSpec
 
 DOCS = (
     "video_gen-Internet_Guide_Vol1_Core_Infrastructure.md",
@@ -109,14 +107,40 @@ def test_speech_estimate_counts_pauses_and_numbers():
             {"scene_type": "title", "title": "x"}]}), 0)  # fmt: skip
 
 
+def test_duration_reaches_the_render_request(corpus_dir: Path) -> None:
+    """``--duration`` is an override of the one render request; the setting is its default."""
+    from studio.cli import build_parser, render_overrides
+    from studio.request import RenderOverrides, build_render_request
+    from studio.settings import StudioSettings
+
+    spec = load_document(corpus_dir / DOCS[2])
+    args = build_parser().parse_args(["render", "doc.md", "--duration", "90", "--all-sections"])
+    overrides = render_overrides(args)
+    assert overrides.duration_s == 90.0 and args.all_sections
+    request = build_render_request(StudioSettings(), spec, overrides=overrides, output=Path("x"))
+    assert len(request.spec.scenes) < len(spec.scenes)
+    assert abs(estimate_duration_s(request.spec.scenes) - 90) <= 13.5
+    assert request.notes and "90 s target" in request.notes[0]
+    by_setting = build_render_request(StudioSettings(target_duration_s=60), spec, output=Path("x"))
+    assert abs(estimate_duration_s(by_setting.spec.scenes) - 60) <= 9
+    full = build_render_request(
+        StudioSettings(), spec, overrides=RenderOverrides(), output=Path("x")
+    )
+    assert full.spec.scenes == spec.scenes and not full.notes
+
+
 @pytest.mark.slow
-def test_real_render_condensed_to_90_s_lands_within_15_percent(corpus_dir: Path, tmp_path: Path):
-    """``--duration 90`` on a corpus guide: render offline, reopen the MP4, check its length."""
-    spec = load_document(corpus_dir / DOCS[0]).model_copy(update={"format": VideoFormat.SQUARE})
-    condensed = condense_spec(spec, 90.0).spec
+def test_cli_duration_90_lands_within_15_percent(corpus_dir: Path, tmp_path: Path, capsys):
+    """``videostudio render DOC --duration 90`` offline: reopen the MP4 and measure it."""
+    from studio.cli import main
+
     out = tmp_path / "guide90.mp4"
-    options = RenderOptions(speech_mode="offline", preset="ultrafast")
-    render_video(condensed, out, DirectoryStore(tmp_path / "store"), options)
+    doc = corpus_dir / DOCS[0]
+    code = main(
+        ["render", str(doc), "--duration", "90", "--format", "1:1", "--offline", "-o", str(out)]
+    )
+    assert code == 0
+    assert "90 s target" in capsys.readouterr().err  # the user is told
     with av.open(str(out)) as container:
         duration_s = float(container.duration) / av.time_base
         assert container.streams.video[0].codec_context.width == 1080
