@@ -150,7 +150,7 @@ def spoken_text(scene: SceneBase, language: str = "en") -> str:
     if scene.narration is not None and not scene.narration.strip():
         return ""
     text = clean_for_speech(scene.narration, language=language) if scene.narration else ""
-    return text or narrate_scene(scene, language=language)  # type: ignore[arg-type]
+    return text or narrate_scene(scene, language=language)
 
 
 def scene_seconds(

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 from functools import reduce
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -150,10 +150,13 @@ class Theme(BaseModel):
         return parse_color(value)
 
 
-Scene = Annotated[
-    reduce(operator.or_, (d.model for d in _SCENE_DESCRIPTORS)),
-    Field(discriminator="scene_type"),
-]
+if TYPE_CHECKING:  # a type checker sees the common base; narrow with isinstance
+    Scene = SceneBase
+else:
+    Scene = Annotated[
+        reduce(operator.or_, (d.model for d in _SCENE_DESCRIPTORS)),
+        Field(discriminator="scene_type"),
+    ]
 """Any scene; pydantic picks the class from ``scene_type``. The members come from
 :data:`pipeline.scene_types.REGISTRY` (one module per scene type)."""
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, TypedDict, Unpack, cast
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 from pipeline.models import VideoSpec, build_spec
 from pipeline.scene_types import REGISTRY
@@ -61,6 +61,10 @@ class VideoBuilder:
         scene.update({k: v for k, v in common.items() if v is not None})
         self._scenes.append(scene)
         return self
+
+    if TYPE_CHECKING:  # ``add_<type>`` methods are made from the registry (below)
+
+        def __getattr__(self, name: str) -> Callable[..., VideoBuilder]: ...
 
     def add_scene(
         self, scene_type: str, fields: dict[str, Any], **common: Unpack[SceneOptions]

@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -258,7 +259,7 @@ def page_lines_of(page: Any, number: int) -> list[PdfLine]:  # pragma: no cover 
     return lines
 
 
-def _flatten_outline(items: list[object], level: int, out: list[tuple[int, str]]) -> None:
+def _flatten_outline(items: Sequence[Any], level: int, out: list[tuple[int, str]]) -> None:
     for item in items:  # pragma: no cover - child
         if isinstance(item, list):
             _flatten_outline(item, level + 1, out)

@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pipeline.adapters.blocks import Block, Code, Heading, ListBlock, ListEntry, Paragraph, tidy
 
@@ -54,16 +55,23 @@ _HYPHEN_END_RE = re.compile(r"(?:[A-Za-zà-ÿ][a-zà-ÿ]-|[^\W\d_][\u2010\u00ad]
 _SENTENCE_END = ".!?:;\"'”’)"
 
 
-class LayoutLine:
-    """Protocol-like view of :class:`pipeline.adapters.pdf.PdfLine` (any object with these)."""
+class LayoutLine(Protocol):
+    """What the rules need of a line (:class:`pipeline.adapters.pdf.PdfLine` has it)."""
 
-    page: int
-    x: float
-    y: float
-    size: float
-    bold: bool
-    text: str
-    mono: bool
+    @property
+    def page(self) -> int: ...
+    @property
+    def x(self) -> float: ...
+    @property
+    def y(self) -> float: ...
+    @property
+    def size(self) -> float: ...
+    @property
+    def bold(self) -> bool: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def mono(self) -> bool: ...
 
 
 @dataclass
@@ -139,8 +147,8 @@ def lines_to_blocks(
         return []
     body = body_size(lines)
     outline_levels: dict[str, int] = {}
-    for level, title in outline:
-        outline_levels.setdefault(_norm(tidy(title)), level)
+    for outline_level, title in outline:
+        outline_levels.setdefault(_norm(tidy(title)), outline_level)
     largest = max(round(line.size) for line in lines)
     first_page = lines[0].page
     big = sorted(
@@ -188,7 +196,7 @@ def lines_to_blocks(
             ):
                 joined = join_lines(joined, lines[j].text)
                 j += 1
-            level = outline_levels.get(_norm(tidy(joined)))
+            level: int | None = outline_levels.get(_norm(tidy(joined)))
             if level is None and size in size_levels and len(joined) <= 150:
                 level = size_levels[size]
             if level is not None:

@@ -69,6 +69,7 @@ from pipeline.models import (
     ListScene,
     OutroScene,
     QuoteScene,
+    SceneBase,
     SolutionScene,
     TitleScene,
     VideoSpec,
@@ -205,7 +206,7 @@ def blocks_to_spec(
                 "heading and first scene; set a target duration to choose the length"
             )
         scenes.append(OutroScene(main_text="Thanks for watching", sub_text=video_title))
-        return VideoSpec(title=video_title, scenes=scenes)
+        return VideoSpec(title=video_title, scenes=list[SceneBase](scenes))
     except PydanticValidationError as error:  # pragma: no cover - clipping should prevent it
         raise spec_error(error, source=source) from error
 
@@ -262,8 +263,9 @@ def _sections(blocks: list[Block]) -> Iterator[tuple[Heading | None, list[Block]
 def _intro_scenes(video_title: str, body: list[Block]) -> list[Scene]:
     scenes = _ordered_scenes(body, video_title)
     opening = TitleScene(title=video_title)
-    if scenes and isinstance(scenes[0], TitleScene) and scenes[0].title == video_title:
-        first = scenes.pop(0)
+    first = scenes[0] if scenes else None
+    if isinstance(first, TitleScene) and first.title == video_title:
+        scenes.pop(0)
         subtitle = first.subtitle if first.subtitle.rstrip(".") != video_title.rstrip(".") else ""
         opening = first.model_copy(update={"subtitle": subtitle})
     return [opening, *scenes]

@@ -53,6 +53,8 @@ class SceneBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    scene_type: str
+    """The scene type's name; each scene class narrows it to its own literal."""
     scene_id: ShortText | None = None
     narration: NarrationText | None = None
     min_duration_s: DurationS | None = None
@@ -150,7 +152,8 @@ class SceneTypeDescriptor:
             ImportError / AttributeError: the ``renderer`` path is wrong (a programming error).
         """
         module, _, name = self.renderer.partition(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        found: type = getattr(importlib.import_module(module), name)
+        return found
 
     def default_scene(self) -> SceneBase:
         """A new valid scene of this type with :attr:`default_content`."""
