@@ -79,7 +79,7 @@ from pipeline.workplan import Throughput, WorkPlan, estimate_frames
 log = logging.getLogger(__name__)
 
 STAGES = ("script", "speech", "timeline", "visuals", "encode", "mux", "validate", "outputs")
-"""Stage names in order (also used for checkpoints and progress messages)."""
+"""Stage names in order (typed progress events name them)."""
 
 # Share of the overall progress bar per stage (sums to 1).
 _STAGE_WEIGHTS = {
@@ -177,7 +177,8 @@ class RenderResult:
 StageObserver = Callable[[str, dict[str, object]], None]
 """Called as ``observer(stage_name, summary)`` when a stage finishes, and as
 ``observer("scene", {"index": i, "key": segment_key})`` each time a scene's segment is stored
-(for checkpoints: a job resumed after a crash has made progress once it reports either)."""
+(the job runner records them as progress marks for its crash policy; resuming itself needs
+no marks: finished speech clips and video chunks are in the artefact store)."""
 
 STAGE_TEXT: dict[str, tuple[str, str]] = {
     "script": ("Writing the narration", "Writing the narration of scene {n} of {total}"),
@@ -435,7 +436,7 @@ def render_video(
         progress: ``(fraction, message)`` over the whole render; the message says, in the
             user's words, what is being done ("Voicing scene 3 of 12").
         cancel: checked between frame batches and scenes.
-        observer: told when each stage finishes (used by the job runner for checkpoints).
+        observer: told when each stage finishes and each chunk is stored (progress marks).
         staging_root: where temporary files go (default: the system's temporary folder);
             a folder per process, so a sweep can remove those of killed processes
             (:func:`pipeline.fsutil.sweep_stale_staging`).

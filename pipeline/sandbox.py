@@ -23,6 +23,8 @@ and result picklable.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -151,6 +153,7 @@ def run_limited(
     what: str,
     source: str = "",
     limits: Limits = DEFAULT_LIMITS,
+    preload: tuple[str, ...] = (),
 ) -> T:
     """Call ``func(*args)`` in a child process under ``limits`` and return its result.
 
@@ -160,6 +163,8 @@ def run_limited(
         what: the thing being read, for messages ("the PDF", "the scene file").
         source: the file, for messages.
         limits: CPU, wall-time and memory limits.
+        preload: modules the child imports before the limits apply (the parser's own code
+            and libraries: loading them is not reading the document).
 
     Returns:
         What ``func`` returned.
@@ -173,7 +178,10 @@ def run_limited(
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     process = _process_class(context)(
-        target=_child_main, args=(func, args, limits, sender), daemon=True, name="parser"
+        target=_child_main,
+        args=(func, args, limits, sender, preload),
+        daemon=True,
+        name="parser",
     )
     started = time.monotonic()
     try:
@@ -313,11 +321,18 @@ def _quiet_stderr() -> None:  # pragma: no cover - runs in the child
 
 
 def _child_main(
-    func: Callable[..., Any], args: tuple[Any, ...], limits: Limits, sender: Connection
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    limits: Limits,
+    sender: Connection,
+    preload: tuple[str, ...] = (),
 ) -> None:  # pragma: no cover - runs in the child
-    """Entry point of the child: apply limits, run, send ``(kind, payload)``."""
+    """Entry point of the child: import, apply limits, run, send ``(kind, payload)``."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent decides what Ctrl-C means
     _quiet_stderr()  # libraries' own crash output (e.g. an allocation failure) is noise here
+    for name in preload:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     _apply_limits(limits)
     try:
         message: tuple[str, Any] = ("ok", func(*args))

@@ -61,6 +61,18 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--title", help="video title (default: from the document)")
     parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="condense the video to about this length (±15 %%; default: the setting, else "
+        "the whole document)",
+    )
+    parser.add_argument(
+        "--all-sections",
+        action="store_true",
+        help="keep changelog, licence, contributor and badge sections (skipped by default)",
+    )
+    parser.add_argument(
         "--offline",
         action="store_const",
         const=True,
@@ -111,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_const", const=True, help="never use the network for speech"
     )
     gui.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
+    gui.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the main window, print one line about it and quit (exit 0 if it was shown);"
+        " checks an installed bundle",
+    )
 
     render = commands.add_parser("render", help="render a document or a template to MP4")
     render.add_argument(
@@ -229,6 +247,7 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
+        duration_s=getattr(args, "duration", None),
         exports=tuple(args.export) if getattr(args, "export", None) else None,
     )
 
@@ -257,14 +276,31 @@ def _request(
     )
 
 
-def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
-    from pipeline.adapters import load_document
+def _load_document(studio: Studio, path: Path, args: argparse.Namespace) -> VideoSpec:
+    """The document as a spec; the loader's notes (sections skipped, pages without text,
+    condensed to the scene cap) are printed to stderr."""
+    from pipeline.adapters import read_document
 
-    spec = load_document(input_path)
+    keep_all = bool(getattr(args, "all_sections", False))
+    skip = studio.settings.current.skip_boilerplate and not keep_all
+    loaded = read_document(path, skip_boilerplate=skip)
+    for note in loaded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return loaded.spec
+
+
+def _print_notes(request: RenderRequest) -> None:
+    for note in request.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
     if output is None:
         output = Path.cwd() / f"{input_path.stem}.mp4"
     with _studio(args) as studio:
+        spec = _load_document(studio, input_path, args)
         request = _request(studio, spec, args, output=output, source=input_path)
+        _print_notes(request)
         return _render_request(studio, request)
 
 
@@ -442,12 +478,11 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _queue_add(args: argparse.Namespace) -> int:
-    from pipeline.adapters import load_document
-
-    spec = load_document(args.input)
     out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
     with _studio(args) as studio:
+        spec = _load_document(studio, args.input, args)
         request = _request(studio, spec, args, output=out_path, source=args.input)
+        _print_notes(request)
         job_id = studio.enqueue(request, priority=args.priority)
     print(
         f"queued job {job_id}: {args.input} → {request.output}  (start it with `videostudio run`)"
@@ -765,7 +800,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     try:
         if args.command in (None, "gui") and gui is not None:
             if args.command is None:
-                args.offline, args.open = None, None
+                args.offline, args.open, args.smoke_test = None, None, False
             return gui(args)
         if args.command == "render":
             if args.template:

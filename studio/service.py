@@ -175,7 +175,9 @@ class Studio:
         """
         from pipeline.adapters import load_document
 
-        spec = with_setting_defaults(self.settings.current, load_document(path))
+        settings = self.settings.current
+        spec = load_document(path, skip_boilerplate=settings.skip_boilerplate)
+        spec = with_setting_defaults(settings, spec)
         kind = path.suffix.lower().lstrip(".")
         return self.projects.save_project(spec, source_path=path, source_kind=kind)
 
