@@ -210,6 +210,11 @@ def _noted_output_folders(staging: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 
 
+_Plan = list[dict[str, str | None]]
+"""An output commit's plan: per file ``{"tmp", "target", "backup"}`` paths (``backup``
+``None`` when the target did not exist)."""
+
+
 def _write_journal(journal: Path, plan: dict[str, object]) -> None:
     tmp = journal.with_name(journal.name + ".new")
     with open(tmp, "w", encoding="utf-8") as handle:
@@ -340,7 +345,7 @@ def _keep_as_backup(target: Path, backup: Path) -> None:
         os.replace(target, backup)
 
 
-def _roll_back(plan: list[dict[str, object]]) -> None:
+def _roll_back(plan: _Plan) -> None:
     """Put every previous file back; remove new files that had no previous one."""
     for entry in reversed(plan):
         tmp, target = Path(str(entry["tmp"])), Path(str(entry["target"]))
@@ -357,7 +362,7 @@ def _roll_back(plan: list[dict[str, object]]) -> None:
             tmp.unlink()
 
 
-def _finish_forward(plan: list[dict[str, object]]) -> None:
+def _finish_forward(plan: _Plan) -> None:
     for entry in plan:
         for name in ("backup", "tmp"):
             if entry[name] is not None:

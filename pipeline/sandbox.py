@@ -97,7 +97,8 @@ def _process_class(context: multiprocessing.context.BaseContext) -> type[Any]:
     """:class:`_ParserProcess` under ``forkserver``, else the context's own class."""
     if context.get_start_method() == "forkserver" and _ParserProcess is not None:
         return _ParserProcess
-    return context.Process  # type: ignore[no-any-return]  # pragma: no cover
+    process_class: type[Any] = getattr(context, "Process")  # noqa: B009  # pragma: no cover
+    return process_class
 
 
 def _define_parser_process() -> type[Any] | None:
@@ -116,7 +117,7 @@ def _define_parser_process() -> type[Any] | None:
     except ImportError:  # pragma: no cover - no fork server on this platform
         return None
 
-    class _Popen(popen_forkserver.Popen):  # type: ignore[misc]
+    class _Popen(popen_forkserver.Popen):
         def _launch(self, process_obj: Any) -> None:
             prep_data = spawn.get_preparation_data(process_obj._name)
             prep_data.pop("init_main_from_name", None)
@@ -128,14 +129,16 @@ def _define_parser_process() -> type[Any] | None:
                 reduction.dump(process_obj, buf)
             finally:
                 set_spawning_popen(None)
-            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            fds = self._fds  # type: ignore[attr-defined]  # set by popen_forkserver.Popen
+            self.sentinel, w = forkserver.connect_to_new_process(fds)
             parent_w = os.dup(w)
-            self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+            close_fds = util.close_fds  # type: ignore[attr-defined]  # private in the stubs
+            self.finalizer = util.Finalize(self, close_fds, (parent_w, self.sentinel))
             with open(w, "wb", closefd=True) as f:
                 f.write(buf.getbuffer())
             self.pid = forkserver.read_signed(self.sentinel)
 
-    class ParserProcess(ForkServerProcess):  # type: ignore[misc, valid-type]
+    class ParserProcess(ForkServerProcess):
         @staticmethod
         def _Popen(process_obj: Any) -> Any:
             return _Popen(process_obj)

@@ -36,7 +36,7 @@ def voice_problem(name: str) -> str | None:
 
     check = getattr(voices, "voice_problem", None)
     if check is not None:
-        return check(name)  # type: ignore[no-any-return]
+        return check(name)  # type: ignore[no-any-return, unused-ignore]
     if voices.is_named_voice(name) or voices.is_edge_voice_id(name.strip()):
         return None
     if name.strip() in {info.voice_id for info in voices.list_voices()}:

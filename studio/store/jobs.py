@@ -209,7 +209,7 @@ def _job_from_raw(values: Mapping[str, Any]) -> Job:
     """
     job_id = int(values["id"])
     try:
-        state_text = _text(values, "state")
+        state_text = str(_text(values, "state"))
         try:
             state = JobState(state_text)
         except ValueError:
@@ -698,7 +698,7 @@ def _snapshots(rows: Sequence[tuple[Mapping[str, Any], Job | None, str]]) -> lis
 def _finished_state(values: Mapping[str, Any]) -> JobState | None:
     """The row's state if it is readable and final (SUCCEEDED, FAILED, CANCELLED)."""
     try:
-        state = JobState(_text(values, "state"))
+        state = JobState(str(_text(values, "state")))
     except ValueError:
         return None
     return state if state in TERMINAL_STATES else None
