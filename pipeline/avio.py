@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import os
 import queue
 import shutil
@@ -16,13 +17,14 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.filter
 import numpy as np
 
 from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError
@@ -83,6 +85,234 @@ def decode_audio_file(path: str | Path, to_rate_hz: int = SAMPLE_RATE_HZ) -> Mon
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(chunks).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audio filters and loudness (FFmpeg's filters through PyAV's filter graph)
+# ---------------------------------------------------------------------------------------------
+
+AudioBlock = np.ndarray
+"""Planar float32 audio, shape ``(channels, n_samples)``, at :data:`SAMPLE_RATE_HZ`."""
+
+AUDIO_BLOCK_SAMPLES = 48 * 1024
+"""Samples per block when audio is streamed (about 1 s at 48 kHz)."""
+
+_LAYOUTS = {1: "mono", 2: "stereo"}
+
+
+def _layout(channels: int) -> str:
+    try:
+        return _LAYOUTS[channels]
+    except KeyError:
+        raise ValueError(f"1 or 2 audio channels are supported, not {channels}") from None
+
+
+class AudioFilterChain:
+    """A streaming chain of FFmpeg audio filters (one input, one output), via PyAV.
+
+    Blocks go in with :meth:`push` and come out (possibly re-cut, or delayed by a filter's
+    look-ahead) as planar float32 ``(channels, n)``; :meth:`close` flushes the rest. The last
+    output frame's metadata (e.g. ``lavfi.r128.*`` of ``ebur128``) is kept in
+    :attr:`metadata`. Used for loudness metering and limiting; memory does not grow with the
+    length of the audio.
+
+    Args:
+        filters: ``(filter name, arguments)`` pairs, e.g. ``[("alimiter", "limit=0.8")]``.
+        channels: 1 (mono) or 2 (stereo).
+        sample_rate_hz: rate of the blocks pushed in.
+
+    Raises:
+        ValueError: unknown filter or bad arguments (FFmpeg's message).
+    """
+
+    def __init__(
+        self,
+        filters: Sequence[tuple[str, str]],
+        *,
+        channels: int,
+        sample_rate_hz: int = SAMPLE_RATE_HZ,
+    ) -> None:
+        self.channels = channels
+        self.sample_rate_hz = sample_rate_hz
+        self._layout = _layout(channels)
+        self._graph = av.filter.Graph()
+        try:
+            node = self._graph.add_abuffer(
+                format="fltp",
+                sample_rate=sample_rate_hz,
+                layout=self._layout,
+                time_base=Fraction(1, sample_rate_hz),
+            )
+            for name, args in [
+                *filters,
+                ("aformat", f"sample_fmts=fltp:channel_layouts={self._layout}"),
+            ]:
+                nxt = self._graph.add(name, args)
+                node.link_to(nxt)
+                node = nxt
+            sink = self._graph.add("abuffersink")
+            node.link_to(sink)
+            self._graph.configure()
+        except (av.error.FFmpegError, ValueError, KeyError) as exc:
+            raise ValueError(f"audio filter chain {filters!r} cannot be built: {exc}") from exc
+        self._pts = 0
+        self.metadata: dict[str, str] = {}
+
+    def _pull(self) -> list[AudioBlock]:
+        out: list[AudioBlock] = []
+        while True:
+            try:
+                frame = self._graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return out
+            if frame.metadata:
+                self.metadata = dict(frame.metadata)
+            out.append(frame.to_ndarray().reshape(self.channels, -1))
+
+    def push(self, block: AudioBlock) -> list[AudioBlock]:
+        """Filter one block ``(channels, n)``; returns whatever the chain has output so far."""
+        data = np.ascontiguousarray(block, dtype=np.float32).reshape(self.channels, -1)
+        if data.shape[1] == 0:
+            return []
+        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=self._layout)
+        frame.sample_rate = self.sample_rate_hz
+        frame.pts = self._pts
+        frame.time_base = Fraction(1, self.sample_rate_hz)
+        self._pts += data.shape[1]
+        self._graph.push(frame)
+        return self._pull()
+
+    def close(self) -> list[AudioBlock]:
+        """Flush the chain; returns the remaining output."""
+        self._graph.push(None)
+        return self._pull()
+
+
+@dataclass(frozen=True)
+class LoudnessMeasurement:
+    """Loudness of some audio, per ITU-R BS.1770-4 / EBU R128.
+
+    Attributes:
+        integrated_lufs: gated integrated loudness, LUFS; ``None`` when nothing passed the
+            −70 LUFS absolute gate (silence, or shorter than one 400 ms block).
+        true_peak_dbtp: highest true peak over all channels, dBTP (``None`` if not measured
+            or silent). Measured by FFmpeg's ``ebur128`` on a 4× oversampled signal (the
+            BS.1770-4 Annex 2 method: upsample to 192 kHz, take the sample peak).
+        duration_s: audio measured, seconds.
+    """
+
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    duration_s: float
+
+
+class LoudnessMeter:
+    """A streaming BS.1770-4 meter: FFmpeg's ``ebur128`` filter (``peak=true`` for the true
+    peak). Feed blocks with :meth:`add`, read :meth:`result` once at the end.
+
+    Args:
+        channels: 1 or 2.
+        true_peak: also measure the true peak (about 1.7× the cost).
+    """
+
+    def __init__(self, channels: int, *, true_peak: bool = False) -> None:
+        args = "metadata=1" + (":peak=true" if true_peak else "")
+        self._chain = AudioFilterChain([("ebur128", args)], channels=channels)
+        self._true_peak = true_peak
+        self._n = 0
+        self._result: LoudnessMeasurement | None = None
+
+    def add(self, block: AudioBlock) -> None:
+        """Measure one more block ``(channels, n)`` (or ``(n,)`` for mono)."""
+        data = np.asarray(block, dtype=np.float32).reshape(self._chain.channels, -1)
+        self._n += data.shape[1]
+        self._chain.push(data)
+
+    def result(self) -> LoudnessMeasurement:
+        """The measurement of everything added (the meter is closed by the first call)."""
+        if self._result is None:
+            self._chain.close()
+            meta = self._chain.metadata
+            integrated = _float_or_none(meta.get("lavfi.r128.I"))
+            if integrated is not None and integrated <= -70.0:
+                integrated = None
+            peak: float | None = None
+            if self._true_peak:
+                linear = _float_or_none(meta.get("lavfi.r128.true_peak"))
+                peak = 20.0 * math.log10(linear) if linear and linear > 0 else None
+            self._result = LoudnessMeasurement(
+                integrated, peak, self._n / self._chain.sample_rate_hz
+            )
+        return self._result
+
+
+def _float_or_none(text: str | None) -> float | None:
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def measure_loudness(samples: np.ndarray, *, true_peak: bool = False) -> LoudnessMeasurement:
+    """Loudness of audio held in memory: mono ``(n,)`` or planar ``(channels, n)`` float32 at
+    :data:`SAMPLE_RATE_HZ` (see :class:`LoudnessMeter`)."""
+    data = np.asarray(samples, dtype=np.float32)
+    channels = 1 if data.ndim == 1 else data.shape[0]
+    meter = LoudnessMeter(channels, true_peak=true_peak)
+    data = data.reshape(channels, -1)
+    for start in range(0, data.shape[1], AUDIO_BLOCK_SAMPLES):
+        meter.add(data[:, start : start + AUDIO_BLOCK_SAMPLES])
+    return meter.result()
+
+
+def probe_audio_file(path: str | Path) -> float:
+    """Duration of the first audio stream of ``path`` in seconds (decoding it, as headers of
+    MP3/OGG files may lie).
+
+    Raises:
+        ValueError: no audio stream, or nothing decodable.
+        OSError / av.error.FFmpegError: unreadable file.
+    """
+    n = 0
+    rate = SAMPLE_RATE_HZ
+    for block in iter_audio_file(path, channels=1):
+        n += block.shape[1]
+    if n == 0:
+        raise ValueError(f"{path} has no decodable audio")
+    return n / rate
+
+
+def iter_audio_file(
+    path: str | Path, *, channels: int = 2, block_samples: int = AUDIO_BLOCK_SAMPLES
+) -> Iterator[AudioBlock]:
+    """Decode any audio file FFmpeg reads (MP3, WAV, M4A/AAC, OGG/Vorbis/Opus, FLAC) to planar
+    float32 blocks ``(channels, ≤ block_samples)`` at :data:`SAMPLE_RATE_HZ`, streaming (one
+    block in memory at a time).
+
+    Raises:
+        ValueError: the file has no audio stream.
+        OSError / av.error.FFmpegError: unreadable file.
+    """
+    layout = _layout(channels)
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            raise ValueError(f"{path} has no audio stream")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE_HZ)
+        pending: list[np.ndarray] = []
+        size = 0
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                pending.append(out.to_ndarray().reshape(channels, -1))
+                size += pending[-1].shape[1]
+                if size >= block_samples:
+                    yield np.concatenate(pending, axis=1)
+                    pending, size = [], 0
+        for out in resampler.resample(None):
+            pending.append(out.to_ndarray().reshape(channels, -1))
+        if pending:
+            yield np.concatenate(pending, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -136,6 +136,19 @@ class Theme(BaseModel):
         return parse_color(value)
 
 
+def _checked_voice(value: str | None) -> str | None:
+    """``value`` if it is a usable voice name (or ``None``), else ``ValueError`` naming the
+    valid names (:func:`pipeline.speech.voices.voice_problem`)."""
+    if value is None:
+        return None
+    from pipeline.speech.voices import voice_problem
+
+    problem = voice_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 class SceneBase(BaseModel):
     """Fields shared by all scene types.
 
@@ -155,6 +168,11 @@ class SceneBase(BaseModel):
     min_duration_s: DurationS | None = None
     max_duration_s: DurationS | None = None
     voice: ShortText | None = None
+
+    @field_validator("voice")
+    @classmethod
+    def _known_voice(cls, value: str | None) -> str | None:
+        return _checked_voice(value)
 
     @model_validator(mode="after")
     def _durations(self) -> SceneBase:
@@ -487,6 +505,23 @@ class VideoSpec(BaseModel):
     captions: bool | None = None
     transition_s: float = Field(default=0.5, ge=0.0, le=2.0)
     scenes: list[Scene] = Field(min_length=1, max_length=MAX_SCENES)
+
+    @field_validator("voice")
+    @classmethod
+    def _known_voice(cls, value: str) -> str:
+        checked = _checked_voice(value)
+        assert checked is not None
+        return checked
+
+    @field_validator("language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        from pipeline.speech.voices import language_problem
+
+        problem = language_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @property
     def size_px(self) -> tuple[int, int]:
