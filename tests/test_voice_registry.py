@@ -65,7 +65,9 @@ class BeepProvider:
         gap = np.zeros(12_000, np.float32)
         samples = np.concatenate([np.concatenate([beep, gap]) for _ in words])
         timings = [WordTiming(w, i * 0.75, i * 0.75 + 0.5) for i, w in enumerate(words)]
-        return SpeechAudio(samples, words=timings, provider=self.name, voice_id=self.voice_id(voice))
+        return SpeechAudio(
+            samples, words=timings, provider=self.name, voice_id=self.voice_id(voice)
+        )
 
 
 @pytest.fixture
@@ -87,7 +89,9 @@ def test_a_fourth_provider_joins_the_chain_through_the_registry(beep):
     assert audio.loudness_lufs == pytest.approx(-20.0, abs=0.2)  # levelled like any clip
     assert "beep" in registry.offline_provider_names()
     # its own voice ids are accepted when a spec is loaded, and listed
-    spec = build_spec({"title": "t", "voice": "beep-male", "scenes": [{"scene_type": "title", "title": "x"}]})
+    spec = build_spec(
+        {"title": "t", "voice": "beep-male", "scenes": [{"scene_type": "title", "title": "x"}]}
+    )
     assert spec.voice == "beep-male"
     rows = [r for r in list_voices() if r.provider == "beep"]
     assert {r.name for r in rows} == {"male", "female"} and all(r.offline for r in rows)
