@@ -122,6 +122,7 @@ class SceneReport:
     tier: str = "rendered"
     cost_usd: float = 0.0
     tier_notes: list[str] = field(default_factory=list)
+    narration_duration_s: float = 0.0
 
 
 @dataclass
@@ -576,6 +577,7 @@ def render_video(
                 tier=visual.tier,
                 cost_usd=visual.cost_usd,
                 tier_notes=list(visual.notes),
+                narration_duration_s=round(timing.narration_duration_s, 4),
             )
             for timing, scene, text, (audio, was_cached), key, seg_cached, visual in zip(
                 manifest.scenes,
