@@ -500,34 +500,42 @@ def render_video(
         )
         finish_stage("visuals", t0, {"tiers": [v.tier for v in visuals]})
 
-        # encode
+        # encode, while the sound's loudness is measured beside it (mastering pass 1)
         t0 = time.perf_counter()
-        segment_paths, segment_cached, keys = _encode_scenes(
-            spec,
-            narrations,
-            manifest,
-            ctx,
-            encoder,
-            settings,
-            store,
-            staging,
-            options.parallel_segments,
-            visuals,
-            progress=stage_progress("encode"),
-            cancel=cancel,
-            observer=observer,
-        )
-        finish_stage("encode", t0, {"segments": keys})
+        measuring = CancelToken(parent=cancel)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="master") as pool:
+            pending_master = pool.submit(
+                master,
+                Mix(track_samples(manifest), voice_clips(manifest, speech), music),
+                target_lufs=sound.target_lufs,
+                cancel=measuring,
+            )
+            try:
+                segment_paths, segment_cached, keys = _encode_scenes(
+                    spec,
+                    narrations,
+                    manifest,
+                    ctx,
+                    encoder,
+                    settings,
+                    store,
+                    staging,
+                    options.parallel_segments,
+                    visuals,
+                    progress=stage_progress("encode"),
+                    cancel=cancel,
+                    observer=observer,
+                )
+            except BaseException:
+                measuring.cancel()
+                raise
+            finish_stage("encode", t0, {"segments": keys})
 
-        # mux + validate, on a temporary name beside the target
-        cancel.raise_if_cancelled()
-        t0 = time.perf_counter()
-        stage_progress("mux")(0.0, "measuring loudness")
-        mastered = master(
-            Mix(track_samples(manifest), voice_clips(manifest, speech), music),
-            target_lufs=sound.target_lufs,
-            cancel=cancel,
-        )
+            # mux + validate, on a temporary name beside the target
+            cancel.raise_if_cancelled()
+            t0 = time.perf_counter()
+            stage_progress("mux")(0.0, "measuring loudness")
+            mastered = pending_master.result()
         with atomic_path(out_path) as tmp_out:
             avio.concat_and_mux(
                 segment_paths,

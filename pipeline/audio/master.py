@@ -3,12 +3,12 @@
 Two passes over the mix (which is regenerated, never held whole):
 
 1. *Measure*: the mix through the limiter at two gains, ``g0`` (target − the clips' level)
-   and ``g0 + 2 dB``, each into a BS.1770 meter (FFmpeg ``ebur128``; the second also measures
-   the true peak with 4× oversampling).
+   and ``g0 + 2 dB``, each into a BS.1770 meter (FFmpeg ``ebur128``; on request the second
+   also measures the true peak with 4× oversampling).
 2. *Produce*: the mix at the gain interpolated between the two probes to hit the target
    (the limiter takes more loudness away the harder it works, so a single measurement
-   undershoots), through the limiter, whose ceiling is lowered by however far pass 1's true
-   peak passed :data:`TP_MARGIN_DBTP`; this pass feeds the AAC encoder
+   undershoots), through the limiter (whose ceiling is lowered by however far pass 1's true
+   peak, when measured, passed :data:`TP_MARGIN_DBTP`); this pass feeds the AAC encoder
    (:func:`pipeline.avio.concat_and_mux`).
 
 The limiter is FFmpeg's ``alimiter`` (look-ahead 3 ms, release 60 ms, latency compensated, no
@@ -121,6 +121,7 @@ def master(
     mix: Mix,
     *,
     target_lufs: float = DEFAULT_TARGET_LUFS,
+    measure_true_peak: bool = False,
     cancel: CancelToken = NEVER_CANCEL,
 ) -> MasteredAudio:
     """Measure ``mix`` (pass 1) and return the stream that produces the mastered track.
@@ -128,6 +129,10 @@ def master(
     Args:
         mix: the narration (and bed) on the timeline.
         target_lufs: integrated loudness wanted (−14, −16, −23, …).
+        measure_true_peak: also measure the limited mix's true peak in pass 1 and lower the
+            limiter's ceiling if it passes :data:`TP_MARGIN_DBTP` (costs about 2x pass 1;
+            off by default: the fixed ceiling kept every measured output at −1.5 dBTP or
+            below, and validation measures the final AAC).
         cancel: checked every block of pass 1.
 
     Returns:
@@ -141,7 +146,12 @@ def master(
     stereo_db = 3.01 if mix.channels == 2 else 0.0
     low = target - (mix.voice_level_lufs + stereo_db) if mix.clips else 0.0
     high = low + _PROBE_STEP_DB
-    meters = (avio.LoudnessMeter(mix.channels), avio.LoudnessMeter(mix.channels, true_peak=True))
+    # True peak is measured on the final AAC by validation; pass 1 measures it only when asked
+    # (``ebur128`` with oversampling costs about 3x the plain meter).
+    meters = (
+        avio.LoudnessMeter(mix.channels),
+        avio.LoudnessMeter(mix.channels, true_peak=measure_true_peak),
+    )
     chains = (
         _limiter(mix.channels, low, LIMITER_CEILING_DBFS),
         _limiter(mix.channels, high, LIMITER_CEILING_DBFS),
