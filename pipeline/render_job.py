@@ -537,26 +537,40 @@ def render_video(
             stage_progress("mux")(0.0, "measuring loudness")
             mastered = pending_master.result()
         with atomic_path(out_path) as tmp_out:
-            avio.concat_and_mux(
-                segment_paths,
-                mastered,
-                tmp_out,
-                fps=spec.fps,
-                progress=stage_progress("mux"),
-                cancel=cancel,
-            )
-            finish_stage("mux", t0, {})
-            t0 = time.perf_counter()
-            stage_progress("validate")(0.0, "checking the file")
-            report = validate_output(
-                tmp_out,
-                expected_width_px=width_px,
-                expected_height_px=height_px,
-                expected_fps=spec.fps,
-                expected_duration_s=manifest.duration_s,
-                expected_loudness_lufs=sound.target_lufs,
-                true_peak_limit_dbtp=sound.true_peak_dbtp,
-            )
+            for attempt in range(1 + TRUE_PEAK_RETRIES):
+                avio.concat_and_mux(
+                    segment_paths,
+                    mastered,
+                    tmp_out,
+                    fps=spec.fps,
+                    progress=stage_progress("mux"),
+                    cancel=cancel,
+                )
+                finish_stage("mux", t0, {})
+                t0 = time.perf_counter()
+                stage_progress("validate")(0.0, "checking the file")
+                report = validate_output(
+                    tmp_out,
+                    expected_width_px=width_px,
+                    expected_height_px=height_px,
+                    expected_fps=spec.fps,
+                    expected_duration_s=manifest.duration_s,
+                    expected_loudness_lufs=sound.target_lufs,
+                    true_peak_limit_dbtp=sound.true_peak_dbtp,
+                )
+                excess = _true_peak_excess(report, sound.true_peak_dbtp)
+                if excess is None or attempt == TRUE_PEAK_RETRIES:
+                    break
+                # The AAC encoder overshot the limiter's ceiling on some transient: lower the
+                # ceiling by the excess (plus a margin) and encode the sound again.
+                log.info("true peak %.2f dB over the limit: mastering again", excess)
+                mastered = master(
+                    mastered.mix,
+                    target_lufs=sound.target_lufs,
+                    ceiling_dbfs=mastered.report.limiter_ceiling_dbfs - excess - 0.5,
+                    cancel=cancel,
+                )
+                t0 = time.perf_counter()
             report.raise_if_failed()
             finish_stage("validate", t0, {"checks": len(report.checks)})
         # outputs
@@ -914,6 +928,22 @@ def _encode_scenes(
 
 SPEECH_WORKERS = 2
 """Scenes synthesised side by side in the speech stage."""
+
+TRUE_PEAK_RETRIES = 2
+"""How often the sound is encoded again with a lower limiter ceiling when the decoded AAC's
+true peak passes the limit (the encoder can overshoot a limited transient by 2–3 dB)."""
+
+
+def _true_peak_excess(report: ValidationReport, limit_dbtp: float) -> float | None:
+    """dB by which the output's true peak passes ``limit_dbtp`` when that is the *only*
+    failed check (anything else is not fixed by limiting harder), else ``None``."""
+    failed = report.failed
+    loudness = report.decode.loudness if report.decode is not None else None
+    if [c.name for c in failed] != ["true peak"] or loudness is None:
+        return None
+    if loudness.true_peak_dbtp is None:
+        return None
+    return max(0.0, loudness.true_peak_dbtp - limit_dbtp)
 
 
 def _audio_summary(

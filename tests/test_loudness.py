@@ -3,6 +3,7 @@ music bed, mastering to a target, and real renders (short) measured on their dec
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -236,3 +237,30 @@ def test_render_is_normalised_and_recorded(tmp_path, music, target):
     assert meta["audio"]["music"] == music
     checks = {c.name: c for c in result.validation.checks}
     assert checks["loudness"].passed and checks["true peak"].passed
+
+
+@pytest.mark.slow
+def test_an_aac_overshoot_is_mastered_again_with_a_lower_ceiling(tmp_path, monkeypatch):
+    real = avio.decode_check
+    calls = []
+
+    def overshooting_once(path):
+        report = real(path)
+        calls.append(report.loudness)
+        if len(calls) == 1 and report.loudness is not None:  # as if AAC overshot to +0.5 dBTP
+            loud = report.loudness
+            report = dataclasses.replace(
+                report, loudness=dataclasses.replace(loud, true_peak_dbtp=0.5)
+            )
+        return report
+
+    monkeypatch.setattr(avio, "decode_check", overshooting_once)
+    result = render_video(
+        build_spec(SPEC),
+        tmp_path / "out.mp4",
+        DirectoryStore(tmp_path / "store"),
+        RenderOptions(speech_mode="offline", crf=40),
+    )
+    assert len(calls) == 2
+    assert result.validation.passed
+    assert result.audio["limiter_ceiling_dbfs"] == pytest.approx(-2.0 - 1.5 - 0.5)

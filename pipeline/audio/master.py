@@ -121,6 +121,7 @@ def master(
     mix: Mix,
     *,
     target_lufs: float = DEFAULT_TARGET_LUFS,
+    ceiling_dbfs: float = LIMITER_CEILING_DBFS,
     measure_true_peak: bool = False,
     cancel: CancelToken = NEVER_CANCEL,
 ) -> MasteredAudio:
@@ -129,6 +130,7 @@ def master(
     Args:
         mix: the narration (and bed) on the timeline.
         target_lufs: integrated loudness wanted (−14, −16, −23, …).
+        ceiling_dbfs: the limiter's sample-peak ceiling (−24..0 dBFS).
         measure_true_peak: also measure the limited mix's true peak in pass 1 and lower the
             limiter's ceiling if it passes :data:`TP_MARGIN_DBTP` (costs about 2x pass 1;
             off by default: the fixed ceiling kept every measured output at −1.5 dBTP or
@@ -152,9 +154,10 @@ def master(
         avio.LoudnessMeter(mix.channels),
         avio.LoudnessMeter(mix.channels, true_peak=measure_true_peak),
     )
+    ceiling_dbfs = float(np.clip(ceiling_dbfs, -24.0, 0.0))  # alimiter: limit 0.0625..1
     chains = (
-        _limiter(mix.channels, low, LIMITER_CEILING_DBFS),
-        _limiter(mix.channels, high, LIMITER_CEILING_DBFS),
+        _limiter(mix.channels, low, ceiling_dbfs),
+        _limiter(mix.channels, high, ceiling_dbfs),
     )
     for block in mix.blocks():
         cancel.raise_if_cancelled()
@@ -166,7 +169,7 @@ def master(
             meter.add(out)
     at_low, at_high = (meter.result() for meter in meters)
     gain = low
-    ceiling = LIMITER_CEILING_DBFS
+    ceiling = ceiling_dbfs
     if at_low.integrated_lufs is not None and at_high.integrated_lufs is not None:
         # Loudness after the limiter against gain is close to a straight line over a few dB:
         # interpolate (secant) between the two probes.
