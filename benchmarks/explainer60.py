@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.artifacts import DirectoryStore
-from pipeline.audio.options import AudioOptions
 from pipeline.models import build_spec
 from pipeline.render_job import RenderOptions, render_video
 
@@ -112,10 +111,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="explainer60-") as tmp:
         out = Path(args.keep) if args.keep else Path(tmp) / "explainer60.mp4"
         store = DirectoryStore(Path(tmp) / "store")
-        options = RenderOptions(speech_mode="offline")
-        sound = AudioOptions(offline_voice=args.offline_voice, music=args.music)
+        options = RenderOptions(
+            speech_mode="offline", offline_voice=args.offline_voice, music=args.music
+        )
         started = time.perf_counter()
-        result = render_video(spec, out, store, options, audio=sound)
+        result = render_video(spec, out, store, options)
         wall_s = time.perf_counter() - started
         n_frames = round(result.duration_s * spec.fps)
         print(
@@ -142,7 +142,7 @@ def main() -> None:
         print(f"real-time factor: {result.duration_s / wall_s:.2f}")
         if args.warm:
             started = time.perf_counter()
-            render_video(spec, out, store, options, audio=sound)
+            render_video(spec, out, store, options)
             print(f"warm re-run (all scenes cached): {time.perf_counter() - started:.2f} s")
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.artifacts import DirectoryStore
-from pipeline.audio.options import AudioOptions
 from pipeline.models import build_spec
 from pipeline.render_job import RenderOptions, render_video
 
@@ -67,8 +66,13 @@ def main() -> None:
                 spec,
                 Path(folder) / "out.mp4",
                 store,
-                RenderOptions(speech_mode="offline", crf=35),
-                audio=AudioOptions(target_lufs=target, music=music, offline_voice=args.voice),
+                RenderOptions(
+                    speech_mode="offline",
+                    crf=35,
+                    loudness_lufs=target,
+                    music=music,
+                    offline_voice=args.voice,
+                ),
             )
             wall = time.perf_counter() - started
             lufs = float(result.audio["integrated_lufs"])  # type: ignore[arg-type]

@@ -17,7 +17,6 @@ from pipeline.audio.loudness import level_speech
 from pipeline.audio.master import master
 from pipeline.audio.mix import Mix, MusicSettings, VoiceClip
 from pipeline.audio.music import BUNDLED_BEDS, bed_loop, music_source
-from pipeline.audio.options import AudioOptions
 from pipeline.errors import InputError
 from pipeline.models import build_spec
 from pipeline.render_job import RenderOptions, render_video
@@ -220,8 +219,7 @@ def test_render_is_normalised_and_recorded(tmp_path, music, target):
         build_spec(SPEC),
         out,
         DirectoryStore(tmp_path / "store"),
-        RenderOptions(speech_mode="offline", crf=40),
-        audio=AudioOptions(target_lufs=target, music=music),
+        RenderOptions(speech_mode="offline", crf=40, loudness_lufs=target, music=music),
     )
     loudness = _decoded_loudness(out)
     assert loudness.integrated_lufs == pytest.approx(target, abs=1.0)
