@@ -38,6 +38,7 @@ from pipeline.models import (
     spec_error,
 )
 from pipeline.render_job import RenderOptions
+from pipeline.speech.voices import override_voice
 from studio.paid import PaidChoices
 from studio.settings import StudioSettings
 
@@ -55,6 +56,9 @@ class RenderOverrides(BaseModel):
         offline: never use the network.
         llm / ai_clips: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
+        keep_scene_voices: with ``voice``, scenes that pin a voice keep it.
+        offline_voice / loudness_lufs / music / music_level_db: sound options
+            (:class:`~pipeline.render_job.RenderOptions`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,6 +75,11 @@ class RenderOverrides(BaseModel):
     llm: bool | None = None
     ai_clips: bool | None = None
     template_id: str | None = None
+    keep_scene_voices: bool | None = None
+    offline_voice: str | None = None
+    loudness_lufs: float | None = None
+    music: str | None = None
+    music_level_db: float | None = None
 
     def spec_changes(self) -> dict[str, Any]:
         """The spec fields these overrides set (``accent`` goes into the theme)."""
@@ -173,10 +182,25 @@ def build_render_request(
     if overrides.accent is not None:
         data["theme"] = {**data["theme"], "accent_color": overrides.accent}
     resolved = build_spec(data, source="render options")
+    if overrides.voice is not None:  # --voice: every scene, unless it pins one and is kept
+        resolved = override_voice(
+            resolved, overrides.voice, keep_scene_voices=bool(overrides.keep_scene_voices)
+        )
 
     encoder = overrides.encoder if overrides.encoder is not None else settings.encoder
     offline = overrides.offline if overrides.offline is not None else settings.offline
-    options = RenderOptions(encoder=encoder, speech_mode="offline" if offline else "auto")
+    sound: dict[str, Any] = {
+        name: getattr(overrides, name)
+        if getattr(overrides, name) is not None
+        else getattr(settings, name)
+        for name in ("offline_voice", "loudness_lufs", "music", "music_level_db")
+    }
+    try:
+        options = RenderOptions(
+            encoder=encoder, speech_mode="offline" if offline else "auto", **sound
+        )
+    except ValidationError as error:
+        raise spec_error(error, source="render options") from error
     ai = settings.ai
     paid = PaidChoices(
         llm=overrides.llm if overrides.llm is not None else ai.llm_enabled,

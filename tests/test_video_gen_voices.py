@@ -61,3 +61,40 @@ def test_voice_override_applies_to_every_scene_unless_kept():
     with pytest.raises(InputError) as info:
         override_voice(spec, "robot")
     assert "--voice" in str(info.value)
+
+
+def test_render_request_applies_voice_override_and_sound_options(tmp_path):
+    from studio.cli import build_parser, render_overrides
+    from studio.request import build_render_request
+    from studio.settings import StudioSettings
+
+    spec = load_document(DATA / "video_gen_four_voices.yaml")
+    parser = build_parser()
+    args = parser.parse_args(
+        ["render", str(DATA / "video_gen_four_voices.yaml"), "--voice", "female",
+         "--keep-scene-voices", "--music", "calm", "--music-level", "-18", "--loudness", "-14",
+         "--offline-voice", "espeak"]
+    )  # fmt: skip
+    request = build_render_request(
+        StudioSettings(), spec, overrides=render_overrides(args), output=tmp_path / "o.mp4"
+    )
+    assert request.spec.voice == "female"
+    assert [s.voice for s in request.spec.scenes] == [
+        None,
+        "male_warm",
+        "female",
+        "female_friendly",
+    ]
+    options = request.options
+    assert (options.music, options.music_level_db, options.loudness_lufs) == ("calm", -18.0, -14.0)
+    assert options.offline_voice == "espeak"
+    # without --keep-scene-voices every scene speaks with --voice
+    args = parser.parse_args(["render", "x.yaml", "--voice", "male"])
+    request = build_render_request(
+        StudioSettings(), spec, overrides=render_overrides(args), output=tmp_path / "o.mp4"
+    )
+    assert all(s.voice is None for s in request.spec.scenes) and request.spec.voice == "male"
+    # a bad loudness is an input error naming the option
+    args = parser.parse_args(["render", "x.yaml", "--loudness", "-3"])
+    with pytest.raises(InputError, match="loudness_lufs"):
+        build_render_request(StudioSettings(), spec, overrides=render_overrides(args))
