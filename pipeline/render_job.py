@@ -120,6 +120,8 @@ class RenderOptions(BaseModel):
         music_level_db: the bed's loudness relative to the voice while it speaks, dB.
         offline_voice: the offline voice tried first (``piper`` or ``espeak``); ``None``: the
             environment variable ``VIDEOSTUDIO_OFFLINE_VOICE``, else Piper.
+        exports: extra files for video editors after the render (``"otio"``: an
+            OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -134,6 +136,7 @@ class RenderOptions(BaseModel):
     music: str | None = None
     music_level_db: float = Field(default=DEFAULT_MUSIC_LEVEL_DB, ge=-40.0, le=0.0)
     offline_voice: str | None = None
+    exports: tuple[Literal["otio"], ...] = ()
 
 
 @dataclass

@@ -59,6 +59,7 @@ class RenderOverrides(BaseModel):
         keep_scene_voices: with ``voice``, scenes that pin a voice keep it.
         offline_voice / loudness_lufs / music / music_level_db: sound options
             (:class:`~pipeline.render_job.RenderOptions`).
+        exports: extra outputs for video editors (``"otio"``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,6 +81,7 @@ class RenderOverrides(BaseModel):
     loudness_lufs: float | None = None
     music: str | None = None
     music_level_db: float | None = None
+    exports: tuple[Literal["otio"], ...] | None = None
 
     def spec_changes(self) -> dict[str, Any]:
         """The spec fields these overrides set (``accent`` goes into the theme)."""
@@ -106,7 +108,7 @@ class RenderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = REQUEST_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     spec: VideoSpec
     output: Path
     options: RenderOptions = Field(default_factory=RenderOptions)
@@ -197,7 +199,10 @@ def build_render_request(
     }
     try:
         options = RenderOptions(
-            encoder=encoder, speech_mode="offline" if offline else "auto", **sound
+            encoder=encoder,
+            speech_mode="offline" if offline else "auto",
+            exports=overrides.exports or (),
+            **sound,
         )
     except ValidationError as error:
         raise spec_error(error, source="render options") from error
