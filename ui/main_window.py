@@ -14,11 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QSplitter,
     QWidget,
@@ -33,11 +34,12 @@ from studio.jobs import JobRunner
 from studio.service import Studio
 from studio.store import Project
 from ui import theme
+from ui.autosave import ProjectSaver
 from ui.document import ProjectDocument
 from ui.errors import show_error
 from ui.jobs_panel import JobsPanel
 from ui.library import LibraryPanel
-from ui.operations import BackgroundOp
+from ui.operations import BackgroundOp, writer_pool
 from ui.operator_view import OperatorView
 from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
@@ -45,7 +47,6 @@ from ui.storyboard import StoryboardPanel
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
 DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
-AUTOSAVE_DELAY_MS = 1500
 
 
 def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
@@ -151,10 +152,10 @@ class MainWindow(QMainWindow):
         self.docks["properties"].raise_()
         self.docks["operator"].hide()
 
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(AUTOSAVE_DELAY_MS)
-        self._autosave.timeout.connect(self.save)
+        self.saver = ProjectSaver(self.document, studio.projects, self)
+        self.save_status = QLabel("", self)
+        self.save_status.setObjectName("save_status")
+        self.statusBar().addPermanentWidget(self.save_status)
         self._make_actions()
         self._connect()
         self._restore_layout()
@@ -244,8 +245,11 @@ class MainWindow(QMainWindow):
         self.jobs.render_requested.connect(self.render_current)
         self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.document.project_changed.connect(self._update_title)
-        self.document.spec_changed.connect(self._on_edited)
         self.document.reset.connect(self._update_enabled)
+        self.document.undo_stack.cleanChanged.connect(self._show_save_state)
+        self.saver.saving.connect(lambda: self._show_save_state(False))
+        self.saver.saved.connect(self._on_saved)
+        self.saver.failed.connect(self._on_save_failed)
         self._update_enabled()
 
     def _update_enabled(self) -> None:
@@ -272,14 +276,21 @@ class MainWindow(QMainWindow):
     # -- projects --------------------------------------------------------------------------
 
     def open_project(self, project_id: int) -> None:
-        """Load project ``project_id`` into the editor (read off the GUI thread)."""
+        """Load project ``project_id`` into the editor.
+
+        Unsaved edits of the open project are saved first; the read runs on the writer
+        thread after that save, so switching projects never drops an edit.
+        """
+        if self.saver.is_dirty():
+            self.saver.save_now()
         projects = self.studio.projects
-        BackgroundOp(lambda: projects.load_project(project_id), parent=self).success(
-            self._on_project_loaded
-        ).run()
+        BackgroundOp(
+            lambda: projects.load_project(project_id), parent=self, pool=writer_pool()
+        ).success(self._on_project_loaded).run()
 
     def _on_project_loaded(self, project: Project) -> None:
-        self._autosave.stop()
+        if self.saver.is_dirty():  # edited while the project was being read: keep those edits
+            self.saver.save_now()
         self.document.load(
             project.spec,
             project_id=project.id,
@@ -291,34 +302,25 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self.project_loaded.emit(project.id)
 
-    def _on_edited(self) -> None:
-        if not self.document.undo_stack.isClean():
-            self._autosave.start()
-
     def save(self) -> None:
-        """Save the document as its project (off the GUI thread)."""
-        self._autosave.stop()
-        doc = self.document
-        if doc.spec is None:
-            return
-        spec, project_id, name = doc.spec, doc.project_id, doc.name
-        source, kind = doc.source_path, doc.source_kind
-        projects = self.studio.projects
-        index = doc.undo_stack.index()
+        """Save the document as its project now (Ctrl+S; on the writer thread)."""
+        self.saver.save_now()
 
-        def saved(new_id: int) -> None:
-            if doc.undo_stack.index() == index:
-                doc.mark_saved(new_id)
-            else:
-                doc.project_id = new_id
-            self.library.reload()
+    def _show_save_state(self, clean: bool) -> None:
+        if not self.document.is_open():
+            self.save_status.setText("")
+        elif clean:
+            self.save_status.setText("All changes saved")
+        else:
+            self.save_status.setText("Saving…")
 
-        BackgroundOp(
-            lambda: projects.save_project(
-                spec, name=name, source_path=source, source_kind=kind, project_id=project_id
-            ),
-            parent=self,
-        ).success(saved).run()
+    def _on_saved(self, _project_id: int) -> None:
+        self._show_save_state(self.document.undo_stack.isClean())
+        self.library.reload()
+
+    def _on_save_failed(self, error: BaseException) -> None:
+        self.save_status.setText("Not saved — retrying on the next edit")
+        show_error(error, self)
 
     def new_project(self, initial_path: Path | None = None) -> None:
         """Open the new-project wizard (with ``initial_path`` pre-filled, if given)."""
@@ -478,18 +480,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.preview._stop()
         self.jobs.stop_player()
-        doc = self.document
-        if doc.spec is not None and not doc.undo_stack.isClean():
-            try:  # the window is closing: a last short synchronous write is acceptable
-                doc.mark_saved(
-                    self.studio.projects.save_project(
-                        doc.spec,
-                        name=doc.name,
-                        source_path=doc.source_path,
-                        source_kind=doc.source_kind,
-                        project_id=doc.project_id,
-                    )
-                )
-            except StudioError as error:
-                show_error(error, self)
+        # The window is closing: save on the writer thread and wait for it (bounded).
+        if not self.saver.flush() and self.saver.last_error is not None:
+            show_error(self.saver.last_error, self)
         super().closeEvent(event)
