@@ -42,7 +42,7 @@ THUMBNAIL_WIDTH_PX = 384
 ESTIMATED_WORDS_PER_S = 2.5
 """Speaking rate assumed for a scene whose narration has not been synthesised yet."""
 
-_SPEECH_CACHE_SIZE = 256
+_SPEECH_CACHE_SIZE = 24  # a few scenes around the one previewed; the store keeps the rest
 _RENDERER_CACHE_SIZE = 6
 
 
@@ -423,3 +423,22 @@ def scene_duration_s(
     _check_index(spec, scene_index)
     one = spec.model_copy(update={"scenes": [spec.scenes[scene_index]]})
     return plan_scenes(one, store, speech_mode=speech_mode).manifest.scenes[0].duration_s
+
+
+def scene_speech(
+    spec: VideoSpec,
+    scene_index: int,
+    store: ArtifactStore,
+    *,
+    speech_mode: SpeechMode = "offline",
+) -> SpeechAudio:
+    """The narration audio the preview of scene ``scene_index`` uses (its ``provider`` says
+    which voice spoke it: the preview labels a voice that differs from the render's).
+
+    Raises:
+        IndexError: no such scene.
+        SpeechError: the narration cannot be spoken.
+    """
+    _check_index(spec, scene_index)
+    local, at = _neighbourhood(spec, scene_index)
+    return plan_scenes(local, store, speech_mode=speech_mode).speech[at]

@@ -41,7 +41,7 @@ from ui.jobs_panel import JobsPanel
 from ui.library import LibraryPanel
 from ui.operations import BackgroundOp, writer_pool
 from ui.operator_view import OperatorView
-from ui.preview import PreviewPanel
+from ui.preview import PreviewPanel, RenderPlan
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
 
@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
             store,
             audio_folder=lambda: studio.cache_dir / "preview-audio",
             speech_mode=self._preview_speech(),
+            render_plan=RenderPlan(speech_mode=self._render_speech()),
         )
         self.properties = PropertiesPanel(self.document)
         self.jobs = JobsPanel(studio, runner)
@@ -160,10 +161,34 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self._update_title()
+        self.reload_render_plan()
 
     def _preview_speech(self) -> str:
         # Previews never wait for the network: offline speech unless online is forced.
         return "online" if self.speech_mode == "online" else "offline"
+
+    def _render_speech(self) -> str:
+        from pipeline.speech.chain import offline_forced
+
+        return "offline" if offline_forced() else self.speech_mode
+
+    def reload_render_plan(self) -> None:
+        """Read the settings (off the GUI thread) and tell the preview what the render uses,
+        so it can label what it only approximates."""
+
+        def read() -> RenderPlan:
+            from studio.settings import load_settings
+
+            ai = load_settings().ai
+            return RenderPlan(
+                speech_mode=self._render_speech(),
+                llm_narration=ai.llm_enabled,
+                ai_clips=ai.video_clips_enabled,
+            )
+
+        BackgroundOp(read, parent=self).success(self.preview.set_render_plan).failure(
+            lambda _error: None
+        ).run()
 
     # -- actions -------------------------------------------------------------------------
 
@@ -243,6 +268,8 @@ class MainWindow(QMainWindow):
         self.library.new_requested.connect(lambda: self.new_project())
         self.library.import_requested.connect(self.open_document_dialog)
         self.jobs.render_requested.connect(self.render_current)
+        self.preview.new_requested.connect(lambda: self.new_project())
+        self.preview.import_requested.connect(self.open_document_dialog)
         self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.document.project_changed.connect(self._update_title)
         self.document.reset.connect(self._update_enabled)
@@ -383,6 +410,7 @@ class MainWindow(QMainWindow):
             return
         dialog = SettingsDialog(self.studio, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.reload_render_plan)
         dialog.open()
 
     # -- rendering -------------------------------------------------------------------------
@@ -478,7 +506,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout and save unsaved edits before closing."""
         self.save_layout()
-        self.preview._stop()
+        self.preview.stop()
         self.jobs.stop_player()
         # The window is closing: save on the writer thread and wait for it (bounded).
         if not self.saver.flush() and self.saver.last_error is not None:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 _pool: QThreadPool | None = None
 _writer: QThreadPool | None = None
+_single: dict[str, QThreadPool] = {}
 _live: set[_Relay] = set()
 
 
@@ -61,10 +62,30 @@ def writer_pool() -> QThreadPool:
     return _writer
 
 
+def _single_thread(name: str) -> QThreadPool:
+    pool = _single.get(name)
+    if pool is None:
+        pool = _single[name] = QThreadPool()
+        pool.setMaxThreadCount(1)
+    return pool
+
+
+def thumbnail_pool() -> QThreadPool:
+    """One thread that draws storyboard thumbnails (apart from previews and saves)."""
+    return _single_thread("thumbnails")
+
+
+def duration_pool() -> QThreadPool:
+    """One thread that voices scenes to measure the storyboard's durations."""
+    return _single_thread("durations")
+
+
 def wait_for_operations(timeout_ms: int = 30_000) -> bool:
-    """Wait for every background call, saves included, to end (tests, application exit)."""
+    """Wait for every background call, saves and storyboard cards included, to end (tests,
+    application exit)."""
     saved = writer_pool().waitForDone(timeout_ms)
-    return operations_pool().waitForDone(timeout_ms) and saved
+    cards = all(pool.waitForDone(timeout_ms) for pool in (thumbnail_pool(), duration_pool()))
+    return operations_pool().waitForDone(timeout_ms) and saved and cards
 
 
 class _Relay(QObject):

@@ -1,13 +1,18 @@
 """The storyboard: one card per scene (thumbnail, type, duration, narration excerpt).
 
-Cards follow the :class:`~ui.document.ProjectDocument`; thumbnails and durations are drawn off
-the GUI thread by :func:`pipeline.preview.scene_thumbnails` (the scene renderers at a small
-size) and only the newest request is shown. Reordering by drag and drop, adding, duplicating
-and deleting all go through the document's undoable edits.
+Cards follow the :class:`~ui.document.ProjectDocument`. Thumbnails are drawn lazily and off
+the GUI thread by :func:`pipeline.preview.scene_thumbnail` (the scene renderers at a small
+size, no speech needed), one at a time on a thread of their own: cards on screen first, then
+the others in order, so a 100-scene project has every thumbnail within seconds. Durations
+come the same way from :func:`pipeline.preview.scene_duration_s` (each scene's own speech) on
+another thread. Both are cached by the content of the scene, so reordering, duplicating or
+undoing draws nothing again. Reordering by drag and drop, adding, duplicating and deleting
+all go through the document's undoable edits.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -15,17 +20,20 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     QRect,
     QSize,
     Qt,
+    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QDropEvent, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QLabel,
     QListView,
     QMenu,
     QStyle,
@@ -36,19 +44,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pipeline.artifacts import ArtifactStore
-from pipeline.models import SCENE_TYPES
+from pipeline.artifacts import ArtifactStore, content_key
+from pipeline.models import SCENE_TYPES, VideoSpec
 from pipeline.narration import narrate_scene
-from pipeline.preview import scene_thumbnails
+from pipeline.preview import scene_duration_s, scene_thumbnail
 from pipeline.render.base import RGBFrame
-from pipeline.timeline import SceneTiming
+from ui import icons
 from ui.document import ProjectDocument
-from ui.operations import LatestOnly
+from ui.operations import BackgroundOp, duration_pool, thumbnail_pool
 
 MIME_SCENE = "application/x-videostudio-scene-index"
 CARD_SIZE = QSize(200, 184)
 THUMB_HEIGHT = 108
 EXCERPT_CHARS = 58
+THUMBNAIL_CACHE_SIZE = 400
+"""Thumbnails kept in memory (about 250 KB each at 384 px wide)."""
 
 
 def rgb_to_image(frame: RGBFrame) -> QImage:
@@ -63,15 +73,85 @@ def scene_label(scene_type: str) -> str:
     return scene_type.replace("_", " ").capitalize()
 
 
+class CardLoader(QObject):
+    """Computes card contents one at a time on its own thread: urgent requests (cards being
+    painted) before background ones (the rest, in order); each key is computed once.
+
+    Signals:
+        ready(str, object): the value for a key (``None`` when it cannot be computed).
+    """
+
+    ready = Signal(str, object)
+
+    def __init__(self, pool: QThreadPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool
+        self._urgent: OrderedDict[str, Callable[[], object]] = OrderedDict()
+        self._background: OrderedDict[str, Callable[[], object]] = OrderedDict()
+        self._busy: str | None = None
+
+    def want(self, key: str, work: Callable[[], object], *, urgent: bool) -> None:
+        """Ask for ``work()`` under ``key`` (ignored if it is being computed)."""
+        if key == self._busy:
+            return
+        if urgent:
+            self._background.pop(key, None)
+            self._urgent[key] = work
+            self._urgent.move_to_end(key, last=False)  # the newest painted card first
+        elif key not in self._urgent:
+            self._background[key] = work
+        self._next()
+
+    def forget_background(self) -> None:
+        """Drop the waiting background requests (the document changed)."""
+        self._background.clear()
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing is being computed or waiting."""
+        return self._busy is None and not self._urgent and not self._background
+
+    def _next(self) -> None:
+        if self._busy is not None:
+            return
+        queue = self._urgent or self._background
+        if not queue:
+            return
+        key, work = queue.popitem(last=False)
+        self._busy = key
+
+        def done(value: object) -> None:
+            self._busy = None
+            self.ready.emit(key, value)
+            self._next()
+
+        def failed(_error: BaseException) -> None:
+            done(None)
+
+        BackgroundOp(work, parent=self, pool=self._pool).success(done).failure(failed).run()
+
+
+def _thumbnail_work(spec: VideoSpec, index: int) -> Callable[[], object]:
+    def work() -> QImage | None:
+        frame = scene_thumbnail(spec, index)
+        return rgb_to_image(frame) if frame is not None else None
+
+    return work
+
+
 class StoryboardModel(QAbstractListModel):
-    """Rows = scenes of the document. Thumbnails and timings arrive from the background."""
+    """Rows = scenes of the document. Thumbnails and durations arrive from the background."""
 
     ThumbnailRole = Qt.ItemDataRole.UserRole + 1
     DurationRole = Qt.ItemDataRole.UserRole + 2
     ExcerptRole = Qt.ItemDataRole.UserRole + 3
     TypeRole = Qt.ItemDataRole.UserRole + 4
+    PendingRole = Qt.ItemDataRole.UserRole + 5
 
     thumbnails_ready = Signal()
+    """Every card has its thumbnail (or is known to have none)."""
+    durations_ready = Signal()
+    """Every card has its duration."""
 
     def __init__(
         self,
@@ -83,9 +163,16 @@ class StoryboardModel(QAbstractListModel):
         self.document = document
         self._store = store
         self._speech_mode = speech_mode
-        self._timings: tuple[SceneTiming, ...] = ()
-        self._thumbs: list[QImage | None] = []
-        self._jobs = LatestOnly(self)
+        self._thumb_keys: list[str] = []
+        self._duration_keys: list[str] = []
+        self._excerpts: list[str | None] = []
+        self._thumbs: OrderedDict[str, QImage | None] = OrderedDict()
+        self._durations: dict[str, float | None] = {}
+        self._thumbs_done = self._durations_done = False
+        self.thumbnail_loader = CardLoader(thumbnail_pool(), self)
+        self.duration_loader = CardLoader(duration_pool(), self)
+        self.thumbnail_loader.ready.connect(self._on_thumbnail)
+        self.duration_loader.ready.connect(self._on_duration)
         document.reset.connect(self._on_structure)
         document.scenes_changed.connect(self._on_structure)
         document.scene_changed.connect(self._on_scene)
@@ -99,7 +186,7 @@ class StoryboardModel(QAbstractListModel):
         return 0 if parent.isValid() or spec is None else len(spec.scenes)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        """Card content by role."""
+        """Card content by role (asking for a missing thumbnail draws it, cards on screen first)."""
         spec = self.document.spec
         if spec is None or not index.isValid() or index.row() >= len(spec.scenes):
             return None
@@ -108,13 +195,24 @@ class StoryboardModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, self.TypeRole):
             return scene_label(scene.scene_type)
         if role == self.ThumbnailRole:
-            return self._thumbs[row] if row < len(self._thumbs) else None
+            key = self._thumb_keys[row]
+            if key in self._thumbs:
+                return self._thumbs[key]
+            self.thumbnail_loader.want(key, _thumbnail_work(spec, row), urgent=True)
+            return None
+        if role == self.PendingRole:
+            return self._thumb_keys[row] not in self._thumbs
         if role == self.DurationRole:
-            return self._timings[row].duration_s if row < len(self._timings) else None
+            return self._durations.get(self._duration_keys[row])
         if role == self.ExcerptRole:
-            text = scene.narration or narrate_scene(scene, language=spec.language)
-            text = " ".join(text.split())
-            return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+            excerpt = self._excerpts[row]
+            if excerpt is None:
+                text = " ".join(
+                    (scene.narration or narrate_scene(scene, language=spec.language)).split()
+                )
+                excerpt = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+                self._excerpts[row] = excerpt
+            return excerpt
         if role == Qt.ItemDataRole.ToolTipRole:
             return scene.narration or narrate_scene(scene, language=spec.language)
         return None
@@ -143,45 +241,95 @@ class StoryboardModel(QAbstractListModel):
 
     # -- document events -----------------------------------------------------------------
 
+    def _keys(self, spec: VideoSpec | None) -> None:
+        self._thumb_keys, self._duration_keys = [], []
+        if spec is None:
+            self._excerpts = []
+            return
+        look = {
+            "theme": spec.theme.model_dump(mode="json"),
+            "format": spec.format.value,
+            "fps": spec.fps,
+        }
+        voice = {"language": spec.language, "voice": spec.voice, "mode": self._speech_mode}
+        for scene in spec.scenes:
+            data = scene.model_dump(mode="json")
+            self._thumb_keys.append(content_key("card-thumbnail", {"scene": data, **look}))
+            self._duration_keys.append(
+                content_key("card-duration", {"scene": data, **voice, "fps": spec.fps})
+            )
+        self._excerpts = [None] * len(spec.scenes)
+
     def _on_structure(self) -> None:
         self.beginResetModel()
-        count = len(self.document.spec.scenes) if self.document.spec else 0
-        self._thumbs = self._thumbs[:count] + [None] * max(0, count - len(self._thumbs))
+        self._keys(self.document.spec)
         self.endResetModel()
         self.refresh()
 
     def _on_scene(self, row: int) -> None:
+        self._keys(self.document.spec)
         index = self.index(row)
         self.dataChanged.emit(index, index)
         self.refresh()
 
     def refresh(self) -> None:
-        """Ask for new thumbnails and timings (off the GUI thread; newest request wins)."""
+        """Queue, in the background, every thumbnail and duration not known yet (cards being
+        painted go first whenever they ask)."""
         spec = self.document.spec
+        self.thumbnail_loader.forget_background()
+        self.duration_loader.forget_background()
         if spec is None:
             return
-        store = self._store()
-        mode = self._speech_mode
+        store, mode = self._store(), self._speech_mode
+        for row, key in enumerate(self._thumb_keys):
+            if key not in self._thumbs:
+                self.thumbnail_loader.want(key, _thumbnail_work(spec, row), urgent=False)
+        for row, key in enumerate(self._duration_keys):
+            if key not in self._durations:
 
-        def work() -> tuple[tuple[SceneTiming, ...], list[QImage | None]]:
-            timings, frames = scene_thumbnails(spec, store, speech_mode=mode)  # type: ignore[arg-type]
-            return timings, [rgb_to_image(f) if f is not None else None for f in frames]
+                def work(row: int = row) -> float:
+                    return scene_duration_s(spec, row, store, speech_mode=mode)  # type: ignore[arg-type]
 
-        self._jobs.submit(work, self._on_thumbnails, lambda _error: None)
+                self.duration_loader.want(key, work, urgent=False)
+        self._check_ready()
 
-    def _on_thumbnails(self, result: tuple[tuple[SceneTiming, ...], list[QImage | None]]) -> None:
-        timings, thumbs = result
-        if self.document.spec is None or len(thumbs) != len(self.document.spec.scenes):
-            return
-        self._timings, self._thumbs = timings, thumbs
-        if thumbs:
-            self.dataChanged.emit(self.index(0), self.index(len(thumbs) - 1))
-        self.thumbnails_ready.emit()
+    def _rows_of(self, keys: list[str], key: str) -> list[int]:
+        return [row for row, k in enumerate(keys) if k == key]
 
-    @property
-    def timings(self) -> tuple[SceneTiming, ...]:
-        """The last known timing of each scene."""
-        return self._timings
+    def _on_thumbnail(self, key: str, image: object) -> None:
+        self._thumbs[key] = image if isinstance(image, QImage) else None
+        self._thumbs.move_to_end(key)
+        while len(self._thumbs) > THUMBNAIL_CACHE_SIZE:
+            self._thumbs.popitem(last=False)
+        for row in self._rows_of(self._thumb_keys, key):
+            self.dataChanged.emit(self.index(row), self.index(row))
+        self._check_ready()
+
+    def _on_duration(self, key: str, duration: object) -> None:
+        self._durations[key] = float(duration) if isinstance(duration, float) else None
+        for row in self._rows_of(self._duration_keys, key):
+            self.dataChanged.emit(self.index(row), self.index(row))
+        self._check_ready()
+
+    def _check_ready(self) -> None:
+        """Emit ``thumbnails_ready`` / ``durations_ready`` once each time a set completes."""
+        thumbs = bool(self._thumb_keys) and all(k in self._thumbs for k in self._thumb_keys)
+        durations = bool(self._duration_keys) and all(
+            k in self._durations for k in self._duration_keys
+        )
+        if thumbs and not self._thumbs_done:
+            self.thumbnails_ready.emit()
+        if durations and not self._durations_done:
+            self.durations_ready.emit()
+        self._thumbs_done, self._durations_done = thumbs, durations
+
+    def thumbnail_count(self) -> int:
+        """How many cards have their thumbnail drawn."""
+        return sum(1 for key in self._thumb_keys if self._thumbs.get(key) is not None)
+
+    def durations_s(self) -> list[float | None]:
+        """The known duration of each scene, in order (``None``: not measured yet)."""
+        return [self._durations.get(key) for key in self._duration_keys]
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -224,9 +372,9 @@ class CardDelegate(QStyledItemDelegate):
         else:
             painter.fillRect(thumb_rect, pal.color(QPalette.ColorRole.AlternateBase))
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            known = index.data(StoryboardModel.DurationRole) is not None
+            pending = bool(index.data(StoryboardModel.PendingRole))
             painter.drawText(
-                thumb_rect, Qt.AlignmentFlag.AlignCenter, "no preview" if known else "drawing…"
+                thumb_rect, Qt.AlignmentFlag.AlignCenter, "Drawing…" if pending else "No preview"
             )
         text_top = thumb_rect.bottom() + 6
         painter.setPen(pal.color(QPalette.ColorRole.Text))
@@ -275,6 +423,7 @@ class StoryboardView(QListView):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setDropIndicatorShown(True)
         self.setItemDelegate(CardDelegate(self))
+        self.setUniformItemSizes(True)  # layout never asks every card for its size
         self.setMinimumHeight(CARD_SIZE.height() + 24)
         self.setSpacing(2)
 
@@ -330,26 +479,44 @@ class StoryboardPanel(QWidget):
         add.setText("Add scene")
         add.setMenu(self.add_menu)
         add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        add.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        icons.apply(add, "add")
         self.buttons: dict[str, QToolButton] = {"add": add}
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(add)
-        for key, label, slot in (
+        for key, label, tip, slot in (
             (
                 "duplicate",
                 "Duplicate",
+                "Duplicate the selected scene (Ctrl+D)",
                 lambda: self._guarded(document.duplicate_scene, document.current),
             ),
-            ("delete", "Delete", lambda: self._guarded(document.delete_scene, document.current)),
-            ("left", "◀ Move", lambda: self._move(-1)),
-            ("right", "Move ▶", lambda: self._move(1)),
+            (
+                "delete",
+                "Delete",
+                "Delete the selected scene (Del)",
+                lambda: self._guarded(document.delete_scene, document.current),
+            ),
+            ("left", "Move left", "Move the selected scene earlier", lambda: self._move(-1)),
+            ("right", "Move right", "Move the selected scene later", lambda: self._move(1)),
         ):
             button = QToolButton(self)
             button.setText(label)
+            button.setToolTip(tip)
+            button.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonIconOnly
+                if key in ("left", "right")
+                else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            )
+            icons.apply(button, key)
             button.clicked.connect(slot)
             bar.addWidget(button)
             self.buttons[key] = button
         bar.addStretch(1)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("storyboard_summary")
+        bar.addWidget(self.summary)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -360,6 +527,28 @@ class StoryboardPanel(QWidget):
         document.reset.connect(lambda: self._on_document_current(document.current))
         document.scenes_changed.connect(lambda: self._on_document_current(document.current))
         document.video_changed.connect(lambda: self._on_document_current(document.current))
+        for signal in (
+            document.reset,
+            document.scenes_changed,
+            self.model.durations_ready,
+            self.model.dataChanged,
+        ):
+            signal.connect(self._update_summary)
+        self._update_summary()
+
+    def _update_summary(self, *_args: object) -> None:
+        spec = self.document.spec
+        if spec is None:
+            self.summary.setText("")
+            return
+        durations = self.model.durations_s()
+        count = f"{len(spec.scenes)} scene{'s' if len(spec.scenes) != 1 else ''}"
+        if durations and all(d is not None for d in durations):
+            total = sum(d for d in durations if d is not None)
+            minutes, seconds = divmod(round(total), 60)
+            self.summary.setText(f"{count} · {minutes}:{seconds:02d}")
+        else:
+            self.summary.setText(count)
 
     def _guarded(self, fn: Callable[..., None], *args: Any) -> None:
         from pipeline.errors import StudioError
