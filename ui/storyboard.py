@@ -1,9 +1,10 @@
 """The storyboard: one card per scene (thumbnail, type, duration, narration excerpt).
 
-Cards follow the :class:`~ui.document.ProjectDocument`. Thumbnails are drawn lazily and off
-the GUI thread by :func:`pipeline.preview.scene_thumbnail` (the scene renderers at a small
-size, no speech needed), one at a time on a thread of their own: cards on screen first, then
-the others in order, so a 100-scene project has every thumbnail within seconds. Durations
+Cards follow the :class:`~ui.document.ProjectDocument`. Thumbnails are drawn lazily, off the
+GUI thread and in a helper process (:mod:`ui.thumbnailer` runs
+:func:`pipeline.preview.scene_thumbnail`: the scene renderers at a small size, no speech
+needed), one at a time: cards on screen first, then the others in order, so a 100-scene
+project has every thumbnail within seconds. Durations
 come the same way from :func:`pipeline.preview.scene_duration_s` (each scene's own speech) on
 another thread. Both are cached by the content of the scene, so reordering, duplicating or
 undoing draws nothing again. Reordering by drag and drop, adding, duplicating and deleting
@@ -47,11 +48,12 @@ from PySide6.QtWidgets import (
 from pipeline.artifacts import ArtifactStore, content_key
 from pipeline.models import SCENE_TYPES, VideoSpec
 from pipeline.narration import narrate_scene
-from pipeline.preview import scene_duration_s, scene_thumbnail
+from pipeline.preview import scene_duration_s
 from pipeline.render.base import RGBFrame
 from ui import icons
 from ui.document import ProjectDocument
 from ui.operations import BackgroundOp, duration_pool, thumbnail_pool
+from ui.thumbnailer import draw_thumbnail
 
 MIME_SCENE = "application/x-videostudio-scene-index"
 CARD_SIZE = QSize(200, 184)
@@ -59,6 +61,10 @@ THUMB_HEIGHT = 108
 EXCERPT_CHARS = 58
 THUMBNAIL_CACHE_SIZE = 400
 """Thumbnails kept in memory (about 250 KB each at 384 px wide)."""
+UNDRAWN_FIELDS = frozenset({"scene_id", "narration", "voice", "min_duration_s", "max_duration_s"})
+"""Scene fields a thumbnail does not depend on."""
+CARDS_CACHED = 100
+"""Card pictures kept for repainting (about 150 KB each); four times this at most."""
 
 
 def rgb_to_image(frame: RGBFrame) -> QImage:
@@ -89,6 +95,14 @@ class CardLoader(QObject):
         self._urgent: OrderedDict[str, Callable[[], object]] = OrderedDict()
         self._background: OrderedDict[str, Callable[[], object]] = OrderedDict()
         self._busy: str | None = None
+        self.held = False
+        """While held, requests wait (the durations wait for the thumbnails: one busy
+        worker at a time keeps the GUI thread's share of the interpreter large)."""
+
+    def hold(self, held: bool) -> None:
+        """Hold back (or release) the waiting requests."""
+        self.held = held
+        self._next()
 
     def want(self, key: str, work: Callable[[], object], *, urgent: bool) -> None:
         """Ask for ``work()`` under ``key`` (ignored if it is being computed)."""
@@ -112,7 +126,7 @@ class CardLoader(QObject):
         return self._busy is None and not self._urgent and not self._background
 
     def _next(self) -> None:
-        if self._busy is not None:
+        if self._busy is not None or self.held:
             return
         queue = self._urgent or self._background
         if not queue:
@@ -133,7 +147,7 @@ class CardLoader(QObject):
 
 def _thumbnail_work(spec: VideoSpec, index: int) -> Callable[[], object]:
     def work() -> QImage | None:
-        frame = scene_thumbnail(spec, index)
+        frame = draw_thumbnail(spec, index)
         return rgb_to_image(frame) if frame is not None else None
 
     return work
@@ -147,6 +161,9 @@ class StoryboardModel(QAbstractListModel):
     ExcerptRole = Qt.ItemDataRole.UserRole + 3
     TypeRole = Qt.ItemDataRole.UserRole + 4
     PendingRole = Qt.ItemDataRole.UserRole + 5
+    CardRole = Qt.ItemDataRole.UserRole + 6
+    """Everything a card shows, in one call: ``(type label, thumbnail or None, pending,
+    duration or None, excerpt)``."""
 
     thumbnails_ready = Signal()
     """Every card has its thumbnail (or is known to have none)."""
@@ -192,6 +209,14 @@ class StoryboardModel(QAbstractListModel):
             return None
         row = index.row()
         scene = spec.scenes[row]
+        if role == self.CardRole:
+            return (
+                scene_label(scene.scene_type),
+                self.data(index, self.ThumbnailRole),
+                self.data(index, self.PendingRole),
+                self.data(index, self.DurationRole),
+                self.data(index, self.ExcerptRole),
+            )
         if role in (Qt.ItemDataRole.DisplayRole, self.TypeRole):
             return scene_label(scene.scene_type)
         if role == self.ThumbnailRole:
@@ -203,7 +228,11 @@ class StoryboardModel(QAbstractListModel):
         if role == self.PendingRole:
             return self._thumb_keys[row] not in self._thumbs
         if role == self.DurationRole:
-            return self._durations.get(self._duration_keys[row])
+            key = self._duration_keys[row]
+            if key in self._durations:
+                return self._durations[key]
+            self.duration_loader.want(key, self._duration_work(spec, row), urgent=True)
+            return None
         if role == self.ExcerptRole:
             excerpt = self._excerpts[row]
             if excerpt is None:
@@ -254,7 +283,11 @@ class StoryboardModel(QAbstractListModel):
         voice = {"language": spec.language, "voice": spec.voice, "mode": self._speech_mode}
         for scene in spec.scenes:
             data = scene.model_dump(mode="json")
-            self._thumb_keys.append(content_key("card-thumbnail", {"scene": data, **look}))
+            # A thumbnail shows every item revealed and no captions: what is said, by which
+            # voice, and the scene's id do not change it (a duplicate or a new narration
+            # draws nothing again).
+            drawn = {k: v for k, v in data.items() if k not in UNDRAWN_FIELDS}
+            self._thumb_keys.append(content_key("card-thumbnail", {"scene": drawn, **look}))
             self._duration_keys.append(
                 content_key("card-duration", {"scene": data, **voice, "fps": spec.fps})
             )
@@ -280,18 +313,30 @@ class StoryboardModel(QAbstractListModel):
         self.duration_loader.forget_background()
         if spec is None:
             return
-        store, mode = self._store(), self._speech_mode
         for row, key in enumerate(self._thumb_keys):
             if key not in self._thumbs:
                 self.thumbnail_loader.want(key, _thumbnail_work(spec, row), urgent=False)
+        if all(key in self._thumbs for key in self._thumb_keys):
+            self._queue_durations()
+        self._check_ready()
+
+    def _duration_work(self, spec: VideoSpec, row: int) -> Callable[[], object]:
+        store, mode = self._store(), self._speech_mode
+
+        def work() -> float:
+            return scene_duration_s(spec, row, store, speech_mode=mode)  # type: ignore[arg-type]
+
+        return work
+
+    def _queue_durations(self) -> None:
+        """Voice every scene not measured yet, in order — after the thumbnails, which are
+        cheaper and show more (cards on screen ask for theirs at once)."""
+        spec = self.document.spec
+        if spec is None:
+            return
         for row, key in enumerate(self._duration_keys):
             if key not in self._durations:
-
-                def work(row: int = row) -> float:
-                    return scene_duration_s(spec, row, store, speech_mode=mode)  # type: ignore[arg-type]
-
-                self.duration_loader.want(key, work, urgent=False)
-        self._check_ready()
+                self.duration_loader.want(key, self._duration_work(spec, row), urgent=False)
 
     def _rows_of(self, keys: list[str], key: str) -> list[int]:
         return [row for row, k in enumerate(keys) if k == key]
@@ -317,7 +362,10 @@ class StoryboardModel(QAbstractListModel):
         durations = bool(self._duration_keys) and all(
             k in self._durations for k in self._duration_keys
         )
+        self.duration_loader.hold(not thumbs)
         if thumbs and not self._thumbs_done:
+            self._thumbs_done = True
+            self._queue_durations()
             self.thumbnails_ready.emit()
         if durations and not self._durations_done:
             self.durations_ready.emit()
@@ -333,7 +381,29 @@ class StoryboardModel(QAbstractListModel):
 
 
 class CardDelegate(QStyledItemDelegate):
-    """Paints a scene card: thumbnail, number and type, duration, narration excerpt."""
+    """Paints a scene card: thumbnail, number and type, duration, narration excerpt.
+
+    Scaled thumbnails are kept (by image and size) so repainting a card scales nothing.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pixmaps: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
+        self._cards: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
+
+    def _scaled(self, image: QImage, size: QSize) -> QPixmap:
+        key = (image.cacheKey(), size.width(), size.height())
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            pixmap = QPixmap.fromImage(image).scaled(
+                size,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self._pixmaps[key] = pixmap
+            while len(self._pixmaps) > THUMBNAIL_CACHE_SIZE:
+                self._pixmaps.popitem(last=False)
+        return pixmap
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -347,11 +417,50 @@ class CardDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        """Draw one card."""
-        painter.save()
-        pal = option.palette  # type: ignore[attr-defined]
-        rect: QRect = option.rect.adjusted(4, 4, -4, -4)  # type: ignore[attr-defined]
+        """Draw one card from its cached picture (drawn again only when something on it
+        changed: few calls per paint keep scrolling smooth while workers are busy)."""
+        card = index.data(StoryboardModel.CardRole)
+        if card is None:
+            return
+        rect: QRect = option.rect  # type: ignore[attr-defined]
         selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        pal: QPalette = option.palette  # type: ignore[attr-defined]
+        ratio = painter.device().devicePixelRatioF()
+        image = card[1]
+        key = (
+            index.row(),
+            card[0],
+            image.cacheKey() if isinstance(image, QImage) else None,
+            *card[2:],
+            selected,
+            rect.width(),
+            rect.height(),
+            pal.cacheKey(),
+            ratio,
+        )
+        picture = self._cards.get(key)
+        if picture is None:
+            picture = self._draw_card(index.row(), card, rect.size(), selected, pal, ratio)
+            self._cards[key] = picture
+            while len(self._cards) > 4 * CARDS_CACHED:
+                self._cards.popitem(last=False)
+        painter.drawPixmap(rect.topLeft(), picture)
+
+    def _draw_card(
+        self,
+        row: int,
+        card: tuple[Any, ...],
+        size: QSize,
+        selected: bool,
+        pal: QPalette,
+        ratio: float,
+    ) -> QPixmap:
+        label, image, pending, duration, excerpt_text = card
+        picture = QPixmap(size * ratio)
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(picture)
+        rect = QRect(QPoint(0, 0), size).adjusted(4, 4, -4, -4)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(
             pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Mid)
@@ -359,20 +468,14 @@ class CardDelegate(QStyledItemDelegate):
         painter.setBrush(pal.color(QPalette.ColorRole.Base))
         painter.drawRoundedRect(rect, 6, 6)
         thumb_rect = QRect(rect.left() + 6, rect.top() + 6, rect.width() - 12, THUMB_HEIGHT)
-        image = index.data(StoryboardModel.ThumbnailRole)
         if isinstance(image, QImage) and not image.isNull():
-            scaled = QPixmap.fromImage(image).scaled(
-                thumb_rect.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
+            scaled = self._scaled(image, thumb_rect.size())
             x = thumb_rect.left() + (thumb_rect.width() - scaled.width()) // 2
             y = thumb_rect.top() + (thumb_rect.height() - scaled.height()) // 2
             painter.drawPixmap(QPoint(x, y), scaled)
         else:
             painter.fillRect(thumb_rect, pal.color(QPalette.ColorRole.AlternateBase))
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            pending = bool(index.data(StoryboardModel.PendingRole))
             painter.drawText(
                 thumb_rect, Qt.AlignmentFlag.AlignCenter, "Drawing…" if pending else "No preview"
             )
@@ -381,10 +484,10 @@ class CardDelegate(QStyledItemDelegate):
         font = painter.font()
         font.setBold(True)
         painter.setFont(font)
-        title = f"{index.row() + 1}. {index.data(StoryboardModel.TypeRole)}"
         line = QRect(rect.left() + 8, text_top, rect.width() - 16, 18)
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-        duration = index.data(StoryboardModel.DurationRole)
+        painter.drawText(
+            line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{row + 1}. {label}"
+        )
         font.setBold(False)
         painter.setFont(font)
         if isinstance(duration, float):
@@ -402,9 +505,10 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(
             excerpt,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-            str(index.data(StoryboardModel.ExcerptRole) or ""),
+            excerpt_text,
         )
-        painter.restore()
+        painter.end()
+        return picture
 
 
 class StoryboardView(QListView):
