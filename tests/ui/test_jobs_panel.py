@@ -14,7 +14,7 @@ from pipeline.render_job import RenderOptions
 from studio.jobs import JobRunner
 from studio.service import Studio
 from studio.store import JobState
-from ui.jobs_panel import JobsPanel, JobView, format_seconds
+from ui.jobs_panel import JobsPanel, JobView, format_seconds, people_words
 
 
 @pytest.fixture()
@@ -70,7 +70,7 @@ def test_progress_rows_name_stage_and_scene_and_estimate_time(
     panel.jobs._on_progress(job_id, 0.5, "encode: scene 2/3 (list)")
     bar = panel.bars[job_id]
     assert bar.value() == 500
-    assert "encode: scene 2/3 (list)" in bar.format()
+    assert bar.format() == "50% Drawing the scenes — scene 2 of 3"
     view = panel.jobs.jobs[job_id]
     elapsed = view.elapsed_s()
     assert elapsed is not None and view.remaining_s() == pytest.approx(elapsed, rel=0.2, abs=0.5)
@@ -130,3 +130,34 @@ def test_the_gui_thread_never_writes_the_database(
     finally:
         runner.shutdown(60_000)
         event.remove(studio.db.engine, "before_cursor_execute", spy)
+
+
+def test_progress_is_said_in_the_users_words():
+    assert people_words("mux: wrote .vs-tmp-1a2b3c.mp4") == "Putting picture and sound together"
+    assert people_words("speech: scene 4/12") == "Recording the voice — scene 4 of 12"
+    assert people_words("validate: checking the file") == "Checking the finished video"
+    assert people_words("starting") == "Starting"
+    assert people_words("polish: key=abc") == "Polish"
+
+
+def test_open_folder_without_a_file_manager_copies_the_path(
+    qtbot, studio: Studio, small_spec, tmp_path: Path, monkeypatch
+):
+    from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+    output = tmp_path / "videos" / "small.mp4"
+    output.parent.mkdir()
+    job_id = studio.enqueue_render(small_spec, output)
+    panel = JobsPanel(studio, None)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: job_id in panel.items, timeout=5000)
+    assert panel.empty_label.isHidden() and not panel.tree.isHidden()
+    panel.select_job(job_id)
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or False
+    )
+    assert panel.open_folder() is False
+    assert opened == [str(output.parent)]
+    assert QGuiApplication.clipboard().text() == str(output.parent)
+    assert str(output.parent) in panel.notice.text()
