@@ -33,7 +33,7 @@ from pipeline.render_job import RenderOptions
 from studio.jobs import JobRunner
 from studio.service import Studio
 from studio.store import Project
-from ui import theme
+from ui import icons, theme
 from ui.autosave import ProjectSaver
 from ui.document import ProjectDocument
 from ui.errors import show_error
@@ -237,6 +237,31 @@ class MainWindow(QMainWindow):
         )
         self.addAction(self.actions_["undo"])
         self.addAction(self.actions_["redo"])
+        for key in (
+            "new",
+            "open",
+            "save",
+            "settings",
+            "quit",
+            "undo",
+            "redo",
+            "duplicate",
+            "delete",
+            "render",
+            "critique",
+            "dark",
+        ):
+            icons.apply(self.actions_[key], key)
+        self.actions_["render"].setToolTip("Render the open project to an MP4 (Ctrl+R)")
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("toolbar_main")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for key in ("new", "open", None, "undo", "redo", None, "render"):
+            if key is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions_[key])
         self.actions_["dark"].setCheckable(True)
         self.actions_["dark"].setChecked(theme.current_theme() == "dark")
         bar = self.menuBar()
