@@ -19,8 +19,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QWidget,
 )
@@ -146,6 +148,13 @@ class MainWindow(QMainWindow):
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{key}")
+            if key == "operator":  # tall content: scroll rather than grow the window
+                scroll = QScrollArea(dock)
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QFrame.Shape.NoFrame)
+                scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                scroll.setWidget(widget)
+                widget = scroll
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
