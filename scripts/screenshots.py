@@ -175,6 +175,7 @@ def main() -> int:
     wait(window.preview.frame_shown)
     pump(800)
     shoot(window, "07-dark", from_screen=True)
+    window.actions_["dark"].trigger()
 
     from ui.wizard import NewProjectWizard
 
@@ -185,7 +186,6 @@ def main() -> int:
     page.template_list.setCurrentRow(rows[0] if rows else 0)
     shoot(wizard, "08-wizard-templates")
     wizard.reject()
-    window.actions_["dark"].trigger()
 
     window.close()
     runner.shutdown(30_000)

@@ -108,7 +108,10 @@ def run_app(args: Sequence[str]) -> int:
     try:
         code = app.exec()
     finally:
+        from ui import thumbnailer
+
         stop_runner(studio, runner)
         wait_for_operations()
+        thumbnailer.shutdown()
         studio.close()
     return int(code)

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the desktop studio for ``[]``/``["gui", …]``, else run the command line."""
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the thumbnail helper process of a frozen build
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] == "gui":
         from ui.app import run_app
