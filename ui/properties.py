@@ -136,7 +136,9 @@ class PropertiesPanel(QTabWidget):
         form = self.scene_form
         if spec is None or not 0 <= index < len(spec.scenes):
             form.clear()
-            form.heading.setText("No scene selected")
+            form.heading.setText(
+                "No project open" if spec is None else "Select a scene in the storyboard"
+            )
             self._scene_key = None
             return
         scene = spec.scenes[index]

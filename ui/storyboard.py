@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QDropEvent, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QDropEvent, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -530,6 +530,21 @@ class StoryboardView(QListView):
         self.setUniformItemSizes(True)  # layout never asks every card for its size
         self.setMinimumHeight(CARD_SIZE.height() + 24)
         self.setSpacing(2)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The cards, or what to do when there are none."""
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "The scenes of the open project appear here as cards: drag to reorder, "
+                "click to preview and edit.",
+            )
+            painter.end()
 
     def dropEvent(self, event: QDropEvent) -> None:
         """Turn the drop into a ``move_requested(source, target)``."""
