@@ -9,14 +9,17 @@ scene to draw (as a one-scene spec) to a single ``spawn`` worker process running
 thread (:func:`ui.operations.thumbnail_pool`), never the GUI thread.
 
 If the helper cannot start or dies, thumbnails are drawn in-process instead (same function,
-same pixels). :func:`shutdown` stops the helper (application exit).
+same pixels). :func:`shutdown` stops the helper (application exit); if the studio itself is
+killed, the helper notices within :data:`PARENT_CHECK_S` and exits too.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -26,9 +29,23 @@ from pipeline.render.base import RGBFrame
 
 log = logging.getLogger(__name__)
 
+PARENT_CHECK_S = 1.0
+"""How often the helper checks that the studio that started it is still alive, in seconds."""
+
 _lock = threading.Lock()
 _executor: ProcessPoolExecutor | None = None
 _broken = False
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Helper process: exit as soon as the studio that started it is gone (killed, crashed)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _helper() -> ProcessPoolExecutor | None:
@@ -36,7 +53,12 @@ def _helper() -> ProcessPoolExecutor | None:
     with _lock:
         if _executor is None and not _broken:
             context = multiprocessing.get_context("spawn")
-            _executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            _executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return _executor
 
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,27 @@ def _next(lines: queue.Queue[str], word: str, log: Path) -> list[str]:
             return parts
 
 
+def _children(pid: int) -> set[int]:
+    """Pids of the live processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_kill_right_after_a_saved_edit_keeps_it(
     qtbot, tmp_path: Path, settings: QSettings, small_spec: VideoSpec
@@ -80,6 +102,7 @@ def test_kill_right_after_a_saved_edit_keeps_it(
             edited = _next(lines, "EDITED", log)
             assert int(edited[2]) == 4  # scene 1 duplicated in the child's editor
             saved = _next(lines, "SAVED", log)
+            helpers = _children(child.pid)  # e.g. the thumbnail helper process
             os.kill(child.pid, signal.SIGKILL)  # no shutdown, no closeEvent, no flush
             child.wait(30)
         finally:
@@ -91,8 +114,15 @@ def test_kill_right_after_a_saved_edit_keeps_it(
             child.stdout.close()
     assert child.returncode == -signal.SIGKILL
     assert int(saved[2]) == project_id
+    # Nothing the killed studio started outlives it for long.
+    deadline = time.monotonic() + 15.0
+    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in helpers if _alive(pid)], "helper processes outlived the studio"
     latency_s = float(saved[1]) - float(edited[1])
-    print(f"edit reported saved {latency_s * 1000:.0f} ms after it was made")
+    print(
+        f"edit reported saved {latency_s * 1000:.0f} ms after it was made; {len(helpers)} child process(es) at the kill"
+    )
 
     # Restart: a new Studio on the same folders, the project opened in a new window.
     with Studio() as studio:
