@@ -117,7 +117,7 @@ def main() -> int:
     studio = Studio()
     runner = studio.make_runner()
     runner.start()
-    window = MainWindow(studio, runner, settings, speech_mode="offline")
+    window = MainWindow(studio, runner, settings)
     window.resize(1400, 900)
     window.show()
 
@@ -259,7 +259,7 @@ def main() -> int:
 
     # -- 2. event-loop gaps during a full render ---------------------------------------------
     out_dir = root / "renders"
-    settings.setValue("paths/output_folder", str(out_dir))
+    studio.settings.update(studio.settings.current.model_copy(update={"output_dir": out_dir}))
     render_clock = time.perf_counter()
     start_probe()
     window.render_current()

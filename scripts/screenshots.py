@@ -74,9 +74,11 @@ def main() -> int:
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Video Studio")
     settings = QSettings(str(root / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("paths/output_folder", str(root / "renders"))
     theme.apply_theme("light", settings)
     studio = Studio()
+    studio.settings.update(
+        studio.settings.current.model_copy(update={"output_dir": root / "renders"})
+    )
     runner = studio.make_runner()
     runner.start()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -126,7 +128,7 @@ def main() -> int:
     )
     project_id = studio.projects.save_project(spec, source_path=sample, source_kind="md")
 
-    window = MainWindow(studio, runner, settings, speech_mode="offline")
+    window = MainWindow(studio, runner, settings)
     window.resize(WIDTH, HEIGHT)
     window.show()
     pump(800)

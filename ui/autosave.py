@@ -24,16 +24,33 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pipeline.models import VideoSpec
-from studio.store import ProjectStore
 from ui.document import ProjectDocument
 from ui.operations import BackgroundOp, writer_pool
 
 log = logging.getLogger(__name__)
+
+
+class ProjectWriter(Protocol):
+    """Where projects are saved (``studio.projects``)."""
+
+    def save_project(
+        self,
+        spec: VideoSpec,
+        *,
+        name: str | None = None,
+        source_path: Path | None = None,
+        source_kind: str = "",
+        project_id: int | None = None,
+    ) -> int:
+        """Insert or overwrite a project; returns its id."""
+        ...
+
 
 AUTOSAVE_DELAY_MS = 500
 """Delay between the first unsaved edit and its save (edits in between join the same save)."""
@@ -79,7 +96,7 @@ class ProjectSaver(QObject):
     failed = Signal(object)
 
     def __init__(
-        self, document: ProjectDocument, projects: ProjectStore, parent: QObject | None = None
+        self, document: ProjectDocument, projects: ProjectWriter, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.document = document

@@ -3,15 +3,13 @@
 Rows follow the :class:`~studio.jobs.JobRunner`'s signals; the database is read and written
 off the GUI thread (:class:`~ui.operations.BackgroundOp`). Each row shows the project, the
 state, a progress bar naming the stage and scene, the elapsed and the estimated remaining time.
-A finished render plays in the embedded player (:class:`ui.player.VideoPlayer`). Progress
-lines are said in the user's words (:func:`people_words`), never as internal stage names or
-temporary file names. "Open folder" falls back to copying the folder's path when no file
-manager can open it; its menu also copies the folder's or the video's path.
+A finished render plays in the embedded player (:class:`ui.player.VideoPlayer`). "Open
+folder" falls back to copying the folder's path when no file manager can open it; its menu
+also copies the folder's or the video's path.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,48 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pipeline.models import VideoSpec
-from pipeline.render_job import RenderOptions
-from studio.jobs import JobRunner
-from studio.service import RENDER, Studio, render_job_input
-from studio.store import Job, JobState
+from pipeline.progress import ProgressEvent
+from studio.api import RENDER, Job, JobRunner, JobState, RenderRequest, Studio
 from ui import icons
 from ui.operations import BackgroundOp
 
 COLUMNS = ("Video", "State", "Progress", "Elapsed", "Remaining")
 MAX_JOBS_SHOWN = 50
-
-STAGE_WORDS = {
-    "starting": "Starting",
-    "script": "Writing the narration",
-    "speech": "Recording the voice",
-    "visuals": "Preparing the pictures",
-    "encode": "Drawing the scenes",
-    "mux": "Putting picture and sound together",
-    "validate": "Checking the finished video",
-    "done": "Done",
-}
-"""What each render stage is called in the job panel (the stage is the text before ":")."""
-_SCENE_RE = re.compile(r"scene (\d+)/(\d+)")
-_SEGMENT_RE = re.compile(r"(?:segment|chunk) (\d+)(?:/(\d+))?")
-
-
-def people_words(message: str) -> str:
-    """A progress message in the user's words: ``"encode: scene 2/3 (list)"`` →
-    ``"Drawing the scenes — scene 2 of 3"``; ``"mux: wrote .vs-tmp-1a2b.mp4"`` →
-    ``"Putting picture and sound together"``. File names, hashes and internal details are
-    dropped; an unknown stage keeps its name, capitalised."""
-    stage, _, detail = message.partition(":")
-    if not detail:
-        stage, detail = message.strip(), ""
-    stage = stage.strip().lower()
-    words = STAGE_WORDS.get(stage, stage.replace("_", " ").capitalize())
-    scene = _SCENE_RE.search(detail)
-    if scene is not None:
-        return f"{words} — scene {scene.group(1)} of {scene.group(2)}"
-    if stage == "mux" and (segment := _SEGMENT_RE.search(detail)) is not None:
-        return f"{words} — part {segment.group(1)}"
-    return words
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -95,6 +58,8 @@ class JobView:
     fraction: float
     message: str
     started_monotonic: float | None = None
+    event: ProgressEvent | None = None
+    event_monotonic: float | None = None
 
     @property
     def title(self) -> str:
@@ -109,9 +74,14 @@ class JobView:
         return self.job.state
 
     def elapsed_s(self) -> float | None:
-        """Seconds since the job started (``None`` before it starts)."""
-        if self.job.state is JobState.PENDING:
+        """Seconds worked on the job over all its attempts (``None`` before it starts)."""
+        if self.job.state is JobState.PENDING and not self.job.active_s:
             return None
+        if self.job.state is JobState.RUNNING and self.event is not None:
+            if self.event.elapsed_s is not None and self.event_monotonic is not None:
+                return self.event.elapsed_s + (time.monotonic() - self.event_monotonic)
+        if self.job.active_s:
+            return self.job.active_s
         if self.job.started_at is not None:
             end = self.job.finished_at or datetime.now(UTC)
             return max(0.0, (end - self.job.started_at).total_seconds())
@@ -120,13 +90,13 @@ class JobView:
         return None
 
     def remaining_s(self) -> float | None:
-        """Estimated seconds left, from the elapsed time and the progress fraction."""
+        """Estimated seconds left: the render's own estimate from measured throughput
+        (counted down since it was made); ``None`` while unknown."""
         if self.job.state is not JobState.RUNNING:
             return 0.0 if self.job.state is JobState.SUCCEEDED else None
-        elapsed = self.elapsed_s()
-        if elapsed is None or self.fraction < 0.02:
+        if self.event is None or self.event.remaining_s is None or self.event_monotonic is None:
             return None
-        return elapsed * (1.0 - self.fraction) / self.fraction
+        return max(0.0, self.event.remaining_s - (time.monotonic() - self.event_monotonic))
 
     @property
     def output_path(self) -> Path | None:
@@ -159,7 +129,7 @@ class JobList(QObject):
         self.jobs: dict[int, JobView] = {}
         if runner is not None:
             runner.job_started.connect(self._on_started)
-            runner.job_progress.connect(self._on_progress)
+            runner.job_event.connect(self._on_event)
             runner.job_finished.connect(self._on_finished)
 
     def reload(self) -> None:
@@ -207,12 +177,13 @@ class JobList(QObject):
             view.fraction, view.message = 0.0, "starting"
         self._fetch(job_id)
 
-    def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
+    def _on_event(self, job_id: int, event: ProgressEvent) -> None:
         view = self.jobs.get(job_id)
         if view is None:
             self._fetch(job_id)
             return
-        view.fraction, view.message = fraction, message
+        view.fraction, view.message = event.fraction, event.message
+        view.event, view.event_monotonic = event, time.monotonic()
         if view.job.state is JobState.PENDING:
             view.job = _with_state(view.job, JobState.RUNNING)
         self.changed.emit(job_id)
@@ -222,18 +193,11 @@ class JobList(QObject):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def enqueue_render(
-        self,
-        spec: VideoSpec,
-        output: Path,
-        *,
-        options: RenderOptions | None = None,
-        project_id: int | None = None,
-        on_queued: Callable[[int], None] | None = None,
+    def enqueue(
+        self, request: RenderRequest, *, on_queued: Callable[[int], None] | None = None
     ) -> None:
-        """Queue a render of ``spec`` to ``output``; the runner picks it up."""
-        payload = render_job_input(spec, output, options or RenderOptions())
-        store = self.studio.jobs
+        """Queue ``request`` (made by :meth:`Studio.make_request`); the runner picks it up."""
+        studio = self.studio
 
         def queued(job_id: int) -> None:
             self._fetch(job_id)
@@ -242,9 +206,7 @@ class JobList(QObject):
             if on_queued is not None:
                 on_queued(job_id)
 
-        BackgroundOp(
-            lambda: store.enqueue_job(RENDER, payload, project_id=project_id), parent=self
-        ).success(queued).run()
+        BackgroundOp(lambda: studio.enqueue(request), parent=self).success(queued).run()
 
     def cancel(self, job_id: int) -> None:
         """Cancel a pending or running job."""
@@ -430,8 +392,8 @@ class JobsPanel(QWidget):
         elif view.state is JobState.PENDING:
             bar.setFormat("waiting")
         else:
-            bar.setFormat(f"{view.fraction:.0%} {people_words(view.message)}")
-        bar.setToolTip(people_words(view.message))
+            bar.setFormat(f"{view.fraction:.0%} {view.message}")
+        bar.setToolTip(view.message)
         self._update_times(view, item)
 
     def _update_times(self, view: JobView, item: QTreeWidgetItem) -> None:

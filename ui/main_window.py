@@ -1,5 +1,6 @@
 """The main window: composes the panels, the actions and their shortcuts, and remembers the
-layout and the last folder in QSettings.
+window geometry and dock layout in QSettings (everything else is in the studio's settings,
+which the window follows as they change).
 
 Panels: library (left), storyboard above the preview (centre), properties (right), jobs
 (bottom). Every panel subscribes to the one :class:`~ui.document.ProjectDocument`; the window
@@ -10,7 +11,6 @@ new-project wizard with that file (or imports it directly when the wizard is una
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pipeline.adapters import load_document
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
-from pipeline.render_job import RenderOptions
-from studio.jobs import JobRunner
-from studio.service import Studio
-from studio.store import Project
+from studio.api import (
+    JobRunner,
+    Project,
+    RenderOverrides,
+    SecretStore,
+    Studio,
+    StudioSettings,
+)
 from ui import icons, theme
 from ui.autosave import ProjectSaver
 from ui.document import ProjectDocument
@@ -51,7 +54,7 @@ DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml
 DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
 
 
-def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
+def run_critique(studio: Studio, spec: VideoSpec) -> list[Any]:
     """The creative-director pass (on a worker thread): the governed LLM from the settings.
 
     Raises:
@@ -59,14 +62,11 @@ def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
     """
     from pipeline.ai.llm import make_generator
     from pipeline.ai.script import critique
-    from studio.budget import BudgetGovernor
-    from studio.paid import budget_policy
-    from studio.settings import SecretStore, load_settings
 
-    ai = load_settings().ai
+    ai = studio.settings.current.ai
     generator = make_generator(
         ai.llm_provider,
-        BudgetGovernor(db, budget_policy(ai)),
+        studio.governor(),
         model=ai.llm_model,
         api_key=SecretStore().get_api_key(ai.llm_provider),
         base_url=ai.base_url(ai.llm_provider),
@@ -78,26 +78,21 @@ def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
         generator.close()
 
 
-def slug(title: str) -> str:
-    """A file-name-safe version of ``title``."""
-    text = re.sub(r"[^\w\-]+", "-", title.strip().lower()).strip("-")
-    return text[:60] or "video"
-
-
 class MainWindow(QMainWindow):
     """The studio's main window.
 
     Args:
         studio: the application services.
         runner: the job runner (``None`` if another process works the queue).
-        settings: where layout, last folder and theme are remembered.
-        speech_mode: speech for previews and renders (``auto``, ``offline``, ``online``).
+        settings: where the window's geometry and dock layout are remembered (everything
+            else is in the studio's settings).
 
     Signals:
         project_loaded(int): a project was opened into the editor.
     """
 
     project_loaded = Signal(int)
+    _settings_arrived = Signal(object)  # settings changed on any thread → the GUI thread
 
     def __init__(
         self,
@@ -105,17 +100,17 @@ class MainWindow(QMainWindow):
         runner: JobRunner | None,
         settings: QSettings,
         *,
-        speech_mode: str = "auto",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.studio = studio
         self.runner = runner
         self.settings = settings
-        self.speech_mode = speech_mode
         self.setObjectName("main_window")
         self.setAcceptDrops(True)
         self.document = ProjectDocument(parent=self)
+        self.render_overrides: dict[str, Any] = {}
+        """The open project's own render choices (a ``RenderOverrides`` as JSON)."""
 
         def store() -> ArtifactStore:
             return studio.cache
@@ -127,7 +122,7 @@ class MainWindow(QMainWindow):
             store,
             audio_folder=lambda: studio.cache_dir / "preview-audio",
             speech_mode=self._preview_speech(),
-            render_plan=RenderPlan(speech_mode=self._render_speech()),
+            render_plan=self._render_plan(studio.settings.current),
         )
         self.properties = PropertiesPanel(self.document)
         self.jobs = JobsPanel(studio, runner)
@@ -170,34 +165,25 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self._update_title()
-        self.reload_render_plan()
+        self._settings_arrived.connect(self._settings_changed)
+        self._unsubscribe = studio.settings.subscribe(self._settings_arrived.emit)
+        self.actions_["dark"].setChecked(studio.settings.current.theme == "dark")
 
     def _preview_speech(self) -> str:
-        # Previews never wait for the network: offline speech unless online is forced.
-        return "online" if self.speech_mode == "online" else "offline"
+        # The voice a render would use offline; previews never wait for the network.
+        return "offline"
 
-    def _render_speech(self) -> str:
+    @staticmethod
+    def _render_plan(settings: StudioSettings) -> RenderPlan:
+        """What a render under ``settings`` uses that the preview may only approximate."""
         from pipeline.speech.chain import offline_forced
 
-        return "offline" if offline_forced() else self.speech_mode
-
-    def reload_render_plan(self) -> None:
-        """Read the settings (off the GUI thread) and tell the preview what the render uses,
-        so it can label what it only approximates."""
-
-        def read() -> RenderPlan:
-            from studio.settings import load_settings
-
-            ai = load_settings().ai
-            return RenderPlan(
-                speech_mode=self._render_speech(),
-                llm_narration=ai.llm_enabled,
-                ai_clips=ai.video_clips_enabled,
-            )
-
-        BackgroundOp(read, parent=self).success(self.preview.set_render_plan).failure(
-            lambda _error: None
-        ).run()
+        offline = settings.offline or offline_forced()
+        return RenderPlan(
+            speech_mode="offline" if offline else "auto",
+            llm_narration=settings.ai.llm_enabled,
+            ai_clips=settings.ai.video_clips_enabled,
+        )
 
     # -- actions -------------------------------------------------------------------------
 
@@ -332,7 +318,23 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{dirty} — Video Studio")
 
     def _toggle_theme(self) -> None:
-        theme.apply_theme("dark" if self.actions_["dark"].isChecked() else "light", self.settings)
+        name = "dark" if self.actions_["dark"].isChecked() else "light"
+        theme.apply_theme(name)
+        current = self.studio.settings.current
+        if current.theme != name:
+            self._update_settings(current.model_copy(update={"theme": name}))
+
+    def _update_settings(self, settings: StudioSettings) -> None:
+        store = self.studio.settings
+        BackgroundOp(lambda: store.update(settings), parent=self).failure(
+            lambda error: show_error(error, self)
+        ).run()
+
+    def _settings_changed(self, settings: StudioSettings) -> None:
+        """The studio's settings changed (on the GUI thread): apply what the window shows."""
+        theme.apply_theme(settings.theme)
+        self.actions_["dark"].setChecked(settings.theme == "dark")
+        self.preview.set_render_plan(self._render_plan(settings))
 
     # -- projects --------------------------------------------------------------------------
 
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
             source_path=project.source_path,
             source_kind=project.source_kind,
         )
+        self.render_overrides = project.overrides
         self.library.select_project(project.id)
         self._update_enabled()
         self.project_loaded.emit(project.id)
@@ -410,25 +413,27 @@ class MainWindow(QMainWindow):
 
     def import_document(self, path: Path) -> None:
         """Make a project from a document directly (no wizard) and open it."""
-        projects = self.studio.projects
+        studio = self.studio
         path = Path(path)
-
-        def work() -> int:
-            spec = load_document(path)
-            kind = path.suffix.lower().lstrip(".")
-            return projects.save_project(spec, source_path=path, source_kind=kind)
-
-        BackgroundOp(work, parent=self).success(self._on_project_created).run()
+        BackgroundOp(lambda: studio.import_document(path), parent=self).success(
+            self._on_project_created
+        ).run()
 
     def open_document_dialog(self) -> None:
         """Pick a document and start a project from it."""
-        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        last = self.studio.settings.current.last_folder
+        folder = str(last or Path.home())
         name, _ = QFileDialog.getOpenFileName(
             self, "Start a project from a document", folder, DOCUMENT_FILTER
         )
         if name:
-            self.settings.setValue("paths/last_folder", str(Path(name).parent))
+            self._remember_folder(Path(name).parent)
             self.new_project(Path(name))
+
+    def _remember_folder(self, folder: Path) -> None:
+        current = self.studio.settings.current
+        if current.last_folder != folder:
+            self._update_settings(current.model_copy(update={"last_folder": folder}))
 
     def open_settings(self) -> None:
         """Open the settings dialog."""
@@ -444,7 +449,6 @@ class MainWindow(QMainWindow):
             return
         dialog = SettingsDialog(self.studio, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(self.reload_render_plan)
         dialog.open()
 
     # -- rendering -------------------------------------------------------------------------
@@ -456,30 +460,40 @@ class MainWindow(QMainWindow):
             return
         from ui.critique_dialog import CritiqueDialog
 
-        critic = functools.partial(run_critique, self.studio.db)
+        critic = functools.partial(run_critique, self.studio)
         dialog = CritiqueDialog(spec, critic, self)
         dialog.apply_requested.connect(self.document.replace_spec)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def output_folder(self) -> Path:
-        """Where renders go: the remembered folder, else the user's videos folder."""
+        """Where renders go: the settings' output folder, else the user's Videos folder."""
+        chosen = self.studio.settings.current.output_dir
+        if chosen is not None:
+            return chosen
         default = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
-        base = Path(default or Path.home()) / "Video Studio"
-        return Path(str(self.settings.value("paths/output_folder", str(base))))
+        return Path(default or Path.home()) / "Video Studio"
 
     def render_current(self) -> None:
-        """Save the document and queue its render (Ctrl+R)."""
+        """Save the document and queue its render (Ctrl+R) through the studio's one render
+        request: the settings, the project and the project's own render choices."""
         spec = self.document.spec
         if spec is None:
             return
         if self.document.project_id is None or not self.document.undo_stack.isClean():
             self.save()
-        output = self.output_folder() / f"{slug(self.document.name or spec.title)}.mp4"
-        options = RenderOptions(speech_mode=self.speech_mode)
-        self.jobs.jobs.enqueue_render(
-            spec, output, options=options, project_id=self.document.project_id
-        )
+        try:
+            request = self.studio.make_request(
+                spec,
+                overrides=RenderOverrides.model_validate(self.render_overrides),
+                default_output_dir=self.output_folder(),
+                source=self.document.source_path,
+                project_id=self.document.project_id,
+            )
+        except (StudioError, ValueError) as error:
+            show_error(error, self)
+            return
+        self.jobs.jobs.enqueue(request)
         self.docks["jobs"].show()
         self.docks["jobs"].raise_()
 
@@ -499,7 +513,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.settings.setValue("paths/last_folder", str(path.parent))
+        self._remember_folder(path.parent)
         self.new_project(path)
 
     @staticmethod
@@ -539,6 +553,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout and save unsaved edits before closing."""
+        self._unsubscribe()
         self.save_layout()
         self.preview.stop()
         self.jobs.stop_player()

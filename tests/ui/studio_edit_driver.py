@@ -1,7 +1,7 @@
 """Child process of ``test_kill_after_edit.py``: the real desktop studio, plus one edit.
 
-Runs :func:`ui.app.run_app` (the ``videostudio gui`` entry point) on the data and cache folders
-given, opening project ``PROJECT_ID``. As soon as the project is on screen it duplicates scene
+Runs the ``videostudio`` console script's :func:`ui.launcher.main` as
+``videostudio --data-dir D --cache-dir C gui --open PROJECT_ID`` (the desktop studio). As soon as the project is on screen it duplicates scene
 1 with the Ctrl+D action — the first edit after opening — and prints to stdout::
 
     EDITED <monotonic s>      right after the edit
@@ -26,7 +26,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import run_app
+    from ui.launcher import main as videostudio
     from ui.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])
@@ -51,7 +51,9 @@ def main() -> int:
             window.project_loaded.connect(lambda _pid: edit(window))
 
     QTimer.singleShot(0, hook)
-    return run_app(["--data-dir", data_dir, "--cache-dir", cache_dir, "--open", str(project_id)])
+    return videostudio(
+        ["--data-dir", data_dir, "--cache-dir", cache_dir, "gui", "--open", str(project_id)]
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ui.operations import BackgroundOp, operations_pool
 
 
 def _window(qtbot, studio: Studio, settings: QSettings) -> MainWindow:
-    window = MainWindow(studio, None, settings, speech_mode="offline")
+    window = MainWindow(studio, None, settings)
     qtbot.addWidget(window)
     window.show()
     return window

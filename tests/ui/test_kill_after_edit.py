@@ -126,7 +126,7 @@ def test_kill_right_after_a_saved_edit_keeps_it(
 
     # Restart: a new Studio on the same folders, the project opened in a new window.
     with Studio() as studio:
-        window = MainWindow(studio, None, settings, speech_mode="offline")
+        window = MainWindow(studio, None, settings)
         qtbot.addWidget(window)
         with qtbot.waitSignal(window.project_loaded, timeout=10_000):
             window.open_project(project_id)
