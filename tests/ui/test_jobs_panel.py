@@ -146,7 +146,7 @@ def test_open_folder_without_a_file_manager_copies_the_path(
 
     output = tmp_path / "videos" / "small.mp4"
     output.parent.mkdir()
-    job_id = studio.enqueue_render(small_spec, output)
+    job_id = studio.enqueue(studio.make_request(small_spec, output=output))
     panel = JobsPanel(studio, None)
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: job_id in panel.items, timeout=5000)
