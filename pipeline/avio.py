@@ -8,14 +8,11 @@ and FFmpeg (through PyAV); nothing else in the project imports ``av``.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import queue
-import shutil
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -26,8 +23,8 @@ from typing import Any
 import av
 import numpy as np
 
-from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError
-from pipeline.fsutil import TEMP_PREFIX
+from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError, StudioError
+from pipeline.fsutil import temp_path_for
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress
 from pipeline.render.base import FrameSource, RGBFrame
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio
@@ -290,10 +287,9 @@ def probe_encoder(preference: str = "auto") -> EncoderChoice:
 
 
 def _temp_path_for(out_path: Path) -> Path:
-    """A unique hidden temporary name in the target's folder (same filesystem → atomic rename)."""
-    return out_path.with_name(
-        f"{TEMP_PREFIX}{out_path.stem}.{uuid.uuid4().hex[:12]}{out_path.suffix}"
-    )
+    """A unique hidden temporary name in the target's folder (same filesystem → atomic rename),
+    carrying this process's id (see :func:`pipeline.fsutil.temp_path_for`)."""
+    return temp_path_for(out_path)
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -301,18 +297,16 @@ def _unlink_quietly(path: Path) -> None:
         path.unlink()
 
 
-def _as_encode_error(exc: BaseException, target: Path, what: str) -> EncodeError:
-    """Turn an FFmpeg/OS error into an :class:`EncodeError` the user can act on."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        try:
-            free = shutil.disk_usage(target.parent).free
-            free_text = f"{free / 1e6:.0f} MB free"
-        except OSError:
-            free_text = "free space unknown"
-        return EncodeError(
-            f"disk full while writing {what} {target.name} ({free_text} in {target.parent})",
-            hint="free space on that disk or choose another output folder, then run again",
-        )
+def _as_encode_error(exc: BaseException, target: Path, what: str) -> StudioError:
+    """Turn an FFmpeg/OS error into an error the user can act on: a full, read-only or
+    forbidden folder becomes a :class:`~pipeline.preflight.StorageError` naming it; anything
+    else an :class:`EncodeError`."""
+    if isinstance(exc, OSError):
+        from pipeline.preflight import storage_error
+
+        translated = storage_error(exc, target.parent, f"the {what} {target.name}")
+        if translated is not None:
+            return translated
     return EncodeError(
         f"writing {what} {target.name} failed: {exc}",
         hint="run again; if it keeps failing, try --encoder x264 and report the error",

@@ -50,6 +50,7 @@ from pipeline.models import SCENE_TYPES, VideoSpec
 from pipeline.narration import narrate_scene
 from pipeline.preview import scene_duration_s
 from pipeline.render.base import RGBFrame
+from pipeline.scene_types import REGISTRY
 from ui import icons
 from ui.document import ProjectDocument
 from ui.operations import BackgroundOp, duration_pool, thumbnail_pool
@@ -75,8 +76,9 @@ def rgb_to_image(frame: RGBFrame) -> QImage:
 
 
 def scene_label(scene_type: str) -> str:
-    """``code_comparison`` → ``Code comparison``."""
-    return scene_type.replace("_", " ").capitalize()
+    """``code_comparison`` → ``Code comparison`` (the descriptor's label)."""
+    described = REGISTRY.get(scene_type)
+    return described.label if described else scene_type.replace("_", " ").capitalize()
 
 
 class CardLoader(QObject):
