@@ -17,7 +17,7 @@ from collections.abc import Hashable
 from typing import ClassVar
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from pipeline.models import SceneBase
 from pipeline.render.base import RenderContext, RGBFrame
@@ -27,6 +27,7 @@ from pipeline.render.fonts import FontSet, font_set
 from pipeline.render.geometry import Rect, safe_rect
 from pipeline.render.palette import Palette, make_palette, mix
 from pipeline.render.shapes import disc
+from pipeline.render.textlog import new_draw
 from pipeline.timeline import SceneTiming
 
 FADE_S = 0.3
@@ -51,7 +52,7 @@ class Layer:
         self.rect = rect
         self.image = canvas_image.crop(rect.box)
         self.before = np.asarray(self.image).copy()
-        self.draw = ImageDraw.Draw(self.image)
+        self.draw = new_draw(self.image)
 
     @property
     def local(self) -> Rect:
@@ -81,7 +82,7 @@ class Canvas:
         self.content = content
         self.unit = min(ctx.width_px, ctx.height_px) / 1080
         self.image = Image.new("RGB", (ctx.width_px, ctx.height_px), palette.background)
-        self.draw = ImageDraw.Draw(self.image)
+        self.draw = new_draw(self.image)
         self.decorations: list[Rect] = []
         self.sprites: list[Sprite] = []
         self.sprite_groups: list[str] = []

@@ -37,6 +37,12 @@ def luminance(color: RGB) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def contrast_ratio(a: RGB, b: RGB) -> float:
+    """WCAG 2.2 contrast ratio of two colours, ``(L1 + 0.05) / (L2 + 0.05)``, 1 to 21."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
 def on_color(background: RGB) -> RGB:
     """White or near-black, whichever reads better on ``background``."""
     return (15, 23, 42) if luminance(background) > 0.45 else (255, 255, 255)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from pipeline.images import load_product_image
 from pipeline.models import AdScene
@@ -28,6 +28,7 @@ from pipeline.render.geometry import Rect
 from pipeline.render.palette import RGB, mix, on_color
 from pipeline.render.shapes import disc, rounded_mask, rounded_rect
 from pipeline.render.text_layout import TextBlock, draw_block, fit_text
+from pipeline.render.textlog import new_draw
 
 TEXT_DEADLINE_S = 1.0
 """The text is fully shown by this scene time at the latest (the 'first second' rule)."""
@@ -202,7 +203,7 @@ class AdRenderer(SceneRenderer):
         """A small role marker above the headline: stars, a check or a warning strip."""
         role, px, p = self.scene.role, canvas.px, canvas.palette
         w, h = layer.rect.w, layer.rect.h
-        draw = ImageDraw.Draw(layer.image)
+        draw = new_draw(layer.image)
         if role == "proof":
             star = fit_text("★★★★★", "DejaVuSans.ttf", w, h, max_px=h, min_px=px(20), max_lines=1)  # fmt: skip
             draw_block(draw, star, 0, (h - star.height_px) // 2, STAR, align="center", box_w=w)
