@@ -8,7 +8,7 @@
     encode   → one video segment per scene        (pipeline.render + pipeline.avio, cached)
     mux      → segments joined, audio muxed once  (pipeline.avio)
     validate → the file is reopened and checked   (pipeline.validate)
-    outputs  → thumbnail, .srt, .vtt, metadata.json beside the video
+    outputs  → thumbnail, .srt, .vtt, .ass (word highlight), metadata.json beside the video
 
 Speech clips and scene segments are artefacts in an :class:`~pipeline.artifacts.ArtifactStore`
 keyed by a hash of everything that shapes them, so a second render of the same spec (or a
@@ -54,6 +54,7 @@ from pipeline.timeline import (
     TimingManifest,
     assemble_audio,
     build_timeline,
+    to_ass,
     to_srt,
     to_vtt,
 )
@@ -137,6 +138,7 @@ class RenderResult:
     scenes: list[SceneReport]
     validation: ValidationReport
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    ass_path: Path | None = None
 
     @property
     def realtime_factor(self) -> float:
@@ -466,11 +468,13 @@ def render_video(
         thumbnail_path = out_path.with_suffix(".png")
         srt_path = out_path.with_suffix(".srt")
         vtt_path = out_path.with_suffix(".vtt")
+        ass_path = out_path.with_suffix(".ass")
         metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
         _write_thumbnail(spec, manifest, ctx, visuals, thumbnail_path)
         captions = manifest.absolute_captions()
         atomic_write_text(srt_path, to_srt(captions))
         atomic_write_text(vtt_path, to_vtt(captions))
+        atomic_write_text(ass_path, to_ass(captions, width_px, height_px))
         scenes = [
             SceneReport(
                 index=timing.index,
@@ -512,6 +516,7 @@ def render_video(
             scenes=scenes,
             validation=report,
             stage_seconds=stage_seconds,
+            ass_path=ass_path,
         )
         _write_metadata(spec, result, manifest, settings, metadata_path)
         finish_stage("outputs", t0, {"output": str(out_path)})
@@ -858,7 +863,11 @@ def _write_metadata(
         "stage_seconds": {k: round(v, 3) for k, v in result.stage_seconds.items()},
         "scenes": [asdict(scene) for scene in result.scenes],
         "validation": [asdict(check) for check in result.validation.checks],
-        "subtitles": {"srt": result.srt_path.name, "vtt": result.vtt_path.name},
+        "subtitles": {
+            "srt": result.srt_path.name,
+            "vtt": result.vtt_path.name,
+            "ass": result.ass_path.name if result.ass_path else None,
+        },
         "thumbnail": result.thumbnail_path.name,
         "versions": _versions(),
     }
