@@ -292,6 +292,7 @@ def _segment_key(
             "fps": ctx.fps,
             "theme": ctx.theme.model_dump(mode="json"),
             "captions": ctx.captions,
+            "caption_style": ctx.caption_style,
         },
         "encoder": encoder_token,
         "settings": asdict(settings),

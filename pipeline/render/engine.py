@@ -24,7 +24,7 @@ from pipeline.render.base import RenderContext, RGBFrame
 from pipeline.render.captions import CaptionLayer
 from pipeline.render.compositing import Sprite, blend_sprite, crossfade, paste_sprite
 from pipeline.render.fonts import FontSet, font_set
-from pipeline.render.geometry import Rect, safe_rect
+from pipeline.render.geometry import FormatLayout, Rect, format_layout
 from pipeline.render.palette import Palette, make_palette, mix
 from pipeline.render.shapes import disc
 from pipeline.render.textlog import new_draw
@@ -37,8 +37,9 @@ SLIDE_PX = 14
 _SETTLED_CACHE = 4
 _EPS = 1e-6
 
-FrameState = tuple[tuple[int, ...], int, int]
-"""``(sprite phases, crossfade weight out of 256 or -1, caption index or -1)``."""
+FrameState = tuple[tuple[int, ...], int, tuple[int, int]]
+"""``(sprite phases, crossfade weight out of 256 or -1, caption state)``; the caption state is
+``(cue index or -1, highlighted word or -1)``."""
 
 
 class Layer:
@@ -66,21 +67,28 @@ class Canvas:
     Attributes:
         image, draw: the static layer (Pillow RGB) and a drawing context on it.
         palette, fonts: the theme's colours and font files.
-        safe: the action-safe area; nothing but decorations is drawn outside it.
+        layout: the format's layout (safe area, caption band, unit).
+        safe: the safe area of the format; nothing but decorations is drawn outside it.
         content: where the scene's content goes (the safe area minus the caption band).
         decorations: rectangles where decorative shapes may touch the margins.
-        unit: frame scale relative to a 1080-pixel short side.
+        unit: scale of sizes given at 1080 (see :class:`~pipeline.render.geometry.FormatLayout`).
     """
 
     def __init__(
-        self, ctx: RenderContext, palette: Palette, fonts: FontSet, safe: Rect, content: Rect
+        self,
+        ctx: RenderContext,
+        palette: Palette,
+        fonts: FontSet,
+        layout: FormatLayout,
+        content: Rect,
     ) -> None:
         self.ctx = ctx
         self.palette = palette
         self.fonts = fonts
-        self.safe = safe
+        self.layout = layout
+        self.safe = layout.safe
         self.content = content
-        self.unit = min(ctx.width_px, ctx.height_px) / 1080
+        self.unit = layout.unit
         self.image = Image.new("RGB", (ctx.width_px, ctx.height_px), palette.background)
         self.draw = new_draw(self.image)
         self.decorations: list[Rect] = []
@@ -91,12 +99,12 @@ class Canvas:
     @property
     def portrait(self) -> bool:
         """Taller than wide (9:16)."""
-        return self.ctx.height_px > self.ctx.width_px
+        return self.layout.portrait
 
     @property
     def landscape(self) -> bool:
         """Clearly wider than tall (16:9)."""
-        return self.ctx.width_px >= 1.2 * self.ctx.height_px
+        return self.layout.landscape
 
     def px(self, value: float) -> int:
         """``value`` pixels at 1080 scaled to this frame, rounded."""
@@ -201,18 +209,22 @@ class SceneRenderer:
         self.timing = timing
         self.palette = make_palette(ctx.theme)
         self.fonts = font_set(ctx.theme)
-        self.safe = safe_rect(ctx.width_px, ctx.height_px)
+        self.layout = format_layout(ctx.width_px, ctx.height_px)
+        self.safe = self.layout.safe
         self._captions = (
-            CaptionLayer(timing.captions, ctx.width_px, ctx.height_px, self.fonts)
+            CaptionLayer(
+                timing.captions, self.layout.caption_band, self.fonts, self.layout.unit,
+                ctx.caption_style,
+            )
             if ctx.captions
             else None
-        )
+        )  # fmt: skip
         content = self.safe
         if self._captions is not None:
             gap = round(min(ctx.width_px, ctx.height_px) * 0.02)
             bottom = min(self.safe.bottom, self._captions.band.y - gap)
             content = Rect(self.safe.x, self.safe.y, self.safe.w, max(0, bottom - self.safe.y))
-        canvas = Canvas(ctx, self.palette, self.fonts, self.safe, content)
+        canvas = Canvas(ctx, self.palette, self.fonts, self.layout, content)
         self.build(canvas)
         self.content = content
         self.decorations: tuple[Rect, ...] = tuple(canvas.decorations)
@@ -256,7 +268,7 @@ class SceneRenderer:
         weight = -1
         if self._transition_frames and f < self._transition_frames:
             weight = round(256 * f / self._transition_frames)
-        caption = self._captions.index_at(t_s) if captions and self._captions else -1
+        caption = self._captions.state_at(t_s) if captions and self._captions else (-1, -1)
         return phases, weight, caption
 
     def frame_key(self, t_s: float) -> Hashable:
@@ -277,7 +289,7 @@ class SceneRenderer:
             0 if group == "answer" else sprite.fade_frames
             for sprite, group in zip(self._sprites, self._groups, strict=True)
         )
-        return self._render((phases, -1, -1))
+        return self._render((phases, -1, (-1, -1)))
 
     def _settled_layer(self, full: tuple[bool, ...]) -> RGBFrame:
         layer = self._settled.get(full)
@@ -309,7 +321,7 @@ class SceneRenderer:
                 blend_sprite(frame, sprite, phase)
         if weight >= 0 and self._previous16 is not None:
             frame = crossfade(self._previous16, frame, weight)
-        if caption >= 0 and self._captions is not None:
+        if caption[0] >= 0 and self._captions is not None:
             self._captions.draw(frame, caption)
         self._last = (state, frame.copy())
         return frame

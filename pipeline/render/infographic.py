@@ -368,7 +368,7 @@ def draw_calendar(
             if pop > 0:
                 rad = (cell / 2 - inset * 2) * pop
                 cxm, cym = x + cell / 2, y + cell / 2
-                draw.ellipse((cxm - rad, cym - rad, cxm + rad, cym + rad), fill=p.accent)
+                draw.ellipse((cxm - rad, cym - rad, cxm + rad, cym + rad), fill=p.accent_fill)
                 if pop > 0.6:
                     color = p.on_accent
         text = TextBlock((str(day),), day_font.font, day_font.line_height_px, 0, day_font.height_px)

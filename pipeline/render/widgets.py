@@ -164,7 +164,7 @@ def default_style(palette: Palette, marker: str) -> ItemStyle:
     """Accent badge on a white (or dark slate) card."""
     return ItemStyle(
         marker=marker,
-        badge_fill=palette.accent,
+        badge_fill=palette.accent_fill,
         badge_text=palette.on_accent,
         fill=palette.card,
         border=palette.card_border,

@@ -106,7 +106,7 @@ class OutroRenderer(SceneRenderer):
             pill = canvas.layer(
                 Rect(c.x + (c.w - pill_w) // 2, y + main.height_px + gap, pill_w, cta_h)
             )
-            rounded_rect(pill.image, pill.local, min(cta_h // 2, px(40)), p.accent)
+            rounded_rect(pill.image, pill.local, min(cta_h // 2, px(40)), p.accent_fill)
             draw_block(
                 pill.draw, cta, pad_x, pad_y, p.on_accent, align="center", box_w=cta.width_px
             )
@@ -164,7 +164,7 @@ class QuoteRenderer(SceneRenderer):
                 (x + (text_w - mark_w) // 2 - ink[0], y - ink[1]),
                 "\u201c",
                 font=mark_font,
-                fill=p.accent,
+                fill=p.accent_text,
                 anchor="la",
             )
         y += mark_h + gap

@@ -45,8 +45,8 @@ GRADIENT_ALPHA = 210
 """Opacity of the bottom gradient under the headline of an AI clip, at its darkest."""
 _EPS = 1e-6
 
-ClipState = tuple[tuple[int, ...], int, int, Hashable]
-"""``(sprite phases, crossfade weight, caption index, tier part)``."""
+ClipState = tuple[tuple[int, ...], int, tuple[int, int], Hashable]
+"""``(sprite phases, crossfade weight, caption state, tier part)``."""
 
 
 def resolve_tier(scene: ClipScene, tier: str | None, clip_source: FrameSource | None) -> ClipTier:
@@ -313,7 +313,7 @@ class ClipRenderer(SceneRenderer):
         """The finished chart (or the clip's middle frame), no crossfade, no captions."""
         phases = tuple(sprite.fade_frames for sprite in self._sprites)
         middle = self.timing.n_frames // 2
-        return self._render_clip((phases, -1, -1, self._tier_part(middle, final=True)))
+        return self._render_clip((phases, -1, (-1, -1), self._tier_part(middle, final=True)))
 
     def _render_clip(self, state: ClipState) -> RGBFrame:
         if self._last_clip is not None and self._last_clip[0] == state:
@@ -337,7 +337,7 @@ class ClipRenderer(SceneRenderer):
                 blend_sprite(frame, sprite, phase)
         if weight >= 0 and self._previous16 is not None:
             frame = crossfade(self._previous16, frame, weight)
-        if caption >= 0 and self._captions is not None:
+        if caption[0] >= 0 and self._captions is not None:
             self._captions.draw(frame, caption)
         self._last_clip = (state, frame.copy())
         return frame

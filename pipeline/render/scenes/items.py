@@ -16,7 +16,7 @@ from pipeline.models import (
 from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.fonts import load_font
 from pipeline.render.geometry import Rect, columns, item_grid
-from pipeline.render.palette import CORRECT_RGB, mix
+from pipeline.render.palette import CORRECT_RGB, ensure_contrast, fill_for_white, mix
 from pipeline.render.shapes import card, disc
 from pipeline.render.text_layout import draw_block, fit_size, fit_text, layout_at
 from pipeline.render.widgets import ItemCards, ItemStyle, chips, default_style, heading, text_panel
@@ -175,7 +175,7 @@ class QuizRenderer(_ItemsRenderer):
             return
         correct = ItemStyle(
             marker="\u2713",
-            badge_fill=CORRECT_RGB,
+            badge_fill=fill_for_white(CORRECT_RGB),
             badge_text=(255, 255, 255),
             fill=mix(p.card, CORRECT_RGB, 0.12),
             border=CORRECT_RGB,
@@ -188,14 +188,16 @@ class QuizRenderer(_ItemsRenderer):
             style = (
                 correct
                 if k == scene.correct_index
-                else ItemStyle(
+                else ItemStyle(  # dimmed, but still readable (WCAG AA)
                     marker=base.marker,
                     badge_fill=mix(base.badge_fill, fade, 0.6),
-                    badge_text=mix(base.badge_text, fade, 0.3),
+                    badge_text=ensure_contrast(
+                        mix(base.badge_text, fade, 0.3), mix(base.badge_fill, fade, 0.6)
+                    ),
                     fill=fade,
                     border=mix(base.border, fade, 0.5),
-                    text=mix(p.text, fade, 0.55),
-                    muted=mix(p.muted, fade, 0.55),
+                    text=ensure_contrast(mix(p.text, fade, 0.55), fade),
+                    muted=ensure_contrast(mix(p.muted, fade, 0.55), fade),
                 )
             )
             layer = canvas.layer(cell)
