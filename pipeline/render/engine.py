@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import numpy as np
 from PIL import Image
@@ -37,9 +37,28 @@ SLIDE_PX = 14
 _SETTLED_CACHE = 4
 _EPS = 1e-6
 
-FrameState = tuple[tuple[int, ...], int, tuple[int, int]]
-"""``(sprite phases, crossfade weight out of 256 or -1, caption state)``; the caption state is
-``(cue index or -1, highlighted word or -1)``."""
+FrameState = tuple[tuple[int, ...], int, tuple[int, int], tuple[Hashable, ...]]
+"""``(sprite phases, crossfade weight out of 256 or -1, caption state, overlay states)``; the
+caption state is ``(cue index or -1, highlighted word or -1)``."""
+
+
+class Overlay(Protocol):
+    """Something drawn over the static layer that changes in its own way (e.g. a
+    :class:`~pipeline.render.reading.ReadingPane`). Its state must determine its pixels."""
+
+    rect: Rect
+
+    def state(self, frame_index: int) -> Hashable:
+        """A value equal for two frames exactly when the overlay looks the same."""
+        ...
+
+    def full_state(self) -> Hashable:
+        """The state shown in thumbnails (everything of its first view shown)."""
+        ...
+
+    def draw(self, frame: RGBFrame, state: Hashable) -> None:
+        """Draw itself at ``state`` into ``frame`` in place, inside :attr:`rect` only."""
+        ...
 
 
 class Layer:
@@ -94,6 +113,7 @@ class Canvas:
         self.decorations: list[Rect] = []
         self.sprites: list[Sprite] = []
         self.sprite_groups: list[str] = []
+        self.overlays: list[Overlay] = []
         self._draw_decorations()
 
     @property
@@ -133,6 +153,10 @@ class Canvas:
         x1, y1 = min(frame.right, rect.right), min(frame.bottom, rect.bottom)
         return Layer(self.image, Rect(x0, y0, max(1, x1 - x0), max(1, y1 - y0)))
 
+    def add_overlay(self, overlay: Overlay) -> None:
+        """Draw ``overlay`` over the static layer and sprites in every frame."""
+        self.overlays.append(overlay)
+
     def add_sprite(
         self,
         layer: Layer,
@@ -141,10 +165,13 @@ class Canvas:
         fade_s: float = FADE_S,
         slide: bool = True,
         group: str = "item",
+        hide_s: float | None = None,
     ) -> None:
         """Register ``layer`` as a sprite shown from ``reveal_s`` seconds (scene-relative).
 
-        ``group`` ``"answer"`` marks sprites that the thumbnail leaves hidden.
+        ``group`` ``"answer"`` marks sprites that the thumbnail leaves hidden; ``"later"``
+        marks sprites of a later page (hidden in the thumbnail too). ``hide_s``: when it
+        disappears again (a page of items giving way to the next).
         """
         after = np.asarray(layer.image, dtype=np.uint8).copy()
         mask = np.any(after != layer.before, axis=2)
@@ -160,6 +187,7 @@ class Canvas:
                 reveal_frame=max(0, math.ceil(reveal_s * fps - _EPS)),
                 fade_frames=max(1, round(fade_s * fps)),
                 slide_px=slide_px,
+                hide_frame=None if hide_s is None else max(0, math.ceil(hide_s * fps - _EPS)),
             )
         )
         self.sprite_groups.append(group)
@@ -231,6 +259,7 @@ class SceneRenderer:
         self._base: RGBFrame = np.ascontiguousarray(np.asarray(canvas.image, dtype=np.uint8))
         self._sprites = tuple(canvas.sprites)
         self._groups = tuple(canvas.sprite_groups)
+        self._overlays = tuple(canvas.overlays)
         self._previous = previous_final
         self._previous16 = None if previous_final is None else previous_final.astype(np.uint16)
         self._transition_frames = (
@@ -269,7 +298,8 @@ class SceneRenderer:
         if self._transition_frames and f < self._transition_frames:
             weight = round(256 * f / self._transition_frames)
         caption = self._captions.state_at(t_s) if captions and self._captions else (-1, -1)
-        return phases, weight, caption
+        overlays = tuple(overlay.state(f) for overlay in self._overlays)
+        return phases, weight, caption, overlays
 
     def frame_key(self, t_s: float) -> Hashable:
         """Equal for two times exactly when their frames are pixel-identical."""
@@ -286,10 +316,11 @@ class SceneRenderer:
     def thumbnail(self) -> RGBFrame:
         """All items shown, quiz answers hidden, no crossfade, no captions."""
         phases = tuple(
-            0 if group == "answer" else sprite.fade_frames
+            0 if group in ("answer", "later") else sprite.fade_frames
             for sprite, group in zip(self._sprites, self._groups, strict=True)
         )
-        return self._render((phases, -1, (-1, -1)))
+        overlays = tuple(overlay.full_state() for overlay in self._overlays)
+        return self._render((phases, -1, (-1, -1), overlays))
 
     def _settled_layer(self, full: tuple[bool, ...]) -> RGBFrame:
         layer = self._settled.get(full)
@@ -313,12 +344,14 @@ class SceneRenderer:
     def _render(self, state: FrameState) -> RGBFrame:
         if self._last is not None and self._last[0] == state:
             return self._last[1].copy()
-        phases, weight, caption = state
+        phases, weight, caption, overlays = state
         full = tuple(p >= s.fade_frames for p, s in zip(phases, self._sprites, strict=True))
         frame = self._settled_layer(full).copy()
         for sprite, phase in zip(self._sprites, phases, strict=True):
             if 0 < phase < sprite.fade_frames:
                 blend_sprite(frame, sprite, phase)
+        for overlay, overlay_state in zip(self._overlays, overlays, strict=True):
+            overlay.draw(frame, overlay_state)
         if weight >= 0 and self._previous16 is not None:
             frame = crossfade(self._previous16, frame, weight)
         if caption[0] >= 0 and self._captions is not None:

@@ -240,9 +240,21 @@ class ItemCards:
         return lo
 
     def draw(
-        self, image: Image.Image, draw: ImageDraw.ImageDraw, k: int, cell: Rect, style: ItemStyle
-    ) -> None:
-        """Draw card ``k`` into ``cell`` (coordinates of ``image``) in ``style``."""
+        self,
+        image: Image.Image,
+        draw: ImageDraw.ImageDraw,
+        k: int,
+        cell: Rect,
+        style: ItemStyle,
+        *,
+        describe: bool = True,
+    ) -> tuple[Rect, int] | None:
+        """Draw card ``k`` into ``cell`` (coordinates of ``image``) in ``style``.
+
+        With ``describe=False`` the description is left out; returns where it would go
+        (down to the card's inner bottom) and its font size, for a
+        :class:`~pipeline.render.reading.ReadingPane` to reveal it; else ``None``.
+        """
         title, desc = self.items[k]
         size = self.size_px
         face = card(
@@ -284,9 +296,12 @@ class ItemCards:
                 )
         draw_block(draw, blocks.title, box.x, y, style.text)
         if blocks.description is not None and blocks.description.lines:
-            draw_block(
-                draw, blocks.description, box.x, y + blocks.title.height_px + gap, style.muted
-            )
+            desc_y = y + blocks.title.height_px + gap
+            if not describe:
+                area = Rect(box.x, desc_y, box.w, max(0, box.bottom - desc_y))
+                return area, blocks.description.size_px
+            draw_block(draw, blocks.description, box.x, desc_y, style.muted)
+        return None
 
 
 def text_panel(

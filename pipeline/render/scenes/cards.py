@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeline.models import OutroScene, ProblemScene, QuoteScene, TitleScene
 from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.fonts import load_font
 from pipeline.render.geometry import Rect
+from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import rounded_rect
 from pipeline.render.text_layout import draw_block, fit_text
 from pipeline.render.widgets import centered_text_height, chips, heading, text_panel
+from pipeline.subtitles import fold, is_sentence_end
 
 TITLE_FADE_S = 0.6
 
 
+READING_MIN_WORDS = 14
+"""A title scene whose narration says at least this many words besides the title shows
+them, revealed as they are read (:func:`reading_body`)."""
+READING_ROWS = {"landscape": 8, "square": 9, "portrait": 11}
+"""Lines per page of read text, per format kind."""
+
+
+def reading_body(title: str, words: list[str]) -> str:
+    """What a title scene shows as read text: its narration without leading sentences that
+    only repeat the title; ``""`` when that leaves fewer than
+    :data:`READING_MIN_WORDS` words (the scene is then a plain title card)."""
+    sentences: list[list[str]] = [[]]
+    for word in words:
+        sentences[-1].append(word)
+        if is_sentence_end(word):
+            sentences.append([])
+    sentences = [s for s in sentences if s]
+    while sentences and fold(" ".join(sentences[0])) == fold(title):
+        sentences.pop(0)
+    body = [w for s in sentences for w in s]
+    return " ".join(body) if len(body) >= READING_MIN_WORDS else ""
+
+
 class TitleRenderer(SceneRenderer):
-    """Big centred title with an accent bar and a subtitle; both fade in."""
+    """Big centred title with an accent bar and a subtitle; both fade in.
+
+    When the narration says more than the title (a section's paragraphs), the title becomes
+    a heading and the narration's text is shown below it, page by page, each phrase fading
+    in as it is read (:class:`~pipeline.render.reading.ReadingPane`).
+    """
 
     scene_type = "title"
     scene: TitleScene
 
     def build(self, canvas: Canvas) -> None:
-        """Draw the title group centred in the content area."""
+        """Draw the title group centred in the content area, or the heading and read text."""
+        body = reading_body(self.scene.title, [w.text for w in self.timing.words])
+        if body:
+            self._build_reading(canvas, body)
+            return
         c, px, p = canvas.content, canvas.px, canvas.palette
         text_w = round(c.w * (0.84 if canvas.landscape else 1.0))
         title = fit_text(
@@ -61,6 +97,55 @@ class TitleRenderer(SceneRenderer):
             sub_layer = canvas.layer(Rect(x, group.rect.bottom + gap, text_w, sub.height_px))
             draw_block(sub_layer.draw, sub, 0, 0, p.muted, align="center", box_w=text_w)
             canvas.add_sprite(sub_layer, 0.25, fade_s=TITLE_FADE_S)
+
+    def _pane(self, canvas: Canvas, body: str, area: Rect, size: int, rows: int) -> ReadingPane:
+        return ReadingPane(
+            body,
+            area,
+            canvas.fonts.regular,
+            size,
+            canvas.palette.text,
+            canvas.palette.background,
+            self.timing.words,
+            self.ctx.fps,
+            min_px=min(size, canvas.px(36)),
+            max_rows=rows,
+            end_s=self.timing.narration_end_s,
+            base=np.asarray(canvas.image.crop(area.box), dtype=np.uint8),
+        )
+
+    def _build_reading(self, canvas: Canvas, body: str) -> None:
+        c, px, p = canvas.content, canvas.px, canvas.palette
+        y = heading(canvas, c, self.scene.title, max_px=64 if canvas.landscape else 60)
+        subtitle = self.scene.subtitle.rstrip("\u2026").strip()
+        if subtitle and fold(subtitle) not in fold(body):
+            block = fit_text(
+                subtitle,
+                canvas.fonts.regular,
+                c.w,
+                round(c.h * 0.15),
+                max_px=px(34),
+                min_px=px(24),
+                max_lines=2,
+                line_spacing=1.3,
+            )
+            draw_block(canvas.draw, block, c.x, y + px(20), p.muted)
+            y += px(20) + block.height_px
+        top = y + px(44)
+        area = Rect(c.x, top, c.w, max(0, c.bottom - top))
+        rows = READING_ROWS[canvas.layout.kind]
+        pane = None
+        for size in (60, 56, 52, 48):  # larger type when the text fits on one page
+            pane = self._pane(canvas, body, area, px(size), rows)
+            if len(pane.pages) == 1:
+                break
+        else:
+            pane = self._pane(canvas, body, area, px(46), rows)
+        if len(pane.pages) == 1 and pane.height_px < area.h:  # centre a single page
+            shift = (area.h - pane.height_px) // 3
+            area = Rect(area.x, area.y + shift, area.w, area.h - shift)
+            pane = self._pane(canvas, body, area, pane.font.size, rows)
+        canvas.add_overlay(pane)
 
 
 class OutroRenderer(SceneRenderer):

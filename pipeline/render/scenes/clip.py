@@ -294,7 +294,7 @@ class ClipRenderer(SceneRenderer):
         return 0
 
     def _clip_state(self, t_s: float, *, captions: bool) -> ClipState:
-        phases, weight, caption = self._state(t_s, captions=captions)
+        phases, weight, caption, _ = self._state(t_s, captions=captions)
         return phases, weight, caption, self._tier_part(self.frame_index(t_s))
 
     def frame_key(self, t_s: float) -> Hashable:
