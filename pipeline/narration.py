@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.code_language import language_label
 from pipeline.models import (
     MAX_NARRATION_TEXT,
     AdScene,
@@ -48,7 +49,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "objectives_intro": "In this lesson, you will:",
         "difficulty": "Difficulty: {difficulty}.",
         "duration_min": "It takes about {minutes} minutes.",
-        "solution_code": "Here is the solution in {language}.",
+        "solution_code": "Here is the {language} code.",
         "quiz_options": "Is it {options}?",
         "quiz_or": "or",
         "quiz_answer": "The answer is {answer}.",
@@ -127,7 +128,9 @@ def _parts(scene: Scene, p: dict[str, str]) -> list[str]:
         extra = [p["difficulty"].format(difficulty=scene.difficulty)] if scene.difficulty else []
         return [scene.title, scene.problem_text, *extra]
     if isinstance(scene, SolutionScene):
-        code = p["solution_code"].format(language=scene.language) if scene.code.strip() else ""
+        label = language_label(scene.language)
+        language = "" if label == "Code" else label
+        code = p["solution_code"].format(language=language) if scene.code.strip() else ""
         return [scene.title, scene.explanation, code]
     if isinstance(scene, QuizScene):
         options = [_strip_end(option) for option in scene.options]

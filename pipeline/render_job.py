@@ -45,7 +45,12 @@ from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, 
 from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.narration import script_stage
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress, scaled
-from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
+from pipeline.render import (
+    RENDERER_VERSION,
+    SceneRenderer,
+    make_renderer,
+    min_display_durations,
+)
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
@@ -410,7 +415,9 @@ def render_video(
 
         # timeline
         t0 = time.perf_counter()
-        manifest = build_timeline(spec, speech, narrations)
+        manifest = build_timeline(
+            spec, speech, narrations, min_durations_s=min_display_durations(list(spec.scenes), ctx)
+        )
         finish_stage("timeline", t0, {"duration_s": manifest.duration_s})
 
         # visuals: the fallback tier of each clip scene

@@ -210,6 +210,7 @@ def build_timeline(
     lead_in_s: float = LEAD_IN_S,
     tail_s: float = TAIL_S,
     transition_s: float | None = None,
+    min_durations_s: Sequence[float] | None = None,
 ) -> TimingManifest:
     """Lay out the scenes of ``spec`` around their measured narration.
 
@@ -221,11 +222,16 @@ def build_timeline(
         lead_in_s, tail_s: silence before and after each narration.
         transition_s: crossfade length into each scene after the first (default:
             ``spec.transition_s``).
+        min_durations_s: per scene, the least time its content needs on screen (pages of
+            code: :func:`pipeline.render.min_display_durations`); the scene is made at least
+            that long, like ``min_duration_s``.
 
     Raises:
         ValueError: when the three sequences differ in length.
     """
-    if not (len(spec.scenes) == len(speech) == len(narrations)):
+    if not (len(spec.scenes) == len(speech) == len(narrations)) or (
+        min_durations_s is not None and len(min_durations_s) != len(spec.scenes)
+    ):
         raise ValueError("spec.scenes, speech and narrations must have one entry per scene")
     fps = spec.fps
     if transition_s is None:
@@ -239,6 +245,8 @@ def build_timeline(
             duration_s = max(lead_in_s + narration_s + 0.1, min(duration_s, scene.max_duration_s))
         if scene.min_duration_s is not None:
             duration_s = max(duration_s, scene.min_duration_s)
+        if min_durations_s is not None:
+            duration_s = max(duration_s, min_durations_s[index])
         duration_s = max(duration_s, MIN_SCENE_S)
         n_frames = math.ceil(round(duration_s * fps, 6))
         words = written_word_timings(text, audio)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -45,15 +46,19 @@ from pipeline.models import (
     SolutionScene,
     Theme,
     TitleScene,
+    build_spec,
 )
-from pipeline.render import CLIP_TIERS, RENDERER_VERSION, RENDERERS, make_renderer
+from pipeline.narration import narrate_scene
+from pipeline.render import CLIP_TIERS, RENDERER_VERSION, RENDERERS, make_renderer, min_display_s
 from pipeline.render.base import RenderContext
 from pipeline.render.code_highlight import fit_code, highlight
 from pipeline.render.palette import contrast_ratio, make_palette
 from pipeline.render.scenes.ad import TEXT_DEADLINE_S, text_reveal_s
+from pipeline.render.scenes.code import classify_terminal
 from pipeline.render.text_layout import fit_text
 from pipeline.render.textlog import recording_text
-from pipeline.timeline import Caption, SceneTiming
+from pipeline.speech.base import SpeechAudio
+from pipeline.timeline import Caption, SceneTiming, build_timeline
 
 REFERENCE_DIR = Path(__file__).parent / "data" / "reference_frames"
 REGEN = os.environ.get("VIDEOSTUDIO_REGEN_FRAMES") == "1"
@@ -775,3 +780,96 @@ def test_cyan_accent_pill_is_readable():
     palette = make_palette(Theme(accent_color="cyan"))
     assert contrast_ratio(palette.on_accent, palette.accent_fill) >= 4.5
     assert contrast_ratio(palette.accent_text, palette.background) >= 4.5
+
+
+# -- code and commands ----------------------------------------------------------------------
+
+
+def test_terminal_lines_keep_their_prompts_and_style_comments_and_output():
+    lines = classify_terminal(
+        ["$ pip install av", "# a comment", "→ Successfully installed", "ls -la \\", "  /tmp"],
+        "bash",
+    )
+    assert [(line.kind, line.prompt) for line in lines] == [
+        ("command", "$ "),
+        ("comment", ""),
+        ("output", ""),
+        ("output", ""),  # a session with prompts: unprompted lines are output
+        ("output", ""),
+    ]
+    plain = classify_terminal(["pip install av", "# then", "python -m av --version"], "bash")
+    assert [(line.kind, line.prompt) for line in plain] == [
+        ("command", "$ "),
+        ("comment", ""),
+        ("command", "$ "),
+    ]
+    ps = classify_terminal(["PS C:\\> Get-Item x", "Get-Item y"], "powershell")
+    assert ps[0].prompt == "PS C:\\> " and ps[0].text == "Get-Item x"
+    wrapped = classify_terminal(["docker run \\", "  --rm image"], "bash")
+    assert [line.kind for line in wrapped] == ["command", "continuation"]
+
+
+def test_command_scene_never_doubles_a_prompt_and_shows_commands_from_the_start():
+    scene = CommandScene(
+        header="Install",
+        commands=["$ pip install av", "# check it", "$ python -c 'import av'"],
+        language="bash",
+    )
+    with recording_text() as records:
+        renderer = make_renderer(scene, make_ctx("16x9", captions=False), make_timing())
+    code = [r.text for r in records if r.role == "code"]
+    assert "$ " in code and not any(text.startswith("$ $") for text in code)
+    for before, after in pairwise(code):  # a prompt run is never followed by another prompt
+        assert not (before == "$ " and after.lstrip().startswith(("$", "#")))
+    assert "# check it" in code  # a comment, drawn without a prompt
+    # Commands are on screen from the first second, not when the narration names them.
+    settled = renderer.thumbnail()
+    early = renderer.frame_at(0.6)
+    assert np.abs(early.astype(int) - settled).mean() < 1.0
+
+
+def long_python(n_lines: int) -> str:
+    body = [
+        f"    total += compute_value_number_{k}(argument, other_argument)" for k in range(n_lines)
+    ]
+    return "def run(argument, other_argument):\n    total = 0\n" + "\n".join(body) + "\n"
+
+
+@pytest.mark.parametrize("fmt", ["16x9", "9x16"])
+def test_long_code_is_paged_at_a_readable_size_never_cut(fmt):
+    ctx = make_ctx(fmt, captions=False)
+    scene = SolutionScene(title="A long function", code=long_python(60), language="pycon")
+    needed = min_display_s(scene, ctx)
+    with recording_text() as records:
+        renderer = make_renderer(scene, ctx, make_timing(n_frames=round(needed * FPS)))
+    code = [r for r in records if r.role == "code"]
+    scale = FORMATS[fmt][1] / 1080 if fmt == "16x9" else 1.0
+    assert min(r.size_px for r in code) >= 24 * scale  # at least 24 px at 1080
+    assert not any(r.cut for r in records)  # nothing cut with an ellipsis
+    drawn = "".join(r.text for r in code)
+    assert all(f"compute_value_number_{k}(" in drawn.replace("↪ ", "") for k in range(0, 60, 7))
+    labels = [r.text for r in records if r.role != "code"]
+    assert "PYTHON" in labels and "Python" in labels and "SOLUTION" not in labels
+    # Several pages, each at least 5 s and 0.4 s per line: the scene must allow it.
+    pages = renderer.min_display_s / 5.0
+    assert pages >= 2 and needed == renderer.min_display_s
+    first, later = renderer.frame_at(1.0), renderer.frame_at(needed - 1.0)
+    assert not np.array_equal(first, later)  # a later page is showing
+
+
+def test_timeline_gives_code_scenes_their_minimum_duration():
+    spec = build_spec(
+        {
+            "title": "T",
+            "scenes": [{"scene_type": "solution", "title": "S", "code": long_python(60)}],
+        }
+    )
+    audio = SpeechAudio(samples=np.zeros(48_000, dtype=np.float32), provider="test")
+    plain = build_timeline(spec, [audio], ["Short."])
+    paced = build_timeline(spec, [audio], ["Short."], min_durations_s=[23.0])
+    assert plain.scenes[0].duration_s < 5 <= 23.0 <= paced.scenes[0].duration_s
+
+
+def test_narration_names_the_language():
+    scene = SolutionScene(title="Counting", code="print(1)\n", language="pycon")
+    assert "Here is the Python code." in narrate_scene(scene)

@@ -215,3 +215,120 @@ def draw_code(draw: ImageDraw.ImageDraw, layout: CodeLayout, x: int, y: int) -> 
     """Draw a :class:`CodeLayout` with its top-left at ``(x, y)``."""
     for i, line in enumerate(layout.lines):
         draw_code_line(draw, line, layout.font, layout.char_w, x, y + i * layout.line_height_px)
+
+
+CONTINUATION = "\u21aa "
+"""Marks a wrapped code line's continuation (drawn in the marker colour)."""
+
+
+def wrap_code_line(line: CodeLine, max_cols: int, marker: RGB) -> list[CodeLine]:
+    """``line`` split into rows of at most ``max_cols`` columns; continuation rows start
+    with :data:`CONTINUATION` in ``marker`` colour. Nothing is cut."""
+    if line_length(line) <= max_cols or max_cols <= len(CONTINUATION) + 1:
+        return [line]
+    rows: list[CodeLine] = []
+    current: list[tuple[str, RGB]] = []
+    room = max_cols
+    for text, color in line:
+        while text:
+            piece, text = text[:room], text[room:]
+            current.append((piece, color))
+            room -= len(piece)
+            if room == 0:
+                rows.append(tuple(current))
+                current = [(CONTINUATION, marker)]
+                room = max_cols - len(CONTINUATION)
+    if len(current) > 1 or not rows:
+        rows.append(tuple(current))
+    return rows
+
+
+@dataclass(frozen=True)
+class CodePages:
+    """Code laid out at one readable size and split into pages.
+
+    Attributes:
+        pages: rows per page (wrapped lines continue on the next row, never cut).
+        lines_per_page: source lines per page (what a viewer reads; wrapped rows count once).
+        font, char_w, line_height_px, glyph_h: the monospaced face and its metrics.
+        width_px: widest row, pixels.
+    """
+
+    pages: tuple[tuple[CodeLine, ...], ...]
+    lines_per_page: tuple[int, ...]
+    font: FreeTypeFont
+    char_w: float
+    line_height_px: int
+    glyph_h: int
+    width_px: int
+
+    def height_px(self, page: int) -> int:
+        """Height of page ``page``, pixels."""
+        n = len(self.pages[page])
+        return (n - 1) * self.line_height_px + self.glyph_h if n else 0
+
+
+def paginate_code(
+    lines: list[CodeLine],
+    box_w: int,
+    box_h: int,
+    *,
+    max_px: int,
+    min_px: int,
+    marker: RGB,
+    font_file: str = "DejaVuSansMono.ttf",
+) -> CodePages:
+    """Lay out ``lines`` at the largest size in ``[min_px, max_px]`` at which the widest line
+    fits ``box_w`` (else at ``min_px``, wrapping longer lines), in pages of ``box_h``.
+
+    Pages break preferably at a blank line in the last third of a page. At least one row
+    per page, even when ``box_h`` is smaller than a row.
+    """
+    n_cols = max((line_length(line) for line in lines), default=0)
+    size = min_px
+    for candidate in range(max(min_px, max_px), min_px - 1, -1):
+        _, char_w, _, _ = _metrics(candidate, font_file)
+        if n_cols * char_w <= box_w:
+            size = candidate
+            break
+    font, char_w, line_h, glyph_h = _metrics(size, font_file)
+    max_cols = max(1, int(box_w // char_w)) if char_w > 0 else 1
+    rows_per_page = max(1, 1 + (box_h - glyph_h) // line_h) if box_h >= glyph_h else 1
+    wrapped = [wrap_code_line(line, max_cols, marker) for line in lines]
+    pages: list[tuple[CodeLine, ...]] = []
+    counts: list[int] = []
+    i = 0
+    while i < len(wrapped):
+        rows: list[CodeLine] = []
+        j = i
+        while j < len(wrapped) and (not rows or len(rows) + len(wrapped[j]) <= rows_per_page):
+            rows += wrapped[j]
+            j += 1
+        if j < len(wrapped):  # prefer to end the page after a blank line near its end
+            for k in range(j - 1, i + max(1, (j - i) * 2 // 3) - 1, -1):
+                if not "".join(t for t, _ in wrapped[k][0]).strip() and k > i:
+                    rows = [row for w in wrapped[i:k] for row in w]
+                    j = k + 1  # the blank line itself is dropped at the page break
+                    break
+        pages.append(tuple(rows))
+        counts.append(j - i)
+        i = j
+    width = math.ceil(max((line_length(r) for p in pages for r in p), default=0) * char_w)
+    return CodePages(tuple(pages), tuple(counts), font, char_w, line_h, glyph_h, width)
+
+
+MIN_PAGE_S = 5.0
+"""A page of code stays on screen at least this long."""
+PAGE_S_PER_LINE = 0.4
+"""…and at least this long per line on it."""
+
+
+def page_durations_s(lines_per_page: tuple[int, ...], total_s: float | None = None) -> list[float]:
+    """How long each page of code stays: at least ``max(5 s, 0.4 s × lines)``; with
+    ``total_s`` (the scene's length) longer than their sum, the extra time is shared in
+    proportion to those minimums."""
+    minimums = [max(MIN_PAGE_S, PAGE_S_PER_LINE * n) for n in lines_per_page]
+    if total_s is None or total_s <= sum(minimums) or not minimums:
+        return minimums
+    scale = total_s / sum(minimums)
+    return [m * scale for m in minimums]

@@ -211,6 +211,9 @@ class SceneRenderer:
     """
 
     scene_type: ClassVar[str] = ""
+    min_display_s: float = 0.0
+    """The shortest the scene may be for its content to be read (pages of code); set by
+    :meth:`build`, honoured by the timeline through :func:`pipeline.render.min_display_s`."""
 
     def __init__(
         self,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 from pipeline.render.code_highlight import draw_code, fit_code, highlight
-from pipeline.render.engine import Canvas
+from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.fonts import load_font
 from pipeline.render.geometry import Rect
 from pipeline.render.palette import RGB, Palette, mix
+from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import card, disc, rounded_rect
 from pipeline.render.text_layout import TextBlock, draw_block, fit_size, fit_text, layout_at
 
@@ -370,6 +373,60 @@ def text_panel(
     draw_block(canvas.draw, block, x, y, p.text)
 
 
+def reading_panel(
+    renderer: SceneRenderer,
+    canvas: Canvas,
+    rect: Rect,
+    text: str,
+    *,
+    max_px: int = 40,
+    min_px: int = 26,
+    accent_edge: bool = True,
+) -> None:
+    """A card at the top of ``rect`` whose text is revealed phrase by phrase as the scene's
+    narration reads it (a :class:`~pipeline.render.reading.ReadingPane`); the largest size
+    in ``[min_px, max_px]`` (at 1080) that fits one page is used, else pages at ``min_px``."""
+    p, px = canvas.palette, canvas.px
+    if rect.w < px(80) or rect.h < px(60) or not text.strip():
+        return
+    shadow, edge, pad_x, pad_y = px(4), (px(8) if accent_edge else 0), px(32), px(26)
+    inner = Rect(rect.x + edge + pad_x, rect.y + pad_y, rect.w - edge - 2 * pad_x, rect.h - shadow - 2 * pad_y)  # fmt: skip
+    if inner.w <= 0 or inner.h <= 0:
+        return
+
+    def pane(size: int, base: npt.NDArray[np.uint8] | None = None) -> ReadingPane:
+        return ReadingPane(
+            text, inner, canvas.fonts.regular, size, p.text, p.card, renderer.timing.words,
+            renderer.ctx.fps, min_px=px(min_px), line_spacing=1.35,
+            end_s=renderer.timing.narration_end_s, base=base,
+        )  # fmt: skip
+
+    size = px(min_px)
+    for candidate in range(px(max_px), px(min_px) - 1, -2):
+        if len(pane(candidate).pages) == 1:
+            size = candidate
+            break
+    probe = pane(size)
+    height = min(rect.h, probe.height_px + 2 * pad_y + shadow)
+    face = card(
+        canvas.image,
+        Rect(rect.x, rect.y, rect.w, height),
+        px(18),
+        p.card,
+        border=p.card_border,
+        border_px=px(2),
+        shadow=p.shadow,
+        shadow_px=shadow,
+    )
+    if edge:
+        rounded_rect(canvas.image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
+        canvas.draw.rectangle(
+            (face.x + edge, face.y + px(2), face.x + edge * 2, face.bottom - 1 - px(2)), fill=p.card
+        )
+    inner = Rect(inner.x, inner.y, inner.w, max(1, min(inner.h, probe.height_px)))
+    canvas.add_overlay(pane(size, np.asarray(canvas.image.crop(inner.box), dtype=np.uint8)))
+
+
 def code_card(
     canvas: Canvas,
     rect: Rect,
@@ -437,5 +494,6 @@ __all__ = [
     "default_style",
     "fit_size",
     "heading",
+    "reading_panel",
     "text_panel",
 ]

@@ -11,7 +11,7 @@ from pipeline.render.geometry import Rect
 from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import rounded_rect
 from pipeline.render.text_layout import draw_block, fit_text
-from pipeline.render.widgets import centered_text_height, chips, heading, text_panel
+from pipeline.render.widgets import centered_text_height, chips, heading, reading_panel
 from pipeline.subtitles import fold, is_sentence_end
 
 TITLE_FADE_S = 0.6
@@ -276,4 +276,6 @@ class ProblemRenderer(SceneRenderer):
             else y
         )
         top = y + px(36)
-        text_panel(canvas, Rect(c.x, top, c.w, c.bottom - top), self.scene.problem_text, max_px=44)
+        reading_panel(
+            self, canvas, Rect(c.x, top, c.w, c.bottom - top), self.scene.problem_text, max_px=44
+        )
