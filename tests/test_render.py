@@ -18,10 +18,13 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.adapters import load_document
+from pipeline.avio import EncodeSettings, encode_segment, probe_encoder
 from pipeline.errors import InputError
 from pipeline.models import (
     MAX_CODE_TEXT,
@@ -48,7 +51,7 @@ from pipeline.models import (
     TitleScene,
     build_spec,
 )
-from pipeline.narration import narrate_scene
+from pipeline.narration import narrate_scene, script_stage
 from pipeline.render import CLIP_TIERS, RENDERER_VERSION, RENDERERS, make_renderer, min_display_s
 from pipeline.render.base import RenderContext
 from pipeline.render.code_highlight import fit_code, highlight
@@ -57,7 +60,9 @@ from pipeline.render.scenes.ad import TEXT_DEADLINE_S, text_reveal_s
 from pipeline.render.scenes.code import classify_terminal
 from pipeline.render.text_layout import fit_text
 from pipeline.render.textlog import recording_text
-from pipeline.speech.base import SpeechAudio
+from pipeline.speech.base import SpeechAudio, VoiceRef
+from pipeline.speech.chain import SpeechEngine
+from pipeline.subtitles import fold, is_sentence_end
 from pipeline.timeline import Caption, SceneTiming, build_timeline
 
 REFERENCE_DIR = Path(__file__).parent / "data" / "reference_frames"
@@ -873,3 +878,58 @@ def test_timeline_gives_code_scenes_their_minimum_duration():
 def test_narration_names_the_language():
     scene = SolutionScene(title="Counting", code="print(1)\n", language="pycon")
     assert "Here is the Python code." in narrate_scene(scene)
+
+
+# -- motion on a real document ----------------------------------------------------------------
+
+FREEZE_NOISE = 0.001  # FFmpeg freezedetect's default noise (-60 dB), as a fraction of full scale
+
+
+def longest_still_s(path: Path) -> float:
+    """Longest run of frames whose luma stays within the noise of the run's first frame."""
+    longest = run = 0
+    reference = None
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate)
+        for frame in container.decode(stream):
+            luma = frame.to_ndarray(format="gray").astype(np.int16)
+            if reference is not None and np.abs(luma - reference).mean() / 256 <= FREEZE_NOISE:
+                run += 1
+            else:
+                reference, run = luma, 1
+            longest = max(longest, run)
+    return longest / fps
+
+
+@pytest.mark.slow
+def test_long_paragraph_of_a_real_document_has_no_still_over_8_s(corpus_dir, tmp_path):
+    """The longest paragraph scene of a real guide, spoken by eSpeak NG, drawn (at a small
+    frame size), encoded and decoded: its text is on screen in step, nothing is cut, no frame
+    stays unchanged for more than 8 s, and no caption runs across a sentence end."""
+    spec = load_document(corpus_dir / "video_gen-Internet_Guide_Vol1_Core_Infrastructure.md")
+    narrations = script_stage(spec)
+    index = max(
+        (i for i, s in enumerate(spec.scenes) if s.scene_type == "title"),
+        key=lambda i: len(narrations[i]),
+    )
+    scene = spec.scenes[index]
+    text = narrations[index]
+    assert len(text.split()) > 120  # really a long paragraph scene
+    one = spec.model_copy(update={"scenes": [scene]})
+    audio = SpeechEngine(mode="offline").synthesize(text, VoiceRef(language=spec.language))
+    timing = build_timeline(one, [audio], [text]).scenes[0]
+    assert timing.duration_s > 40
+    ctx = RenderContext(384, 216, FPS, spec.theme, False)
+    with recording_text() as records:
+        renderer = make_renderer(scene, ctx, timing)
+    assert not any(r.cut for r in records)
+    shown = " ".join(r.text for r in records)
+    body = text.split(" ", len(scene.title.split()))[-1]  # the narration after the heading
+    assert fold(body) in fold(shown)  # every spoken word is on screen
+    out = tmp_path / "scene.mp4"
+    settings = EncodeSettings(width_px=384, height_px=216, fps=FPS)
+    encode_segment(renderer, timing.n_frames, settings, probe_encoder("x264"), out)
+    assert longest_still_s(out) <= 8.0
+    for cue in timing.captions:
+        assert not any(is_sentence_end(w) for w in cue.text.split()[:-1]), cue.text
