@@ -161,7 +161,7 @@ def caption_stats(captions: Sequence[Sequence[Caption]], narrations: Sequence[st
             duration = cue.end_s - cue.start_s
             stats.too_long += duration > MAX_CUE_S + 1e-6
             stats.too_short += duration < MIN_CUE_S - 1e-6
-            lines = cue.text.split("\n")
+            lines = list(getattr(cue, "display_lines", None) or cue.text.split("\n"))
             stats.too_wide += len(lines) > 2 or max(len(line) for line in lines) > MAX_LINE_CHARS
     return stats
 

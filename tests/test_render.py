@@ -405,9 +405,9 @@ def test_frame_keys_match_pixels_and_reveals_change_them():
 
 def test_captions_only_when_enabled():
     timing = make_timing()
-    on = make_renderer(SAMPLES["quote"], make_ctx("9x16", captions=True), timing)
-    off = make_renderer(SAMPLES["quote"], make_ctx("9x16", captions=False), timing)
-    t_caption, t_gap = 3.0, 0.1  # a cue shows at 3.0 s; none before 0.4 s
+    on = make_renderer(SAMPLES["outro"], make_ctx("9x16", captions=True), timing)
+    off = make_renderer(SAMPLES["outro"], make_ctx("9x16", captions=False), timing)
+    t_caption, t_gap = 3.0, 4.95  # a cue shows at 3.0 s; none after 4.9 s
     assert not np.array_equal(on.frame_at(t_caption), on.frame_at(t_gap))
     assert on.frame_key(t_caption) != on.frame_key(1.0)  # different cue
     assert np.array_equal(off.frame_at(t_caption), off.frame_at(t_gap))
@@ -419,8 +419,8 @@ def test_crossfade_from_previous_scene():
     ctx = make_ctx("1x1")
     first = make_renderer(SAMPLES["title"], ctx, make_timing())
     previous = first.final_frame()
-    timing = make_timing(transition_in_s=0.5, reveals=(0.0,) * 4, captions=())
-    second = make_renderer(SAMPLES["quote"], ctx, timing, previous_final=previous)
+    timing = make_timing(transition_in_s=0.5, reveals=(0.0,) * 6, captions=())
+    second = make_renderer(SAMPLES["checkpoint"], ctx, timing, previous_final=previous)
     assert np.abs(second.frame_at(0.0).astype(int) - previous).max() <= 1
     middle = second.frame_at(0.25)
     assert not np.array_equal(middle, previous) and not np.array_equal(middle, second.thumbnail())

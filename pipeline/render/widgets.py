@@ -48,7 +48,7 @@ def heading(
             text_w,
             px(40),
             max_px=px(24),
-            min_px=px(16),
+            min_px=px(20),
             max_lines=1,
         )
         draw_block(draw, eb, text_x, y, p.accent_text)
@@ -193,7 +193,7 @@ class ItemCards:
         items: list[tuple[str, str]],
         *,
         max_px: int = 40,
-        min_px: int = 16,
+        min_px: int = 24,
         badges: bool = True,
     ) -> None:
         self.canvas = canvas
@@ -313,7 +313,7 @@ def text_panel(
     text: str,
     *,
     max_px: int = 40,
-    min_px: int = 18,
+    min_px: int = 24,
     accent_edge: bool = True,
     title: str = "",
     fill_height: bool = False,
@@ -337,7 +337,7 @@ def text_panel(
             inner_w,
             inner_h // 3,
             max_px=px(30),
-            min_px=px(18),
+            min_px=px(22),
             max_lines=1,
         )
         title_h = title_block.height_px + px(12)
@@ -455,7 +455,7 @@ def code_card(
             face.right - px(20) - lx,
             bar_h,
             max_px=px(24),
-            min_px=px(16),
+            min_px=px(20),
             max_lines=1,
         )
         if lb.lines:

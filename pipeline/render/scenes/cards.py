@@ -75,7 +75,7 @@ class TitleRenderer(SceneRenderer):
             text_w,
             round(c.h * 0.25),
             max_px=px(50),
-            min_px=px(20),
+            min_px=px(26),
             line_spacing=1.3,
             max_lines=4,
         )
@@ -175,7 +175,7 @@ class OutroRenderer(SceneRenderer):
             text_w - 2 * pad_x,
             round(c.h * 0.3) - 2 * pad_y,
             max_px=px(40),
-            min_px=px(18),
+            min_px=px(24),
             max_lines=4,
         )
         gap = px(56)
@@ -217,7 +217,7 @@ class QuoteRenderer(SceneRenderer):
             text_w,
             round(c.h * 0.55),
             max_px=px(60),
-            min_px=px(20),
+            min_px=px(26),
             line_spacing=1.35,
         )
         attribution = fit_text(
@@ -226,7 +226,7 @@ class QuoteRenderer(SceneRenderer):
             text_w,
             round(c.h * 0.1),
             max_px=px(36),
-            min_px=px(18),
+            min_px=px(24),
             max_lines=2,
         )
         context = fit_text(
@@ -235,7 +235,7 @@ class QuoteRenderer(SceneRenderer):
             text_w,
             round(c.h * 0.08),
             max_px=px(28),
-            min_px=px(16),
+            min_px=px(22),
             max_lines=2,
         )
         gap = px(28)
@@ -253,8 +253,26 @@ class QuoteRenderer(SceneRenderer):
                 anchor="la",
             )
         y += mark_h + gap
-        colors = [p.text, p.accent_text, p.muted]
-        for block, color in zip(blocks, colors, strict=True):
+        if quote.lines:  # the quote is revealed phrase by phrase as it is read
+            rect = Rect(x, y, text_w, min(c.bottom - y, quote.height_px + quote.line_height_px))
+            pane = ReadingPane(
+                self.scene.quote_text,
+                rect,
+                canvas.fonts.regular,
+                quote.size_px,
+                p.text,
+                p.background,
+                self.timing.words,
+                self.ctx.fps,
+                min_px=quote.size_px,
+                align="center",
+                line_spacing=1.35,
+                end_s=self.timing.narration_end_s,
+                base=np.asarray(canvas.image.crop(rect.box), dtype=np.uint8),
+            )
+            canvas.add_overlay(pane)
+            y += pane.height_px + gap
+        for block, color in ((attribution, p.accent_text), (context, p.muted)):
             if block.lines:
                 draw_block(draw, block, x, y, color, align="center", box_w=text_w)
                 y += block.height_px + gap

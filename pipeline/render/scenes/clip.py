@@ -158,7 +158,7 @@ class ClipRenderer(SceneRenderer):
             inner_w,
             max(0, body_room),
             max_px=px(42),
-            min_px=px(20),
+            min_px=px(24),
             line_spacing=1.35,
         )
         inner_h = head.height_px + gap + bar_h + (gap + body.height_px if body.lines else 0)
@@ -204,7 +204,7 @@ class ClipRenderer(SceneRenderer):
                 body_rect.w,
                 body_rect.h,
                 max_px=px(38),
-                min_px=px(20),
+                min_px=px(24),
                 line_spacing=1.35,
                 max_lines=max_lines,
             )
@@ -231,7 +231,7 @@ class ClipRenderer(SceneRenderer):
                 inner.w,
                 round(inner.h * 0.16),
                 max_px=px(34),
-                min_px=px(18),
+                min_px=px(24),
                 max_lines=1,
             )
             draw_block(canvas.draw, title, inner.x, inner.y, p.accent_text)

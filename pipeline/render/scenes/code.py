@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from pipeline.code_language import language_label
 from pipeline.models import CodeComparisonScene, CommandScene, SolutionScene
 from pipeline.render.code_highlight import (
@@ -32,8 +34,9 @@ from pipeline.render.code_highlight import (
 from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.geometry import Rect, columns, rows
 from pipeline.render.palette import RGB, ensure_contrast, mix
+from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import card, disc, rounded_rect
-from pipeline.render.text_layout import draw_block, fit_text
+from pipeline.render.text_layout import fit_text
 from pipeline.render.widgets import heading, reading_panel
 
 BEFORE_RGB = (240, 113, 120)
@@ -162,13 +165,15 @@ def place_code_pages(
     return sum(page_durations_s(layout.lines_per_page))
 
 
-def _code_pages(canvas: Canvas, inner: Rect, lines: list[CodeLine]) -> CodePages:
+def _code_pages(
+    canvas: Canvas, inner: Rect, lines: list[CodeLine], max_px: int = CODE_MAX_PX
+) -> CodePages:
     px = canvas.px
     return paginate_code(
         lines,
         inner.w,
         inner.h,
-        max_px=px(CODE_MAX_PX),
+        max_px=px(max_px),
         min_px=px(CODE_MIN_PX),
         marker=canvas.palette.code_muted,
     )
@@ -186,19 +191,25 @@ class CommandRenderer(SceneRenderer):
         c, px, p = canvas.content, canvas.px, canvas.palette
         scene = self.scene
         y = heading(canvas, c, scene.header)
-        if scene.description:
-            share = 0.22 if scene.commands else 0.6
-            block = fit_text(
+        if scene.description:  # revealed as it is read
+            share = 0.3 if scene.commands else 0.7
+            rect = Rect(c.x, y + px(22), c.w, round(c.h * share))
+            pane = ReadingPane(
                 scene.description,
+                rect,
                 canvas.fonts.regular,
-                c.w,
-                round(c.h * share),
-                max_px=px(36),
-                min_px=px(26),
+                px(38),
+                p.muted,
+                p.background,
+                self.timing.words,
+                self.ctx.fps,
+                min_px=px(30),
                 line_spacing=1.3,
+                end_s=self.timing.narration_end_s,
+                base=np.asarray(canvas.image.crop(rect.box), dtype=np.uint8),
             )
-            draw_block(canvas.draw, block, c.x, y + px(22), p.muted)
-            y += px(22) + block.height_px
+            canvas.add_overlay(pane)
+            y += px(22) + pane.height_px
         if not scene.commands:
             return
         top = y + px(36)
@@ -219,9 +230,11 @@ class CommandRenderer(SceneRenderer):
                 lines.append(((line.text, comment_rgb if line.kind == "comment" else output_rgb),))
         bar = px(52)
         probe = Rect(area.x, area.y, area.w, area.h).inset(px(28), px(20))
-        layout = _code_pages(canvas, Rect(probe.x, probe.y, probe.w, probe.h - bar), lines)
+        layout = _code_pages(canvas, Rect(probe.x, probe.y, probe.w, probe.h - bar), lines, 38)
         rows_h = max(layout.height_px(k) for k in range(len(layout.pages)))
-        inner = code_window(canvas, area, "", height=bar + rows_h + 2 * px(20) + px(4))
+        card_h = bar + rows_h + 2 * px(20) + px(4)
+        area = area.moved(0, max(0, (area.h - card_h) // 3))  # a short terminal sits higher
+        inner = code_window(canvas, area, language_label(scene.language), height=card_h)
         self.min_display_s = place_code_pages(self, canvas, inner, layout)
         if len(layout.pages) == 1:
             self._highlights(canvas, inner, layout, terminal)

@@ -157,7 +157,7 @@ class _ItemsRenderer(SceneRenderer):
             c.w,
             round(c.h * 0.18),
             max_px=px(32),
-            min_px=px(18),
+            min_px=px(24),
             max_lines=max_lines,
             line_spacing=1.3,
         )
@@ -226,7 +226,7 @@ class ExerciseRenderer(_ItemsRenderer):
             else:
                 hint_rect, area = area.take_bottom(round(area.h * 0.32), gap)
             text_panel(
-                canvas, hint_rect, hints, title="Hints", max_px=32, min_px=16, accent_edge=False
+                canvas, hint_rect, hints, title="Hints", max_px=32, min_px=22, accent_edge=False
             )
         items = [(text, "") for text in scene.instructions]
         markers = [str(k + 1) for k in range(len(items))]
@@ -319,7 +319,7 @@ class CheckpointRenderer(_ItemsRenderer):
                 h = int(avail * w / sum(weights))
                 panels.append(Rect(area.x, py, area.w, h))
                 py += h + gap
-        title_px, row_max, row_min = px(30), px(32), px(14)
+        title_px, row_max, row_min = px(30), px(32), px(22)
         plans = []
         for (title, mark, entries), panel in zip(sections, panels, strict=True):
             inner = panel.inset(px(26), px(22))
@@ -330,7 +330,7 @@ class CheckpointRenderer(_ItemsRenderer):
                 inner.w,
                 min(inner.h, px(48)),
                 max_px=title_px,
-                min_px=px(16),
+                min_px=px(22),
                 max_lines=1,
             )
             rows_area = Rect(
