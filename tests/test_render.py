@@ -60,7 +60,7 @@ from pipeline.render.scenes.ad import TEXT_DEADLINE_S, text_reveal_s
 from pipeline.render.scenes.code import classify_terminal
 from pipeline.render.text_layout import fit_text
 from pipeline.render.textlog import recording_text
-from pipeline.speech.base import SpeechAudio, VoiceRef
+from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
 from pipeline.subtitles import fold, is_sentence_end
 from pipeline.timeline import Caption, SceneTiming, build_timeline
@@ -933,3 +933,44 @@ def test_long_paragraph_of_a_real_document_has_no_still_over_8_s(corpus_dir, tmp
     assert longest_still_s(out) <= 8.0
     for cue in timing.captions:
         assert not any(is_sentence_end(w) for w in cue.text.split()[:-1]), cue.text
+
+
+def test_caption_style_is_a_setting_and_a_flag(tmp_path):
+    from studio.cli import build_parser, render_overrides
+    from studio.request import build_render_request
+    from studio.settings import StudioSettings
+
+    spec = build_spec({"title": "T", "scenes": [{"scene_type": "title", "title": "Hi"}]})
+    default = build_render_request(StudioSettings(), spec, output=tmp_path / "a.mp4")
+    assert default.options.caption_style == "highlight"
+    args = build_parser().parse_args(["render", "doc.md", "--caption-style", "plain"])
+    chosen = build_render_request(
+        StudioSettings(), spec, overrides=render_overrides(args), output=tmp_path / "a.mp4"
+    )
+    assert chosen.options.caption_style == "plain"
+    from_settings = build_render_request(
+        StudioSettings(caption_style="plain"), spec, output=tmp_path / "a.mp4"
+    )
+    assert from_settings.options.caption_style == "plain"
+
+
+def test_highlight_style_colours_the_spoken_word_only():
+    words = (WordTiming("Hello", 0.5, 1.0), WordTiming("world.", 1.0, 1.6))
+    cue = Caption(0.5, 2.0, "Hello world.", ("Hello world.",), words)
+    timing = make_timing(captions=(cue,))
+    frames = {}
+    for style in ("highlight", "plain"):
+        ctx = RenderContext(1920, 1080, FPS, Theme(), True, caption_style=style)
+        renderer = make_renderer(SAMPLES["outro"], ctx, timing)
+        frames[style] = (renderer.frame_at(0.7), renderer.frame_at(1.2))
+        band = renderer._captions.band
+        region = (slice(band.y, band.bottom), slice(band.x, band.right))
+        yellow = [
+            int(((f[region][..., 0] > 200) & (f[region][..., 2] < 80)).sum()) for f in frames[style]
+        ]
+        if style == "plain":
+            assert yellow == [0, 0]
+        else:
+            assert yellow[0] > 50 and yellow[1] > 50  # one word highlighted at each time
+            assert renderer.frame_key(0.7) != renderer.frame_key(1.2)
+    assert not np.array_equal(frames["highlight"][0], frames["highlight"][1])
