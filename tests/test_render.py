@@ -223,7 +223,7 @@ def half_size(frame: np.ndarray) -> Image.Image:
 
 def test_registry_covers_every_scene_type():
     assert set(RENDERERS) == set(SCENE_TYPES)
-    assert RENDERER_VERSION == "2"
+    assert RENDERER_VERSION == "3"
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
