@@ -54,7 +54,12 @@ from pipeline.models import (
 from pipeline.narration import narrate_scene, script_stage
 from pipeline.render import CLIP_TIERS, RENDERER_VERSION, RENDERERS, make_renderer, min_display_s
 from pipeline.render.base import RenderContext
-from pipeline.render.code_highlight import fit_code, highlight
+from pipeline.render.code_highlight import (
+    CONTINUATION,
+    highlight,
+    page_durations_s,
+    paginate_code,
+)
 from pipeline.render.palette import contrast_ratio, make_palette
 from pipeline.render.scenes.ad import TEXT_DEADLINE_S, text_reveal_s
 from pipeline.render.scenes.code import classify_terminal
@@ -223,7 +228,7 @@ def half_size(frame: np.ndarray) -> Image.Image:
 
 def test_registry_covers_every_scene_type():
     assert set(RENDERERS) == set(SCENE_TYPES)
-    assert RENDERER_VERSION == "3"
+    assert RENDERER_VERSION == "4"
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -370,12 +375,20 @@ def test_fit_text_never_exceeds_its_box():
     assert short.size_px == 90 and not short.truncated
 
 
-def test_code_is_clipped_with_marker_and_unknown_language_falls_back():
+def test_code_wraps_and_pages_instead_of_clipping_and_unknown_language_falls_back():
     lines = highlight(long_code(), "no-such-language", (200, 200, 200))
     assert "\t" not in "".join(text for line in lines for text, _ in line)
-    layout = fit_code(lines, 600, 300, max_px=30, min_px=14, marker=(1, 2, 3))
-    assert layout.clipped and layout.height_px <= 300 and layout.width_px <= 600
-    assert layout.lines[-1] == (("…", (1, 2, 3)),)
+    layout = paginate_code(lines, 600, 300, max_px=30, min_px=24, marker=(1, 2, 3))
+    assert layout.font.size == 24 and len(layout.pages) > 1
+    rows = [row for page in layout.pages for row in page]
+    assert all(sum(len(t) for t, _ in row) * layout.char_w <= 600 for row in rows)
+    assert any(row[0] == (CONTINUATION, (1, 2, 3)) for row in rows)  # wrapped, marked
+    drawn = "".join(t for row in rows for t, _ in row if t != CONTINUATION)
+    assert drawn == "".join(t for line in lines for t, _ in line)  # nothing cut
+    assert sum(layout.lines_per_page) == len(lines)
+    assert all(layout.height_px(k) <= 300 for k in range(len(layout.pages)))
+    assert page_durations_s((3, 30)) == [5.0, 12.0]
+    assert page_durations_s((3, 30), total_s=34.0) == pytest.approx([10.0, 24.0])
     python = highlight("def f():\n    return 1\n", "python", (200, 200, 200))
     assert len({color for line in python for _, color in line}) > 2  # really coloured
 

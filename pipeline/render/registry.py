@@ -23,7 +23,7 @@ from pipeline.render.scenes.items import (
 )
 from pipeline.timeline import SceneTiming
 
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 """Part of every segment cache key; bump it whenever any renderer's output changes."""
 
 RENDERERS: dict[str, type[SceneRenderer]] = {

@@ -12,11 +12,10 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from pipeline.render.code_highlight import draw_code, fit_code, highlight
 from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.fonts import load_font
 from pipeline.render.geometry import Rect
-from pipeline.render.palette import RGB, Palette, mix
+from pipeline.render.palette import RGB, Palette
 from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import card, disc, rounded_rect
 from pipeline.render.text_layout import TextBlock, draw_block, fit_size, fit_text, layout_at
@@ -408,9 +407,11 @@ def reading_panel(
             break
     probe = pane(size)
     height = min(rect.h, probe.height_px + 2 * pad_y + shadow)
+    # The card appears just before its first phrase is read (no empty card meanwhile).
+    layer = canvas.layer(Rect(rect.x, rect.y, rect.w, height))
     face = card(
-        canvas.image,
-        Rect(rect.x, rect.y, rect.w, height),
+        layer.image,
+        layer.local,
         px(18),
         p.card,
         border=p.card_border,
@@ -419,64 +420,15 @@ def reading_panel(
         shadow_px=shadow,
     )
     if edge:
-        rounded_rect(canvas.image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
-        canvas.draw.rectangle(
+        rounded_rect(layer.image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
+        layer.draw.rectangle(
             (face.x + edge, face.y + px(2), face.x + edge * 2, face.bottom - 1 - px(2)), fill=p.card
         )
+    first_s = probe.reveal_frames[0] / renderer.ctx.fps if probe.reveal_frames else 0.0
+    canvas.add_sprite(layer, max(0.0, first_s - 0.5))
     inner = Rect(inner.x, inner.y, inner.w, max(1, min(inner.h, probe.height_px)))
-    canvas.add_overlay(pane(size, np.asarray(canvas.image.crop(inner.box), dtype=np.uint8)))
-
-
-def code_card(
-    canvas: Canvas,
-    rect: Rect,
-    code: str,
-    language: str,
-    *,
-    label: str = "",
-    label_color: RGB | None = None,
-    max_px: int = 30,
-    min_px: int = 14,
-) -> None:
-    """A dark, window-style card with syntax-coloured code filling ``rect``."""
-    p, px = canvas.palette, canvas.px
-    if rect.w < px(80) or rect.h < px(80):
-        return
-    face = card(canvas.image, rect, px(16), p.code_bg, shadow=p.shadow, shadow_px=px(4))
-    bar_h = px(48)
-    dot = px(14)
-    for i, color in enumerate(((255, 95, 86), (255, 189, 46), (39, 201, 63))):
-        disc(canvas.image, face.x + px(28) + i * px(24), face.y + bar_h // 2, dot, color)
-    if label:
-        lx = face.x + px(28) + 3 * px(24) + px(10)
-        lb = fit_text(
-            label,
-            canvas.fonts.bold,
-            face.right - px(20) - lx,
-            bar_h,
-            max_px=px(24),
-            min_px=px(20),
-            max_lines=1,
-        )
-        if lb.lines:
-            canvas.draw.text(
-                (lx, face.y + bar_h // 2),
-                lb.lines[0],
-                font=lb.font,
-                fill=label_color or mix(p.code_text, p.code_bg, 0.3),
-                anchor="lm",
-            )
-    canvas.draw.line(
-        (face.x, face.y + bar_h, face.right - 1, face.y + bar_h),
-        fill=mix(p.code_bg, p.code_text, 0.12),
-        width=max(1, px(2)),
-    )
-    inner = Rect(face.x, face.y + bar_h, face.w, face.h - bar_h).inset(px(28), px(20))
-    lines = highlight(code, language, p.code_text)
-    layout = fit_code(
-        lines, inner.w, inner.h, max_px=px(max_px), min_px=px(min_px), marker=p.code_muted
-    )
-    draw_code(canvas.draw, layout, inner.x, inner.y)
+    local = inner.moved(-layer.rect.x, -layer.rect.y)
+    canvas.add_overlay(pane(size, np.asarray(layer.image.crop(local.box), dtype=np.uint8)))
 
 
 def centered_text_height(blocks: list[TextBlock], gap: int) -> int:
@@ -490,7 +442,6 @@ __all__ = [
     "ItemStyle",
     "centered_text_height",
     "chips",
-    "code_card",
     "default_style",
     "fit_size",
     "heading",
