@@ -13,8 +13,10 @@
 Speech clips and scene segments are artefacts in an :class:`~pipeline.artifacts.ArtifactStore`
 keyed by a hash of everything that shapes them, so a second render of the same spec (or a
 render resumed after a crash) reuses them, and an edit re-renders only the scenes it touched.
-The MP4 is muxed to a temporary name, validated, and only then renamed onto ``out_path``: a
-failed render never replaces a previous good output.
+The MP4, thumbnail, subtitles and metadata are written to temporary names beside their
+targets; the MP4 is validated; then all of them are committed as one set
+(:class:`~pipeline.fsutil.OutputSet`): either all new files are in place or the previous set
+is untouched, so a failed render never replaces (any part of) a previous good output.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ import pipeline
 from pipeline import avio
 from pipeline.ai.base import PaidWorkBlocked, ProviderError, QuotaExhausted
 from pipeline.artifacts import ArtifactStore, content_key
-from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, staging_dir_name
+from pipeline.errors import EncodeError, StudioError
+from pipeline.fsutil import OutputSet, staging_dir_name
 from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.narration import script_stage
+from pipeline.preflight import check_output_path, storage_error, translate_storage_errors
 from pipeline.progress import (
     NEVER_CANCEL,
     CancelToken,
@@ -81,7 +85,7 @@ from pipeline.workplan import Throughput, WorkPlan, estimate_frames
 log = logging.getLogger(__name__)
 
 STAGES = ("script", "speech", "timeline", "visuals", "encode", "mux", "validate", "outputs")
-"""Stage names in order (also used for checkpoints and progress messages)."""
+"""Stage names in order (typed progress events name them)."""
 
 # Share of the overall progress bar per stage (sums to 1).
 _STAGE_WEIGHTS = {
@@ -115,6 +119,8 @@ class RenderOptions(BaseModel):
         crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
         caption_style: look of burned-in captions: ``"highlight"`` (the word being spoken
             in yellow) or ``"plain"`` (see :mod:`pipeline.render.captions`).
+        exports: extra files for video editors after the render (``"otio"``: an
+            OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -126,6 +132,7 @@ class RenderOptions(BaseModel):
     crf: int | None = Field(default=None, ge=0, le=51)
     preset: str | None = None
     caption_style: Literal["highlight", "plain"] = "highlight"
+    exports: tuple[Literal["otio"], ...] = ()
 
 
 @dataclass
@@ -180,7 +187,8 @@ class RenderResult:
 StageObserver = Callable[[str, dict[str, object]], None]
 """Called as ``observer(stage_name, summary)`` when a stage finishes, and as
 ``observer("scene", {"index": i, "key": segment_key})`` each time a scene's segment is stored
-(for checkpoints: a job resumed after a crash has made progress once it reports either)."""
+(the job runner records them as progress marks for its crash policy; resuming itself needs
+no marks: finished speech clips and video chunks are in the artefact store)."""
 
 STAGE_TEXT: dict[str, tuple[str, str]] = {
     "script": ("Writing the narration", "Writing the narration of scene {n} of {total}"),
@@ -439,7 +447,7 @@ def render_video(
         progress: ``(fraction, message)`` over the whole render; the message says, in the
             user's words, what is being done ("Voicing scene 3 of 12").
         cancel: checked between frame batches and scenes.
-        observer: told when each stage finishes (used by the job runner for checkpoints).
+        observer: told when each stage finishes and each chunk is stored (progress marks).
         staging_root: where temporary files go (default: the system's temporary folder);
             a folder per process, so a sweep can remove those of killed processes
             (:func:`pipeline.fsutil.sweep_stale_staging`).
@@ -477,9 +485,7 @@ def render_video(
         if observer is not None:
             observer(name, summary)
 
-    out_path = Path(out_path)
-    if out_path.suffix.lower() != ".mp4":
-        out_path = out_path.with_suffix(".mp4")
+    out_path = check_output_path(Path(out_path))  # a folder? writable? (before any work)
     encoder = avio.probe_encoder(options.encoder)
     width_px, height_px = spec.size_px
     settings_kwargs: dict[str, object] = {
@@ -522,16 +528,17 @@ def render_video(
             elif chars[index]:
                 voiced_chars.setdefault(provider, []).extend([seconds, chars[index]])
 
-        voiced = synthesize_speech(
-            spec,
-            narrations,
-            store,
-            engine,
-            staging,
-            progress=stage_progress("speech"),
-            cancel=cancel,
-            on_scene=on_voiced,
-        )
+        with translate_storage_errors(staging.path, "speech (staging, in the cache folder)"):
+            voiced = synthesize_speech(
+                spec,
+                narrations,
+                store,
+                engine,
+                staging,
+                progress=stage_progress("speech"),
+                cancel=cancel,
+                on_scene=on_voiced,
+            )
         speech = [audio for audio, _ in voiced]
         finish_stage("speech", t0, {"durations_s": [a.duration_s for a in speech]})
 
@@ -561,29 +568,41 @@ def render_video(
             encoded_frames[0] = frames
             plan.set_cost("encode", frames * rates.encode_s_per_frame)
 
-        segment_paths, segment_cached, keys = _encode_scenes(
-            spec,
-            narrations,
-            manifest,
-            ctx,
-            encoder,
-            settings,
-            store,
-            staging,
-            options.parallel_segments,
-            visuals,
-            progress=stage_progress("encode"),
-            cancel=cancel,
-            observer=observer,
-            on_plan=on_encode_plan,
-        )
+        with translate_storage_errors(staging.path, "scene video (staging, in the cache folder)"):
+            segment_paths, segment_cached, keys = _encode_scenes(
+                spec,
+                narrations,
+                manifest,
+                ctx,
+                encoder,
+                settings,
+                store,
+                staging,
+                options.parallel_segments,
+                visuals,
+                progress=stage_progress("encode"),
+                cancel=cancel,
+                observer=observer,
+                on_plan=on_encode_plan,
+            )
         finish_stage("encode", t0, {"segments": keys})
 
-        # mux + validate, on a temporary name beside the target
+        # mux + validate + outputs: every file to a temporary name beside its target, the
+        # video validated, then all committed as one set (or none; the old set stays)
         cancel.raise_if_cancelled()
         t0 = time.perf_counter()
-        audio_track = assemble_audio(manifest, speech)
-        with atomic_path(out_path) as tmp_out:
+        thumbnail_path = out_path.with_suffix(".png")
+        srt_path = out_path.with_suffix(".srt")
+        vtt_path = out_path.with_suffix(".vtt")
+        ass_path = out_path.with_suffix(".ass")
+        metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
+        with (
+            translate_storage_errors(out_path.parent, "the video and its files"),
+            OutputSet(staging.path) as outputs,
+        ):
+            tmp_out = outputs.temp_for(out_path)
+            audio_track = assemble_audio(manifest, speech)
+            log.info("muxing %d chunks into %s", len(segment_paths), out_path.name)
             avio.concat_and_mux(
                 segment_paths,
                 audio_track,
@@ -592,6 +611,7 @@ def render_video(
                 progress=stage_progress("mux"),
                 cancel=cancel,
             )
+            del audio_track
             finish_stage("mux", t0, {})
             t0 = time.perf_counter()
             stage_progress("validate")(0.0, "checking the file")
@@ -602,64 +622,68 @@ def render_video(
                 expected_fps=spec.fps,
                 expected_duration_s=manifest.duration_s,
             )
+            report.path = out_path  # messages name the output, not its temporary name
             report.raise_if_failed()
             finish_stage("validate", t0, {"checks": len(report.checks)})
-        # outputs
-        t0 = time.perf_counter()
-        thumbnail_path = out_path.with_suffix(".png")
-        srt_path = out_path.with_suffix(".srt")
-        vtt_path = out_path.with_suffix(".vtt")
-        ass_path = out_path.with_suffix(".ass")
-        metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
-        _write_thumbnail(spec, manifest, ctx, visuals, thumbnail_path)
-        captions = manifest.absolute_captions()
-        atomic_write_text(srt_path, to_srt(captions))
-        atomic_write_text(vtt_path, to_vtt(captions))
-        atomic_write_text(ass_path, to_ass(captions, width_px, height_px))
-        scenes = [
-            SceneReport(
-                index=timing.index,
-                scene_type=scene.scene_type,
-                start_s=round(timing.start_s, 4),
-                duration_s=round(timing.duration_s, 4),
-                narration=text,
-                speech_provider=audio.provider,
-                voice_id=audio.voice_id,
-                speech_notes=list(audio.notes),
-                speech_cached=was_cached,
-                segment_key=key,
-                segment_cached=seg_cached,
-                tier=visual.tier,
-                cost_usd=visual.cost_usd,
-                tier_notes=list(visual.notes),
+            # outputs
+            t0 = time.perf_counter()
+            cancel.raise_if_cancelled()
+            _write_thumbnail(spec, manifest, ctx, visuals, outputs.temp_for(thumbnail_path))
+            captions = manifest.absolute_captions()
+            _write_text(outputs.temp_for(srt_path), to_srt(captions))
+            _write_text(outputs.temp_for(vtt_path), to_vtt(captions))
+            _write_text(outputs.temp_for(ass_path), to_ass(captions, width_px, height_px))
+            scenes = [
+                SceneReport(
+                    index=timing.index,
+                    scene_type=scene.scene_type,
+                    start_s=round(timing.start_s, 4),
+                    duration_s=round(timing.duration_s, 4),
+                    narration=text,
+                    speech_provider=audio.provider,
+                    voice_id=audio.voice_id,
+                    speech_notes=list(audio.notes),
+                    speech_cached=was_cached,
+                    segment_key=key,
+                    segment_cached=seg_cached,
+                    tier=visual.tier,
+                    cost_usd=visual.cost_usd,
+                    tier_notes=list(visual.notes),
+                )
+                for timing, scene, text, (audio, was_cached), key, seg_cached, visual in zip(
+                    manifest.scenes,
+                    spec.scenes,
+                    narrations,
+                    voiced,
+                    keys,
+                    segment_cached,
+                    visuals,
+                    strict=True,
+                )
+            ]
+            wall_s = time.perf_counter() - started
+            result = RenderResult(
+                output_path=out_path,
+                thumbnail_path=thumbnail_path,
+                srt_path=srt_path,
+                vtt_path=vtt_path,
+                metadata_path=metadata_path,
+                duration_s=manifest.duration_s,
+                wall_s=wall_s,
+                encoder=encoder.label,
+                scenes=scenes,
+                validation=report,
+                stage_seconds=stage_seconds,
+                ass_path=ass_path,
             )
-            for timing, scene, text, (audio, was_cached), key, seg_cached, visual in zip(
-                manifest.scenes,
-                spec.scenes,
-                narrations,
-                voiced,
-                keys,
-                segment_cached,
-                visuals,
-                strict=True,
-            )
-        ]
-        wall_s = time.perf_counter() - started
-        result = RenderResult(
-            output_path=out_path,
-            thumbnail_path=thumbnail_path,
-            srt_path=srt_path,
-            vtt_path=vtt_path,
-            metadata_path=metadata_path,
-            duration_s=manifest.duration_s,
-            wall_s=wall_s,
-            encoder=encoder.label,
-            scenes=scenes,
-            validation=report,
-            stage_seconds=stage_seconds,
-            ass_path=ass_path,
-        )
-        _write_metadata(spec, result, manifest, settings, metadata_path)
+            _write_metadata(spec, result, manifest, settings, outputs.temp_for(metadata_path))
+            cancel.raise_if_cancelled()
+            try:
+                outputs.commit()
+            except OSError as error:
+                raise storage_error(error, out_path.parent, "the finished files") or _output_error(
+                    error, out_path
+                ) from error
         finish_stage("outputs", t0, {"output": str(out_path)})
         result.throughput = _measured_throughput(
             stage_seconds, voiced_chars, encoded_frames[0], n_frames
@@ -1028,7 +1052,8 @@ def _write_thumbnail(
     visuals: Sequence[SceneVisual],
     path: Path,
 ) -> None:
-    """Save a PNG thumbnail: the first scene fully revealed, no captions."""
+    """Save a PNG thumbnail (to ``path`` as it is): the first scene fully revealed, no
+    captions."""
     renderer = _make_scene_renderer(spec.scenes[0], ctx, manifest.scenes[0], visuals[0])
     image = Image.fromarray(renderer.thumbnail())
     if image.width > THUMBNAIL_WIDTH_PX:
@@ -1036,7 +1061,7 @@ def _write_thumbnail(
         image = image.resize((THUMBNAIL_WIDTH_PX, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
-    atomic_write_bytes(path, buffer.getvalue())
+    _write_bytes(path, buffer.getvalue())
 
 
 def _write_metadata(
@@ -1075,4 +1100,26 @@ def _write_metadata(
         "thumbnail": result.thumbnail_path.name,
         "versions": _versions(),
     }
-    atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (a temporary name of an :class:`OutputSet`), flushed to disk."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _output_error(error: OSError, out_path: Path) -> StudioError:
+    """The error of an output commit that failed (the previous outputs are back in place)."""
+    return EncodeError(
+        f"could not put the finished files in place in {out_path.parent}: "
+        f"{error.strerror or error}",
+        hint="the previous files there are unchanged; check that the folder is writable "
+        "and has free space, then render again",
+    )

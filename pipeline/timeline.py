@@ -31,16 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.models import (
-    CheckpointScene,
-    CommandScene,
-    ExerciseScene,
-    LearningObjectivesScene,
-    ListScene,
-    QuizScene,
-    Scene,
-    VideoSpec,
-)
+from pipeline.models import Scene, VideoSpec
+from pipeline.scene_types import descriptor
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio, SpeechAudio, WordTiming
 from pipeline.subtitles import Caption, align_words, cut_captions, to_ass, to_srt, to_vtt
 
@@ -123,20 +115,11 @@ class TimingManifest:
 
 
 def revealable_items(scene: Scene) -> list[str]:
-    """The texts of a scene that appear one after another, in reveal order (may be empty)."""
-    if isinstance(scene, ListScene):
-        return [item.title for item in scene.items]
-    if isinstance(scene, LearningObjectivesScene):
-        return list(scene.objectives)
-    if isinstance(scene, CommandScene):
-        return list(scene.commands)
-    if isinstance(scene, ExerciseScene):
-        return list(scene.instructions)
-    if isinstance(scene, QuizScene):
-        return list(scene.options)
-    if isinstance(scene, CheckpointScene):
-        return [*scene.completed_topics, *scene.review_questions, *scene.next_topics]
-    return []
+    """The texts of a scene that appear one after another, in reveal order (may be empty).
+
+    The scene type's descriptor says which (:mod:`pipeline.scene_types`).
+    """
+    return descriptor(scene.scene_type).revealable_items(scene)
 
 
 def estimate_word_timings(text: str, duration_s: float) -> list[WordTiming]:

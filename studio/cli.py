@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
@@ -66,6 +66,18 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--title", help="video title (default: from the document)")
     parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="condense the video to about this length (±15 %%; default: the setting, else "
+        "the whole document)",
+    )
+    parser.add_argument(
+        "--all-sections",
+        action="store_true",
+        help="keep changelog, licence, contributor and badge sections (skipped by default)",
+    )
+    parser.add_argument(
         "--offline",
         action="store_const",
         const=True,
@@ -76,6 +88,13 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="let the configured LLM write narration (paid; default: the setting)",
+    )
+    parser.add_argument(
+        "--export",
+        action="append",
+        choices=("otio",),
+        help="also write files for video editors: otio = OpenTimelineIO timeline (.otio, "
+        ".otioz with media) and Final Cut Pro 7 XML, with one file per scene",
     )
     parser.add_argument(
         "--ai-clips",
@@ -109,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_const", const=True, help="never use the network for speech"
     )
     gui.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
+    gui.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the main window, print one line about it and quit (exit 0 if it was shown);"
+        " checks an installed bundle",
+    )
 
     render = commands.add_parser("render", help="render a document or a template to MP4")
     render.add_argument(
@@ -147,9 +172,33 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
     _add_render_options(add)
 
+    batch = commands.add_parser(
+        "batch",
+        help="render every row of a manifest (CSV, JSONL, YAML) or every document of a folder",
+        description="Each row becomes a queued render job (the same request as `render` "
+        "with the row's options); rows already rendered are not rendered again. The options "
+        "below apply to every row unless the row sets its own.",
+    )
+    batch.add_argument("manifest", type=Path, help="manifest file, or a folder of documents")
+    batch.add_argument(
+        "--report", type=Path, help="report CSV (default: batch-report.csv beside the manifest)"
+    )
+    batch.add_argument(
+        "--output-dir", type=Path, help="where rows without an output go (default: beside it)"
+    )
+    batch.add_argument("--priority", type=int, default=0, help="queue priority of the rows")
+    batch.add_argument(
+        "--no-run", action="store_true", help="only queue the rows (run them with `run`)"
+    )
+    _add_render_options(batch)
+
     jobs = commands.add_parser("jobs", help="list jobs with their state and progress")
     jobs.add_argument("--limit", type=int, default=30, help="show at most this many (default 30)")
     commands.add_parser("run", help="work the job queue headless until it is empty")
+    export = commands.add_parser(
+        "export", help="write an OpenTimelineIO timeline (+ FCP7 XML) of a finished render"
+    )
+    export.add_argument("video", type=Path, help="a video rendered by Video Studio (.mp4)")
     cancel = commands.add_parser("cancel", help="cancel a pending or running job")
     cancel.add_argument("job_id", type=int)
     retry = commands.add_parser("retry", help="queue a failed or cancelled job again (it resumes)")
@@ -168,10 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     ops = commands.add_parser("ops", help="spend vs budget, approvals, hit rate, fallbacks, errors")
     ops.add_argument("--days", type=int, default=30, help="period of the figures (default 30)")
 
-    budget = commands.add_parser("budget", help="today's budget; override the stop; resume")
-    budget.add_argument(
-        "action", nargs="?", choices=("status", "override", "resume"), default="status"
+    budget = commands.add_parser(
+        "budget", help="today's budget; override the stop; resume; the zone of its days"
     )
+    budget.add_argument(
+        "action", nargs="?", choices=("status", "override", "resume", "zone"), default="status"
+    )
+    budget.add_argument("zone_name", nargs="?", metavar="ZONE", help="with `zone`: e.g. UTC")
     budget.add_argument("--note", default="", help="why (kept with the override)")
 
     cache = commands.add_parser("cache", help="artefact cache: stats, clean, verify")
@@ -201,6 +253,8 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
+        duration_s=getattr(args, "duration", None),
+        exports=tuple(args.export) if getattr(args, "export", None) else None,
     )
 
 
@@ -228,14 +282,31 @@ def _request(
     )
 
 
-def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
-    from pipeline.adapters import load_document
+def _load_document(studio: Studio, path: Path, args: argparse.Namespace) -> VideoSpec:
+    """The document as a spec; the loader's notes (sections skipped, pages without text,
+    condensed to the scene cap) are printed to stderr."""
+    from pipeline.adapters import read_document
 
-    spec = load_document(input_path)
+    keep_all = bool(getattr(args, "all_sections", False))
+    skip = studio.settings.current.skip_boilerplate and not keep_all
+    loaded = read_document(path, skip_boilerplate=skip)
+    for note in loaded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return loaded.spec
+
+
+def _print_notes(request: RenderRequest) -> None:
+    for note in request.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
     if output is None:
         output = Path.cwd() / f"{input_path.stem}.mp4"
     with _studio(args) as studio:
+        spec = _load_document(studio, input_path, args)
         request = _request(studio, spec, args, output=output, source=input_path)
+        _print_notes(request)
         return _render_request(studio, request)
 
 
@@ -273,14 +344,17 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
         f"voice {', '.join(voices) or 'none'}, "
         f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
     )
-    for label, path in (
+    outputs = [
         ("video", result.output_path),
         ("thumbnail", result.thumbnail_path),
         ("subtitles", result.srt_path),
         ("subtitles", result.vtt_path),
         ("subtitles", result.ass_path),
         ("metadata", result.metadata_path),
-    ):
+    ]
+    if "otio" in request.options.exports:
+        outputs.append(("timeline", result.output_path.with_suffix(".otio")))
+    for label, path in outputs:
         if path is not None:
             console.print(f"  {label:10} {path}")
     return EXIT_OK
@@ -412,12 +486,11 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _queue_add(args: argparse.Namespace) -> int:
-    from pipeline.adapters import load_document
-
-    spec = load_document(args.input)
     out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
     with _studio(args) as studio:
+        spec = _load_document(studio, args.input, args)
         request = _request(studio, spec, args, output=out_path, source=args.input)
+        _print_notes(request)
         job_id = studio.enqueue(request, priority=args.priority)
     print(
         f"queued job {job_id}: {args.input} → {request.output}  (start it with `videostudio run`)"
@@ -457,54 +530,127 @@ def _jobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> int:
+def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
+    """Work the queue until it is empty (or Ctrl-C); returns the jobs that did not succeed
+    and whether the run was interrupted."""
     import signal
 
     from PySide6.QtCore import QCoreApplication, QTimer
-    from rich.console import Console
 
     from pipeline.progress import ProgressEvent
 
-    console = Console(stderr=True)
     app = QCoreApplication.instance() or QCoreApplication([])
     failed: list[int] = []
-    with _studio(args) as studio:
-        runner = studio.make_runner()
-        last: dict[int, str] = {}
+    interrupted = [False]
+    stopped: list[int] = []  # running when interrupted: reported as not succeeded
+    runner = studio.make_runner()
+    last: dict[int, str] = {}
 
-        def on_event(job_id: int, event: ProgressEvent) -> None:
-            if last.get(job_id) != event.stage:
-                last[job_id] = event.stage
-                console.print(f"job {job_id}: {event.fraction * 100:5.1f} %  {event.message}")
+    def on_event(job_id: int, event: ProgressEvent) -> None:
+        if last.get(job_id) != event.stage:
+            last[job_id] = event.stage
+            console.print(f"job {job_id}: {event.fraction * 100:5.1f} %  {event.message}")
 
-        def on_finished(job_id: int, state: str, error: str) -> None:
-            if state != "SUCCEEDED":
-                failed.append(job_id)
-            console.print(f"job {job_id}: {state}" + (f" — {error}" if error else ""))
+    def on_finished(job_id: int, state: str, error: str) -> None:
+        if state != "SUCCEEDED":
+            failed.append(job_id)
+        console.print(f"job {job_id}: {state}" + (f" — {error}" if error else ""))
 
-        def on_sigint(*_: object) -> None:
-            console.print("interrupted: cancelling running jobs (they resume with `retry`)")
-            runner.shutdown(0)
-            app.quit()
+    def on_sigint(*_: object) -> None:
+        interrupted[0] = True
+        stopped.extend(runner.running_ids)
+        console.print("interrupted: cancelling running jobs (they resume with `retry`)")
+        runner.shutdown(0)
+        app.quit()
 
-        runner.job_event.connect(on_event)
-        runner.job_finished.connect(on_finished)
-        runner.idle.connect(app.quit)
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        ticker = QTimer()  # lets Python run its signal handlers while Qt's loop waits
-        ticker.start(200)
-        ticker.timeout.connect(lambda: None)
+    runner.job_event.connect(on_event)
+    runner.job_finished.connect(on_finished)
+    runner.idle.connect(app.quit)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    ticker = QTimer()  # lets Python run its signal handlers while Qt's loop waits
+    ticker.start(200)
+    ticker.timeout.connect(lambda: None)
+    try:
         recovered = runner.start()
         if recovered:
             console.print(f"recovered after a crash: jobs {recovered}")
         if runner.running_ids:
             app.exec()
         runner.shutdown()
+    finally:
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
+    for job_id in stopped:  # their end came after the event loop had stopped
+        job = studio.jobs.get_job(job_id)
+        state = job.state.value if job is not None else "unknown"
+        console.print(f"job {job_id}: {state} (resume it with `videostudio retry {job_id}`)")
+        if job_id not in failed:
+            failed.append(job_id)
+    return failed, interrupted[0]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with _studio(args) as studio:
+        failed, interrupted = _work_queue(studio, console)
         remaining = studio.pending_or_running()
+    if interrupted:
+        console.print(f"interrupted; {remaining} jobs still pending")
+        return EXIT_INTERRUPTED
     console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_for_editors
+
+    result = export_for_editors(args.video)
+    print(f"timeline  {result.otio}\nbundle    {result.otioz}\nPremiere  {result.fcp_xml}")
+    print(f"media     {result.sound.parent} ({len(result.scene_media)} scenes + sound)")
+    return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from studio.batch import enqueue_batch, plan_batch, refresh_states, report_rows, write_report
+
+    console = Console(stderr=True)
+    interrupted = False
+    with _studio(args) as studio:
+        batch = plan_batch(
+            studio, args.manifest, defaults=render_overrides(args), output_dir=args.output_dir
+        )
+        enqueue_batch(studio, batch, priority=args.priority)
+        queued = sum(1 for row in batch.valid if not row.reused)
+        console.print(
+            f"batch: {len(batch.rows)} rows, {queued} queued, "
+            f"{len(batch.valid) - queued} already queued or done, "
+            f"{len(batch.rows) - len(batch.valid)} invalid"
+        )
+        if not args.no_run and batch.valid:
+            _, interrupted = _work_queue(studio, console)
+        refresh_states(studio, batch)
+    table = Table(title=f"Batch {args.manifest}")
+    for column in ("line", "source", "state", "output", "error"):
+        table.add_column(column, overflow="fold")
+    for row in report_rows(batch):
+        output = Path(row["output"]).name if row["output"] else ""
+        table.add_row(row["line"], row["source"], row["state"], output, row["error"])
+    Console().print(table)
+    base = args.manifest if args.manifest.is_dir() else args.manifest.parent
+    report = write_report(batch, args.report or base / "batch-report.csv")
+    console.print(f"report: {report}")
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if any(row.request is None for row in batch.rows):
+        return EXIT_BAD_INPUT
+    if args.no_run:
+        return EXIT_OK
+    return EXIT_OK if all(row.state == "SUCCEEDED" for row in batch.rows) else EXIT_FAILURE
 
 
 def _cancel_or_retry(args: argparse.Namespace) -> int:
@@ -529,7 +675,8 @@ def _cache(args: argparse.Namespace) -> int:
     with _studio(args) as studio:
         if args.cache_command == "clean":
             removed = studio.cache.clean(all=args.all)
-            print(f"removed {len(removed)} entries")
+            leftovers = studio.sweep_leftovers()
+            print(f"removed {len(removed)} entries and {len(leftovers)} leftovers of killed runs")
         elif args.cache_command == "verify":
             dropped = studio.cache.verify()
             print(f"verified; dropped {len(dropped)} corrupt entries")
@@ -600,12 +747,16 @@ def _budget(args: argparse.Namespace) -> int:
         elif args.action == "resume":
             governor.resume_paid_work()
             print("paid work may run again")
+        elif args.action == "zone" and args.zone_name:
+            print(f"budget days are counted in {governor.set_time_zone(args.zone_name)}")
         status = governor.status()
         pause = governor.pause_state()
+        zone = governor.time_zone()
     print(
         f"{status.day}: ${status.committed_usd:.2f} committed of ${status.daily_usd:.2f} "
         f"(alert at ${status.alert_usd:.2f}, hard stop at ${status.cap_usd:.2f}"
         f"{', lifted today' if status.overridden else ''}) — {status.state}"
+        f"; days counted in {zone}"
     )
     if pause.paused:
         print(f"paid work is PAUSED: {pause.reason}  (resume with `videostudio budget resume`)")
@@ -657,7 +808,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     try:
         if args.command in (None, "gui") and gui is not None:
             if args.command is None:
-                args.offline, args.open = None, None
+                args.offline, args.open, args.smoke_test = None, None, False
             return gui(args)
         if args.command == "render":
             if args.template:
@@ -686,6 +837,10 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             return _jobs(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "batch":
+            return _batch(args)
+        if args.command == "export":
+            return _export(args)
         if args.command in ("cancel", "retry"):
             return _cancel_or_retry(args)
         if args.command == "cache":
@@ -704,7 +859,49 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        problem = environment_problem(error, args.data_dir)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+def environment_problem(error: BaseException, data_dir: Path | None) -> StudioError | None:
+    """A disk or database failure that reached the top as a library error, as a message
+    naming the folder and what to do (full, read-only, not allowed; for the database also
+    damaged or busy), or ``None`` for anything else (a bug: its traceback is shown)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.preflight import storage_error
+    from studio import paths
+    from studio.store import database_error
+
+    if isinstance(error, DBAPIError):
+        return database_error(error, (data_dir or paths.data_dir()) / paths.DATABASE_FILE)
+    if isinstance(error, OSError):
+        return storage_error(error, None, "its files")
+    return None
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process with ``code``; after an interrupt (130), at once.
+
+    Tearing the interpreter down (freeing every module and object) can take most of a second
+    on a busy machine; an interrupted command has already cleaned up after itself, so it
+    flushes its output and logs and leaves with :func:`os._exit` (Ctrl-C is honoured within
+    a second). Entry points call this; :func:`main` itself only returns the code.
+    """
+    if code == EXIT_INTERRUPTED:
+        import logging
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        logging.shutdown()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_process(main())

@@ -16,6 +16,8 @@ Rules:
 * Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
   work checks between frame batches; a job cancelled from another process is noticed at its
   next progress write.
+* Damaged rows: a job whose stored row cannot be read back is FAILED with the reason when
+  the runner starts or reaches it, and the rest of the queue runs.
 * Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued. If
   that process *crashed* (a fatal error was recorded, see :class:`~studio.service.Studio`)
   they count a crash, and after :data:`~studio.store.MAX_CRASHES` crashes without new progress
@@ -39,10 +41,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.errors import Cancelled, StudioError
+from pipeline.preflight import storage_error
 from pipeline.progress import CancelToken, Monotonic, ProgressEvent
-from studio.store import Checkpoint, Job, JobState, JobStore
+from studio.store import Checkpoint, Job, JobState, JobStore, database_error
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +157,14 @@ class JobRunner(QObject):
     # -- public API (call from the runner's thread) -------------------------------------
 
     def start(self) -> list[int]:
-        """Recover jobs left RUNNING by a crashed process, then start working the queue.
+        """Recover jobs left RUNNING by a crashed process, set damaged job rows aside
+        (FAILED with the reason, see :mod:`studio.store.jobs`), then start working the queue.
 
         Returns the ids of recovered jobs.
         """
         recovered = self.store.recover_after_crash(crashed=self.previous_run_crashed)
+        for job in self.store.quarantine_damaged():
+            self.job_finished.emit(job.id, job.state.value, job.error or "")
         self.schedule()
         return recovered
 
@@ -186,7 +193,8 @@ class JobRunner(QObject):
         return changed or running is not None
 
     def retry(self, job_id: int) -> bool:
-        """Queue a FAILED or CANCELLED job again; it resumes from its checkpoints."""
+        """Queue a FAILED or CANCELLED job again; it resumes (its handler reuses what earlier
+        attempts finished, e.g. a render's cached speech clips and video chunks)."""
         changed = self.store.retry_job(job_id)
         if changed:
             self.schedule()
@@ -277,9 +285,13 @@ class JobRunner(QObject):
                 state = JobState.CANCELLED
             except StudioError as exc:
                 state, error = JobState.FAILED, str(exc)
-            except Exception as exc:  # a bug: keep the app alive, record it, log the traceback
-                log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
-                state, error = JobState.FAILED, f"unexpected error: {exc!r}"
+            except Exception as exc:
+                problem = self._environment_problem(exc)
+                if problem is not None:  # a full or read-only disk, the database's included
+                    state, error = JobState.FAILED, str(problem)
+                else:  # a bug: keep the app alive, record it, log the traceback
+                    log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
+                    state, error = JobState.FAILED, f"unexpected error: {exc!r}"
             if token.cancelled and state is not JobState.SUCCEEDED:
                 state = JobState.CANCELLED
             try:
@@ -291,6 +303,14 @@ class JobRunner(QObject):
         log.info("job %d started (%s, attempt %d)", job.id, job.kind, job.attempts)
         self.job_started.emit(job.id)
         self.pool.start(_Task(work))
+
+    def _environment_problem(self, error: Exception) -> StudioError | None:
+        """A disk or database failure as a message naming the folder and what to do."""
+        if isinstance(error, DBAPIError):
+            return database_error(error, self.store.db.path)
+        if isinstance(error, OSError):
+            return storage_error(error, None, "the job's files")
+        return None
 
     @Slot(int, str, str, str)
     def _on_worker_done(self, job_id: int, kind: str, state: str, error: str) -> None:

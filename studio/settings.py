@@ -161,6 +161,10 @@ class StudioSettings(BaseSettings):
         cache_quota_gb: size limit of the content cache, in GB (10⁹ bytes).
         theme: look of the app, ``"light"`` or ``"dark"``.
         last_folder: the folder of the last document opened in the studio.
+        target_duration_s: condense every video to about this length in seconds (±15 %,
+            :func:`pipeline.condense.condense_spec`); ``None`` renders documents in full.
+        skip_boilerplate: leave changelog, licence, contributor and badge sections out of
+            documents (:data:`pipeline.adapters.scenes.BOILERPLATE_SECTIONS`).
         ai: optional paid AI.
     """
 
@@ -183,6 +187,8 @@ class StudioSettings(BaseSettings):
     cache_quota_gb: float = Field(default=5.0, gt=0, le=10_000)
     theme: Literal["light", "dark"] = "light"
     last_folder: Path | None = None
+    target_duration_s: float | None = Field(default=None, gt=0, le=36_000)
+    skip_boilerplate: bool = True
     ai: AISettings = Field(default_factory=AISettings)
 
     _load_warnings: list[str] = PrivateAttr(default_factory=list)

@@ -30,3 +30,11 @@ def isolated_folders(
     monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("VIDEOSTUDIO_CACHE_DIR", str(root / "cache"))
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_qt_application(qapp: object) -> object:
+    """Create pytest-qt's QApplication before any test runs: a command that works the queue
+    in-process (``cli_main(["batch", …])``) would otherwise create a QCoreApplication first,
+    and every later Qt test would fail on pytest-qt's "not an instance of qapp_cls" warning."""
+    return qapp

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pipeline.adapters import SUPPORTED_SUFFIXES
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
@@ -46,8 +47,8 @@ from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
 
-DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
-DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
+DOCUMENT_SUFFIXES = SUPPORTED_SUFFIXES
+DOCUMENT_FILTER = "Documents (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES) + ")"
 AUTOSAVE_DELAY_MS = 1500
 
 

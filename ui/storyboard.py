@@ -41,6 +41,7 @@ from pipeline.models import SCENE_TYPES
 from pipeline.narration import narrate_scene
 from pipeline.preview import scene_thumbnails
 from pipeline.render.base import RGBFrame
+from pipeline.scene_types import REGISTRY
 from pipeline.timeline import SceneTiming
 from ui.document import ProjectDocument
 from ui.operations import LatestOnly
@@ -59,8 +60,9 @@ def rgb_to_image(frame: RGBFrame) -> QImage:
 
 
 def scene_label(scene_type: str) -> str:
-    """``code_comparison`` → ``Code comparison``."""
-    return scene_type.replace("_", " ").capitalize()
+    """``code_comparison`` → ``Code comparison`` (the descriptor's label)."""
+    described = REGISTRY.get(scene_type)
+    return described.label if described else scene_type.replace("_", " ").capitalize()
 
 
 class StoryboardModel(QAbstractListModel):

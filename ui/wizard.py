@@ -196,7 +196,14 @@ class LoadedSource:
     template_id: str | None = None
 
 
-_KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
+_KINDS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "restructuredtext",
+    ".rest": "restructuredtext",
+    ".txt": "text",
+    ".pdf": "pdf",
+}
 
 
 def load_source(kind: str, value: str, fields: dict[str, str] | None = None) -> LoadedSource:
