@@ -48,6 +48,7 @@ from pipeline.scene_types.base import (
     NarrationText,
     SceneBase,
     ShortText,
+    checked_voice,
 )
 from pipeline.scene_types.checkpoint import CheckpointScene
 from pipeline.scene_types.clip import ClipScene, Infographic, InfographicKind
@@ -195,6 +196,23 @@ class VideoSpec(BaseModel):
     captions: bool | None = None
     transition_s: float = Field(default=0.5, ge=0.0, le=2.0)
     scenes: list[Scene] = Field(min_length=1, max_length=MAX_SCENES)
+
+    @field_validator("voice")
+    @classmethod
+    def _known_voice(cls, value: str) -> str:
+        checked = checked_voice(value)
+        assert checked is not None
+        return checked
+
+    @field_validator("language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        from pipeline.speech.voices import language_problem
+
+        problem = language_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @property
     def size_px(self) -> tuple[int, int]:

@@ -43,13 +43,50 @@ FORMAT_CHOICES = ("16:9", "9:16", "1:1")
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMAT_CHOICES, help="aspect ratio (default: 16:9)")
-    parser.add_argument("--voice", help="voice name (male, female) or a provider voice id")
+    parser.add_argument(
+        "--voice",
+        help="voice for every scene: male, male_warm, female, female_friendly or a provider "
+        "voice id (see `videostudio voices`)",
+    )
+    parser.add_argument(
+        "--keep-scene-voices",
+        action="store_const",
+        const=True,
+        help="with --voice: scenes that name their own voice keep it",
+    )
+    parser.add_argument(
+        "--offline-voice",
+        choices=("piper", "espeak"),
+        help="offline voice tried first (default: the setting, else piper for English)",
+    )
+    parser.add_argument(
+        "--loudness",
+        type=float,
+        metavar="LUFS",
+        help="integrated loudness of the output: -14, -16 (default) or -23 LUFS",
+    )
+    parser.add_argument(
+        "--music",
+        metavar="FILE|NAME",
+        help="music under the voice: an MP3/WAV/M4A/OGG/FLAC file or calm, bright, pulse",
+    )
+    parser.add_argument(
+        "--music-level",
+        type=float,
+        metavar="DB",
+        help="music loudness under the voice while it speaks, dB (default -15)",
+    )
     parser.add_argument("--lang", help="language code, e.g. en, es, de (see `videostudio voices`)")
     parser.add_argument(
         "--captions",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="burn captions into the video (default: on for 9:16, off otherwise)",
+    )
+    parser.add_argument(
+        "--caption-style",
+        choices=("highlight", "plain"),
+        help="burned-in captions: highlight the spoken word (default) or plain",
     )
     parser.add_argument(
         "--encoder",
@@ -243,11 +280,17 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         captions=getattr(args, "captions", None),
         accent=getattr(args, "accent", None),
         encoder=getattr(args, "encoder", None),
+        caption_style=getattr(args, "caption_style", None),
         offline=getattr(args, "offline", None),
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
         duration_s=getattr(args, "duration", None),
+        keep_scene_voices=getattr(args, "keep_scene_voices", None),
+        offline_voice=getattr(args, "offline_voice", None),
+        loudness_lufs=getattr(args, "loudness", None),
+        music=getattr(args, "music", None),
+        music_level_db=getattr(args, "music_level", None),
         exports=tuple(args.export) if getattr(args, "export", None) else None,
     )
 
@@ -343,12 +386,14 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
         ("thumbnail", result.thumbnail_path),
         ("subtitles", result.srt_path),
         ("subtitles", result.vtt_path),
+        ("subtitles", result.ass_path),
         ("metadata", result.metadata_path),
     ]
     if "otio" in request.options.exports:
         outputs.append(("timeline", result.output_path.with_suffix(".otio")))
     for label, path in outputs:
-        console.print(f"  {label:10} {path}")
+        if path is not None:
+            console.print(f"  {label:10} {path}")
     return EXIT_OK
 
 

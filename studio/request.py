@@ -40,6 +40,7 @@ from pipeline.models import (
 )
 from pipeline.preflight import check_not_a_folder
 from pipeline.render_job import RenderOptions
+from pipeline.speech.voices import override_voice
 from studio.paid import PaidChoices
 from studio.settings import StudioSettings
 
@@ -54,11 +55,15 @@ class RenderOverrides(BaseModel):
     Attributes:
         title / format / voice / language / captions / accent / transition_s: spec fields.
         encoder: force an encoder (``auto``, ``x264``, ``nvenc``, …).
+        caption_style: burned-in caption look (``highlight`` or ``plain``).
         offline: never use the network.
         llm / ai_clips: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
         duration_s: condense the video to about this many seconds (±15 %); ``None``: the
             setting (``target_duration_s``), else the whole document.
+        keep_scene_voices: with ``voice``, scenes that pin a voice keep it.
+        offline_voice / loudness_lufs / music / music_level_db: sound options
+            (:class:`~pipeline.render_job.RenderOptions`).
         exports: extra outputs for video editors (``"otio"``).
     """
 
@@ -72,11 +77,17 @@ class RenderOverrides(BaseModel):
     accent: str | None = None
     transition_s: float | None = None
     encoder: str | None = None
+    caption_style: Literal["highlight", "plain"] | None = None
     offline: bool | None = None
     llm: bool | None = None
     ai_clips: bool | None = None
     template_id: str | None = None
     duration_s: float | None = Field(default=None, gt=0, le=36_000)
+    keep_scene_voices: bool | None = None
+    offline_voice: str | None = None
+    loudness_lufs: float | None = None
+    music: str | None = None
+    music_level_db: float | None = None
     exports: tuple[Literal["otio"], ...] | None = None
 
     def spec_changes(self) -> dict[str, Any]:
@@ -191,14 +202,30 @@ def build_render_request(
     if target_s is not None:
         condensed = condense_spec(resolved, target_s)
         resolved, notes = condensed.spec, list(condensed.notes)
+    if overrides.voice is not None:  # --voice: every scene, unless it pins one and is kept
+        resolved = override_voice(
+            resolved, overrides.voice, keep_scene_voices=bool(overrides.keep_scene_voices)
+        )
 
     encoder = overrides.encoder if overrides.encoder is not None else settings.encoder
     offline = overrides.offline if overrides.offline is not None else settings.offline
-    options = RenderOptions(
-        encoder=encoder,
-        speech_mode="offline" if offline else "auto",
-        exports=overrides.exports or (),
-    )
+    sound: dict[str, Any] = {
+        name: getattr(overrides, name)
+        if getattr(overrides, name) is not None
+        else getattr(settings, name)
+        for name in ("offline_voice", "loudness_lufs", "music", "music_level_db")
+    }
+    caption_style = overrides.caption_style or settings.caption_style
+    try:
+        options = RenderOptions(
+            encoder=encoder,
+            speech_mode="offline" if offline else "auto",
+            caption_style=caption_style,
+            exports=overrides.exports or (),
+            **sound,
+        )
+    except ValidationError as error:
+        raise spec_error(error, source="render options") from error
     ai = settings.ai
     paid = PaidChoices(
         llm=overrides.llm if overrides.llm is not None else ai.llm_enabled,

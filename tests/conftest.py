@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# English offline renders use Piper by default; Piper costs ~10x eSpeak's CPU, so the suite
+# renders with eSpeak and the Piper tests (tests/test_piper.py) ask for Piper explicitly.
+os.environ.setdefault("VIDEOSTUDIO_OFFLINE_VOICE", "espeak")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"

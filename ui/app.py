@@ -38,15 +38,17 @@ def app_settings() -> QSettings:
 
 
 def start_runner(studio: Studio) -> JobRunner | None:
-    """Take the queue's lock and start working it; ``None`` if another process has it."""
+    """Take the queue's lock and start working it; ``None`` if another process has it.
+
+    Recovery and claiming run on the runner's scheduler thread: the GUI thread never writes
+    the database.
+    """
     try:
         runner = studio.make_runner()
     except RunnerBusyError as error:
         errors.show_error(error)
         return None
-    recovered = runner.start()
-    if recovered:
-        log.info("resuming %d job(s) left by the previous session", len(recovered))
+    runner.start_in_background()
     return runner
 
 
@@ -115,7 +117,10 @@ def run_app(options: argparse.Namespace) -> int:
     try:
         code = app.exec()
     finally:
+        from ui import thumbnailer
+
         stop_runner(studio, runner)
         wait_for_operations()
+        thumbnailer.shutdown()
         studio.close()
     return int(code)

@@ -30,8 +30,11 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``videostudio`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    import multiprocessing
+
     from studio.api import cli_main
 
+    multiprocessing.freeze_support()  # the thumbnail helper process of a frozen build
     args = list(sys.argv[1:] if argv is None else argv)
     return cli_main(args, gui=_run_gui)
 

@@ -19,7 +19,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 MAX_SCENES = 100
 MAX_SHORT_TEXT = 200
@@ -37,6 +44,19 @@ NarrationText = Annotated[
     str, StringConstraints(max_length=MAX_NARRATION_TEXT, strip_whitespace=True)
 ]
 DurationS = Annotated[float, Field(ge=MIN_DURATION_S, le=MAX_DURATION_S)]
+
+
+def checked_voice(value: str | None) -> str | None:
+    """``value`` if it is a usable voice name (or ``None``), else ``ValueError`` naming the
+    valid names (:func:`pipeline.speech.voices.voice_problem`)."""
+    if value is None:
+        return None
+    from pipeline.speech.voices import voice_problem
+
+    problem = voice_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 class SceneBase(BaseModel):
@@ -60,6 +80,11 @@ class SceneBase(BaseModel):
     min_duration_s: DurationS | None = None
     max_duration_s: DurationS | None = None
     voice: ShortText | None = None
+
+    @field_validator("voice")
+    @classmethod
+    def _known_voice(cls, value: str | None) -> str | None:
+        return checked_voice(value)
 
     @model_validator(mode="after")
     def _durations(self) -> SceneBase:
