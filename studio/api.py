@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from studio import paths
 from studio.budget import Approval, BudgetGovernor
+from studio.cache import CacheAddress
 from studio.cli import exit_process
 from studio.cli import main as cli_main
 from studio.jobs import JobRunner
@@ -38,6 +39,7 @@ __all__ = [
     "AISettings",
     "Approval",
     "BudgetGovernor",
+    "CacheAddress",
     "Job",
     "JobRunner",
     "JobState",
