@@ -40,7 +40,7 @@ from pipeline.errors import StudioError
 from pipeline.fsutil import atomic_write_bytes
 from pipeline.models import VideoSpec
 from pipeline.narration import script_stage
-from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
+from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer, min_display_durations
 from pipeline.render.base import RenderContext, RGBFrame
 from pipeline.render_job import (
     RenderOptions,
@@ -202,7 +202,8 @@ def plan_scenes(
             _speech.put(keys[i], audio)
             found[i] = audio
     speech = tuple(audio for audio in found if audio is not None)
-    manifest = build_timeline(spec, speech, narrations)
+    minimums = min_display_durations(list(spec.scenes), preview_context(spec, options))
+    manifest = build_timeline(spec, speech, narrations, min_durations_s=minimums)
     return ScenePlan(tuple(narrations), speech, manifest)
 
 
@@ -228,7 +229,7 @@ def _renderer_key(
         "scene": spec.scenes[index].model_dump(mode="json"),
         "timing": asdict(manifest.scenes[index]),
         "ctx": [ctx.width_px, ctx.height_px, ctx.fps, ctx.theme.model_dump(mode="json")],
-        "captions": ctx.captions,
+        "captions": [ctx.captions, ctx.caption_style],
         "renderer": RENDERER_VERSION,
         "visual": visuals[index].tier,
     }
@@ -265,8 +266,9 @@ def _check_index(spec: VideoSpec, scene_index: int) -> None:
 
 
 def preview_context(spec: VideoSpec, options: RenderOptions) -> RenderContext:
-    """The frame geometry and styling a render of ``spec`` with ``options`` uses."""
-    return render_context(spec)
+    """The frame geometry and styling a render of ``spec`` with ``options`` uses (its caption
+    style included)."""
+    return render_context(spec, options.caption_style)
 
 
 def preview_renderer(
