@@ -137,7 +137,7 @@ def main() -> int:
     window.open_project(project_id)
     wait(window.project_loaded)
     wait(window.storyboard.model.thumbnails_ready)
-    window.storyboard.view.setCurrentIndex(window.storyboard.model.index(1))
+    window.storyboard.view.setCurrentIndex(window.storyboard.model.index(1, 0))
     wait(window.preview.frame_shown)  # the scene at its representative moment
     pump(1500)  # durations arrive on the cards
     shoot(window, "02-storyboard-preview")
@@ -173,7 +173,7 @@ def main() -> int:
     dialog.reject()
 
     window.actions_["dark"].trigger()
-    window.storyboard.view.setCurrentIndex(window.storyboard.model.index(2))
+    window.storyboard.view.setCurrentIndex(window.storyboard.model.index(2, 0))
     wait(window.preview.frame_shown)
     pump(800)
     shoot(window, "07-dark", from_screen=True)

@@ -20,6 +20,7 @@ from studio.cli import main as cli_main
 if TYPE_CHECKING:  # the names below load on first use (the command line stays quick)
     from studio import paths
     from studio.budget import Approval, BudgetGovernor
+    from studio.cache import CacheAddress
     from studio.jobs import JobRunner
     from studio.ops import OpsReport, ops_report
     from studio.paid import PaidChoices, budget_policy
@@ -41,6 +42,7 @@ _LAZY = {
     "paths": ("studio", "paths"),
     "Approval": ("studio.budget", "Approval"),
     "BudgetGovernor": ("studio.budget", "BudgetGovernor"),
+    "CacheAddress": ("studio.cache", "CacheAddress"),
     "JobRunner": ("studio.jobs", "JobRunner"),
     "OpsReport": ("studio.ops", "OpsReport"),
     "ops_report": ("studio.ops", "ops_report"),
@@ -86,6 +88,7 @@ __all__ = [
     "AISettings",
     "Approval",
     "BudgetGovernor",
+    "CacheAddress",
     "Job",
     "JobRunner",
     "JobState",

@@ -244,6 +244,7 @@ def plan_batch(
     *,
     defaults: RenderOverrides | None = None,
     output_dir: Path | None = None,
+    skip_boilerplate: bool | None = None,
 ) -> Batch:
     """Read ``source`` (a manifest or a folder) and make each row's render request.
 
@@ -252,6 +253,8 @@ def plan_batch(
         source: a manifest file or a folder of documents.
         defaults: options for every row (a row's own columns win).
         output_dir: where rows without ``output`` go (default: the manifest's folder).
+        skip_boilerplate: leave documents' changelog, licence, contributor and badge
+            sections out; ``None``: the setting (``skip_boilerplate``).
 
     Raises:
         InputError: the manifest as a whole is unusable. Bad rows do not raise: they carry
@@ -261,6 +264,8 @@ def plan_batch(
     from pipeline.templates import instantiate
 
     source = Path(source)
+    if skip_boilerplate is None:
+        skip_boilerplate = bool(studio.settings.current.skip_boilerplate)
     base = source if source.is_dir() else source.parent
     records = folder_rows(source) if source.is_dir() else read_manifest(source)
     batch = Batch(source)
@@ -280,7 +285,7 @@ def plan_batch(
             overrides = _overrides(values, defaults or RenderOverrides())
             if "input" in values:
                 document = (base / str(values["input"])).expanduser()
-                spec = load_document(document)
+                spec = load_document(document, skip_boilerplate=skip_boilerplate)
                 stem, doc_source = document.stem, document
             else:
                 template = str(values["template"])

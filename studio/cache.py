@@ -169,6 +169,30 @@ class _Seen:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class CacheAddress:
+    """Where a :class:`ContentCache` lives, to open it in another process (picklable).
+
+    Attributes:
+        root: the cache folder.
+        database: the studio database file holding the cache's index.
+        quota_bytes: the size limit eviction keeps to.
+    """
+
+    root: Path
+    database: Path
+    quota_bytes: int = DEFAULT_QUOTA_BYTES
+
+    def open(self) -> ContentCache:
+        """Open the cache. The database is used as it is (the studio that gave the address
+        has upgraded it); several processes share it safely (WAL, busy timeout, pin leases).
+
+        Raises:
+            DatabaseOpenError: the database cannot be opened.
+        """
+        return ContentCache(self.root, Database(self.database), quota_bytes=self.quota_bytes)
+
+
 class ContentCache:
     """The cache under ``root``, indexed in ``db``. Safe to share between threads.
 

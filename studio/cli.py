@@ -658,8 +658,13 @@ def _batch(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     interrupted = False
     with _studio(args) as studio:
+        keep_all = bool(getattr(args, "all_sections", False))
         batch = plan_batch(
-            studio, args.manifest, defaults=render_overrides(args), output_dir=args.output_dir
+            studio,
+            args.manifest,
+            defaults=render_overrides(args),
+            output_dir=args.output_dir,
+            skip_boilerplate=studio.settings.current.skip_boilerplate and not keep_all,
         )
         enqueue_batch(studio, batch, priority=args.priority)
         queued = sum(1 for row in batch.valid if not row.reused)

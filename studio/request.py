@@ -61,6 +61,8 @@ class RenderOverrides(BaseModel):
         template_id: the template the video came from (approvals, cost records).
         duration_s: condense the video to about this many seconds (±15 %); ``None``: the
             setting (``target_duration_s``), else the whole document.
+        full_length: ``True`` renders every scene even when the setting names a target
+            length (the wizard's "Full" choice); ignored when ``duration_s`` is given.
         keep_scene_voices: with ``voice``, scenes that pin a voice keep it.
         offline_voice / loudness_lufs / music / music_level_db: sound options
             (:class:`~pipeline.render_job.RenderOptions`).
@@ -83,6 +85,7 @@ class RenderOverrides(BaseModel):
     ai_clips: bool | None = None
     template_id: str | None = None
     duration_s: float | None = Field(default=None, gt=0, le=36_000)
+    full_length: bool | None = None
     keep_scene_voices: bool | None = None
     offline_voice: str | None = None
     loudness_lufs: float | None = None
@@ -168,6 +171,7 @@ def build_render_request(
     default_output_dir: Path | None = None,
     source: Path | None = None,
     project_id: int | None = None,
+    condense: bool = True,
 ) -> RenderRequest:
     """The one place a render request is made.
 
@@ -184,6 +188,9 @@ def build_render_request(
         default_output_dir: see ``output``.
         source: the document the spec came from.
         project_id: the project it belongs to.
+        condense: condense the spec to the target duration (the override's, else the
+            setting's); ``False`` keeps every scene and decides everything else as the
+            render would (the studio's preview shows the document's own scenes this way).
 
     Raises:
         InputError: an override does not validate (the message names the field), or the
@@ -196,10 +203,13 @@ def build_render_request(
         data["theme"] = {**data["theme"], "accent_color": overrides.accent}
     resolved = build_spec(data, source="render options")
     notes: list[str] = []
-    target_s = (
-        overrides.duration_s if overrides.duration_s is not None else settings.target_duration_s
-    )
-    if target_s is not None:
+    if overrides.duration_s is not None:
+        target_s: float | None = overrides.duration_s
+    elif overrides.full_length:
+        target_s = None
+    else:
+        target_s = settings.target_duration_s
+    if target_s is not None and condense:
         condensed = condense_spec(resolved, target_s)
         resolved, notes = condensed.spec, list(condensed.notes)
     if overrides.voice is not None:  # --voice: every scene, unless it pins one and is kept

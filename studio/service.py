@@ -36,7 +36,7 @@ from pipeline.render_job import RenderResult, StageObserver, render_video
 from pipeline.workplan import Throughput
 from studio import paths
 from studio.budget import BudgetGovernor
-from studio.cache import ContentCache
+from studio.cache import CacheAddress, ContentCache
 from studio.jobs import Handler, JobContext, JobRunner
 from studio.ops import OpsReport, ops_report
 from studio.paid import budget_policy, paid_services
@@ -149,9 +149,11 @@ class Studio:
         default_output_dir: Path | None = None,
         source: Path | None = None,
         project_id: int | None = None,
+        condense: bool = True,
     ) -> RenderRequest:
         """The render request of ``spec`` under the settings in effect (see
-        :func:`studio.request.build_render_request`, the one place requests are made).
+        :func:`studio.request.build_render_request`, the one place requests are made;
+        ``condense=False`` for the preview, which shows every scene of the project).
 
         Raises:
             InputError: an override does not validate.
@@ -164,6 +166,17 @@ class Studio:
             default_output_dir=default_output_dir,
             source=source,
             project_id=project_id,
+            condense=condense,
+        )
+
+    def cache_address(self) -> CacheAddress:
+        """Where the content cache lives, for a helper process to open it
+        (:meth:`CacheAddress.open`): the studio's preview helper draws and speaks into the
+        same cache the renders use, so a clip voiced for a preview is the render's clip."""
+        return CacheAddress(
+            root=self.cache.root,
+            database=self.data_dir / paths.DATABASE_FILE,
+            quota_bytes=self.cache.quota_bytes,
         )
 
     def import_document(self, path: Path) -> int:

@@ -89,6 +89,27 @@ def test_a_folder_is_one_row_per_document(studio: Studio, tmp_path: Path) -> Non
     assert all(r.request is not None and r.request.spec.format.value == "9:16" for r in batch.rows)
 
 
+def test_batch_follows_the_skip_boilerplate_setting(studio: Studio, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "tool.md").write_text(
+        "# Tool\n\nThe tool sorts your photos by date.\n\n"
+        "## Changelog\n\nVersion two fixed the zebra importer.\n",
+        encoding="utf-8",
+    )
+
+    def said(batch: object) -> str:
+        (row,) = batch.rows  # type: ignore[attr-defined]
+        assert row.request is not None, row.error
+        return " ".join(s.model_dump_json() for s in row.request.spec.scenes)
+
+    assert "zebra" not in said(plan_batch(studio, folder))  # skipped by default
+    kept = studio.settings.current.model_copy(update={"skip_boilerplate": False})
+    studio.settings.update(kept)
+    assert "zebra" in said(plan_batch(studio, folder))  # the setting keeps the section
+    assert "zebra" not in said(plan_batch(studio, folder, skip_boilerplate=True))
+
+
 def test_enqueue_twice_queues_nothing_new(studio: Studio, tmp_path: Path, corpus_dir: Path):
     manifest = _csv(tmp_path, corpus_dir)
     first = enqueue_batch(studio, plan_batch(studio, manifest))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from PySide6.QtCore import QSettings, QTimer
@@ -30,6 +31,14 @@ APPLICATION = "Video Studio"
 SHUTDOWN_TIMEOUT_MS = 15_000
 
 log = logging.getLogger(__name__)
+
+
+SWITCH_INTERVAL_S = float(os.environ.get("VIDEOSTUDIO_SWITCH_INTERVAL_S", "0.005"))
+
+
+def tune_interpreter() -> None:
+    """Prefer the GUI thread's responsiveness in this process (see :data:`SWITCH_INTERVAL_S`)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def app_settings() -> QSettings:
@@ -117,10 +126,10 @@ def run_app(options: argparse.Namespace) -> int:
     try:
         code = app.exec()
     finally:
-        from ui import thumbnailer
+        from ui import helper
 
         stop_runner(studio, runner)
         wait_for_operations()
-        thumbnailer.shutdown()
+        helper.shutdown()
         studio.close()
     return int(code)

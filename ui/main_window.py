@@ -39,7 +39,7 @@ from studio.api import (
     Studio,
     StudioSettings,
 )
-from ui import icons, theme
+from ui import helper, icons, theme
 from ui.autosave import ProjectSaver
 from ui.document import ProjectDocument
 from ui.errors import show_error
@@ -47,7 +47,8 @@ from ui.jobs_panel import JobsPanel
 from ui.library import LibraryPanel
 from ui.operations import BackgroundOp, writer_pool
 from ui.operator_view import OperatorView
-from ui.preview import PreviewPanel, RenderPlan
+from ui.plan import RequestPlans
+from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
 
@@ -116,14 +117,20 @@ class MainWindow(QMainWindow):
         def store() -> ArtifactStore:
             return studio.cache
 
+        helper.start()  # the preview helper process loads while the window opens
+        self.plans = self._make_plans()
+        """The render plan of the open project (what the preview and the card lengths follow)."""
+        address = studio.cache_address()
         self.library = LibraryPanel(studio, self)
-        self.storyboard = StoryboardPanel(self.document, store, speech_mode=self._preview_speech())
+        self.storyboard = StoryboardPanel(
+            self.document, store, cache_address=address, plan=self.plans
+        )
         self.preview = PreviewPanel(
             self.document,
             store,
             audio_folder=lambda: studio.cache_dir / "preview-audio",
-            speech_mode=self._preview_speech(),
-            render_plan=self._render_plan(studio.settings.current),
+            plan=self.plans,
+            cache_address=address,
         )
         self.properties = PropertiesPanel(self.document)
         self.jobs = JobsPanel(studio, runner)
@@ -170,21 +177,31 @@ class MainWindow(QMainWindow):
         self._unsubscribe = studio.settings.subscribe(self._settings_arrived.emit)
         self.actions_["dark"].setChecked(studio.settings.current.theme == "dark")
 
-    def _preview_speech(self) -> str:
-        # The voice a render would use offline; previews never wait for the network.
-        return "offline"
+    def _make_plans(self) -> RequestPlans:
+        """The render plans of the open project: the studio's one request builder with the
+        settings in effect and the project's own render choices, as :meth:`render_current`
+        makes the request (called again when either changes)."""
+        studio = self.studio
+        overrides = RenderOverrides.model_validate(self.render_overrides)
+        folder = self.output_folder()
 
-    @staticmethod
-    def _render_plan(settings: StudioSettings) -> RenderPlan:
-        """What a render under ``settings`` uses that the preview may only approximate."""
-        from pipeline.speech.chain import offline_forced
+        def make(spec: VideoSpec, condense: bool) -> Any:
+            return studio.make_request(
+                spec, overrides=overrides, default_output_dir=folder, condense=condense
+            )
 
-        offline = settings.offline or offline_forced()
-        return RenderPlan(
-            speech_mode="offline" if offline else "auto",
-            llm_narration=settings.ai.llm_enabled,
-            ai_clips=settings.ai.video_clips_enabled,
-        )
+        return RequestPlans(make)
+
+    def _follow_plans(self, *, refresh: bool = True) -> None:
+        """The settings or the project's render choices changed: the preview and the card
+        lengths follow the new render plan."""
+        try:
+            self.plans = self._make_plans()
+        except (StudioError, ValueError) as error:
+            show_error(error, self)
+            return
+        self.storyboard.set_plan(self.plans, refresh=refresh)
+        self.preview.set_plan(self.plans, refresh=refresh)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -335,7 +352,7 @@ class MainWindow(QMainWindow):
         """The studio's settings changed (on the GUI thread): apply what the window shows."""
         theme.apply_theme(settings.theme)
         self.actions_["dark"].setChecked(settings.theme == "dark")
-        self.preview.set_render_plan(self._render_plan(settings))
+        self._follow_plans()
 
     # -- projects --------------------------------------------------------------------------
 
@@ -355,6 +372,8 @@ class MainWindow(QMainWindow):
     def _on_project_loaded(self, project: Project) -> None:
         if self.saver.is_dirty():  # edited while the project was being read: keep those edits
             self.saver.save_now()
+        self.render_overrides = project.overrides
+        self._follow_plans(refresh=False)  # the document is reset next
         self.document.load(
             project.spec,
             project_id=project.id,
@@ -362,7 +381,6 @@ class MainWindow(QMainWindow):
             source_path=project.source_path,
             source_kind=project.source_kind,
         )
-        self.render_overrides = project.overrides
         self.library.select_project(project.id)
         self._update_enabled()
         self.project_loaded.emit(project.id)

@@ -1,23 +1,29 @@
-"""The scene preview: the real frame at time t, a scrubber, narration playback, format switch.
+"""The scene preview: the render's frame at time t, a scrubber, narration playback, format switch.
 
-Frames come from :func:`pipeline.preview.preview_frame`, i.e. the renderers the encoder uses,
-computed on a worker thread (:class:`ui.operations.LatestOnly`: while one frame is being drawn,
-only the newest request waits; stale ones are dropped). Scaling to the widget also happens off
-the GUI thread. Playback plays the scene's narration (a WAV written to the cache folder) with
-``QMediaPlayer`` and moves the playhead by the wall clock, requesting frames as it goes.
+Frames come from :func:`pipeline.preview.preview_frame` — the renderers the encoder uses — in
+the preview helper process (:mod:`ui.helper`, so drawing never holds the window's interpreter
+lock), asked for by a worker thread (:class:`ui.operations.LatestOnly`: while one frame is
+being drawn, only the newest request waits; stale ones are dropped). The helper scales the
+frame to the widget; the GUI thread only shows it.
+
+**Preview = render.** What is drawn follows the render plan of the open project
+(:mod:`ui.plan`: the request the Render button would queue, from the studio's one request
+builder): its format, captions, theme and transitions, its speech (speech mode, offline
+voice: the preview and the render share every clip through the content cache), the tier of
+its clip scenes, and for playback its music bed and loudness. What the preview can only
+approximate is said under the frame (:class:`Msg`): the offline voice while Edge TTS cannot be
+reached but the render would use it, an LLM's narration or an AI clip that only a paid render
+makes, and scenes the render shortens or leaves out to fit a target length.
 
 Selecting a scene shows it at its *representative moment*
 (:func:`pipeline.preview.representative_time_s`: after its crossfade and every reveal), not at
-0 s where it is still fading in from the previous scene. What the preview can only
-approximate is said under the frame (:class:`Msg`): a different voice than the render's, an
-AI-written narration or an AI clip that only the render makes.
+0 s where it is still fading in from the previous scene.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer, QUrl, Signal
@@ -37,18 +43,13 @@ from PySide6.QtWidgets import (
 
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import StudioError
-from pipeline.models import VideoFormat, VideoSpec
-from pipeline.preview import (
-    preview_frame,
-    preview_renderer,
-    representative_time_s,
-    scene_speech,
-    write_scene_wav,
-)
-from ui import icons
+from pipeline.models import Scene, VideoFormat
+from ui import helper, icons, preview_tasks
 from ui.document import ProjectDocument
+from ui.helper import StoreRef
 from ui.media import sound_enabled
 from ui.operations import BackgroundOp, LatestOnly
+from ui.plan import PlanSource, RenderPlan, fixed_plan
 from ui.storyboard import rgb_to_image
 
 PLAYBACK_INTERVAL_MS = 40
@@ -66,14 +67,17 @@ class Msg:
     cannot = "This scene cannot be previewed: {error}"
     approximate = "Approximate preview — {details}."
     exact = "This is the frame the render draws."
-    voice = "spoken by the offline voice ({provider}); the render uses {render}"
+    voice = (
+        "spoken by the offline voice ({provider}) because Edge TTS cannot be reached now; the "
+        "render uses {render}"
+    )
     render_voices = {
-        "auto": "online voices when the network is there",
-        "online": "online voices",
-        "offline": "the offline voice",
+        "auto": "Edge TTS when the network is there",
+        "online": "Edge TTS",
     }
     narration = "the render writes the narration with AI; the preview speaks the generated text"
     clip = "the render asks for an AI clip; the preview shows its locally drawn stand-in"
+    condensed = "the render condenses the video ({note}); this scene may be shortened or left out"
 
 
 def format_time(seconds: float) -> str:
@@ -82,34 +86,24 @@ def format_time(seconds: float) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
-@dataclass(frozen=True)
-class RenderPlan:
-    """What the render will use that the preview may not (to label approximations).
-
-    Attributes:
-        speech_mode: the render's speech (``auto``, ``online``, ``offline``).
-        llm_narration: narration is written by an AI model at render time.
-        ai_clips: clip scenes ask a paid Videos API at render time.
-    """
-
-    speech_mode: str = "auto"
-    llm_narration: bool = False
-    ai_clips: bool = False
+OFFLINE_PROVIDERS = frozenset({"piper", "espeak"})
+"""Speech providers that speak without the network."""
 
 
-def approximations(
-    spec: VideoSpec, index: int, provider: str, preview_mode: str, plan: RenderPlan
-) -> list[str]:
-    """What differs between the preview of scene ``index`` and its render (empty: nothing)."""
-    scene = spec.scenes[index]
+def approximations(scene: Scene, provider: str, plan: RenderPlan) -> list[str]:
+    """What differs between the preview of ``scene`` (whose narration ``provider`` spoke) and
+    its render under ``plan`` (empty: the preview is the render's frame)."""
     notes: list[str] = []
-    if plan.speech_mode != preview_mode and provider not in ("edge", ""):
-        render = Msg.render_voices.get(plan.speech_mode, plan.speech_mode)
+    mode = plan.options.speech_mode
+    if provider in OFFLINE_PROVIDERS and mode != "offline" and not plan.forced_offline:
+        render = Msg.render_voices.get(mode, mode)
         notes.append(Msg.voice.format(provider=provider, render=render))
     if plan.llm_narration and scene.narration is None:
         notes.append(Msg.narration)
     if plan.ai_clips and scene.scene_type == "clip":
         notes.append(Msg.clip)
+    if plan.condensed:
+        notes.append(Msg.condensed.format(note=plan.condensed))
     return notes
 
 
@@ -208,11 +202,12 @@ class PreviewPanel(QWidget):
 
     Args:
         document: the project being edited.
-        store: the artifact store speech is cached in.
+        store: the content cache in this process (speech is cached there).
         audio_folder: where scene WAVs for playback are written.
-        speech_mode: the preview's speech (``offline`` unless online is forced).
-        render_plan: what the render will use (labels approximations); see
-            :meth:`set_render_plan`.
+        speech_mode: the speech when no ``plan`` is given.
+        plan: the render plan of the open project (:mod:`ui.plan`); see :meth:`set_plan`.
+        cache_address: the same cache for the helper process (``studio.cache_address()``);
+            without it frames are drawn in this process.
 
     Signals:
         frame_shown(int, float): a frame of scene ``index`` at ``t_s`` is on screen.
@@ -231,15 +226,17 @@ class PreviewPanel(QWidget):
         *,
         audio_folder: Callable[[], Path],
         speech_mode: str = "offline",
-        render_plan: RenderPlan | None = None,
+        plan: PlanSource | None = None,
+        cache_address: object | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.document = document
-        self._store = store
+        self._store = StoreRef(store, cache_address)
         self._audio_folder = audio_folder
-        self._speech_mode = speech_mode
-        self.render_plan = render_plan or RenderPlan(speech_mode=speech_mode)
+        self.plan: PlanSource = plan or fixed_plan(speech_mode)
+        self.last_plan: RenderPlan | None = None
+        """The plan of the frame shown last (tests, the label)."""
         self._frames = LatestOnly(self)
         self._duration_s = 0.0
         self._scene_generation = 0
@@ -319,10 +316,11 @@ class PreviewPanel(QWidget):
         """The playhead, seconds into the scene."""
         return self.scrubber.value() / 1000.0
 
-    def set_render_plan(self, plan: RenderPlan) -> None:
-        """What the render will use (after the settings changed): relabel the preview."""
-        self.render_plan = plan
-        if self.document.is_open():
+    def set_plan(self, plan: PlanSource, *, refresh: bool = True) -> None:
+        """Follow another render plan (the settings or the project's render choices changed):
+        the frame is drawn again (unless ``refresh=False``: a project is about to be loaded)."""
+        self.plan = plan
+        if refresh and self.document.is_open():
             self._request(keep_time=True)
 
     def _show_page(self) -> None:
@@ -348,36 +346,38 @@ class PreviewPanel(QWidget):
             self.note_label.clear()
             return
         t_s = self.t_s if keep_time else None
-        store = self._store()
-        mode = self._speech_mode
-        plan = self.render_plan
+        store, plan_source = self._store, self.plan
         size = self.view.size() * self.view.devicePixelRatioF()
+        box = (size.width(), size.height())
         generation = self._scene_generation
 
-        def work() -> tuple[int, int, float, float, QImage, list[str], int]:
-            renderer, timing = preview_renderer(spec, index, store, speech_mode=mode)  # type: ignore[arg-type]
-            last_s = (timing.n_frames - 1) / timing.fps
-            moment = representative_time_s(spec, index, store, speech_mode=mode)  # type: ignore[arg-type]
-            at = moment if t_s is None else min(t_s, last_s)
-            frame = preview_frame(spec, index, at, store, speech_mode=mode)  # type: ignore[arg-type]
-            provider = scene_speech(spec, index, store, speech_mode=mode).provider  # type: ignore[arg-type]
-            notes = approximations(spec, index, provider, mode, plan)
-            image = rgb_to_image(frame)
-            if size.width() > 8 and size.height() > 8:
-                image = image.scaled(
-                    size,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            return generation, index, at, last_s, image, notes, threading.get_ident()
+        def work() -> tuple[int, int, float, float, QImage, list[str], int, RenderPlan]:
+            plan = plan_source(spec)
+            shown = helper.call(
+                "preview",
+                preview_tasks.frame,
+                plan.spec,
+                index,
+                t_s,
+                plan.options,
+                box,
+                store=store,
+            )
+            notes = approximations(plan.spec.scenes[index], shown.provider, plan)
+            image = rgb_to_image(shown.frame)
+            thread = threading.get_ident()
+            return generation, index, shown.t_s, shown.last_s, image, notes, thread, plan
 
         self._frames.submit(work, self._on_frame, self._on_frame_failed)
 
-    def _on_frame(self, result: tuple[int, int, float, float, QImage, list[str], int]) -> None:
-        generation, index, t_s, last_s, image, notes, thread = result
+    def _on_frame(
+        self, result: tuple[int, int, float, float, QImage, list[str], int, RenderPlan]
+    ) -> None:
+        generation, index, t_s, last_s, image, notes, thread, plan = result
         if index != self.document.current or generation != self._scene_generation:
             return
         self.last_worker_thread = thread
+        self.last_plan = plan
         self._duration_s = last_s
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, max(0, round(last_s * 1000)))
@@ -465,12 +465,18 @@ class PreviewPanel(QWidget):
         self._clock_origin_ms = self.scrubber.value()
         self._clock.start()
         self._timer.start()
-        store, folder, mode = self._store(), self._audio_folder(), self._speech_mode
+        store, folder, plan_source = self._store, self._audio_folder(), self.plan
         start_ms = self.scrubber.value()
-        BackgroundOp(
-            lambda: write_scene_wav(spec, index, store, folder, speech_mode=mode),  # type: ignore[arg-type]
-            parent=self,
-        ).success(lambda path: self._start_audio(path, start_ms)).failure(lambda _e: None).run()
+
+        def work() -> Path:
+            plan = plan_source(spec)
+            return helper.call(
+                "preview", preview_tasks.sound, plan.spec, index, folder, plan.options, store=store
+            )
+
+        BackgroundOp(work, parent=self).success(
+            lambda path: self._start_audio(path, start_ms)
+        ).failure(lambda _e: None).run()
 
     def _start_audio(self, path: Path, start_ms: int) -> None:
         if not self._timer.isActive() or not sound_enabled():

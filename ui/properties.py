@@ -5,12 +5,17 @@ The scene form is generated from the pydantic fields of the selected scene's cla
 voice and the duration bounds come first; the generated narration is shown as the placeholder
 of an empty narration. Each finished edit becomes one undoable document command; a value the
 model rejects is not applied and the message says what is wrong.
+
+Each scene type's form is built once and kept (a stack of forms): selecting another scene only
+fills in values, so clicking through a storyboard never rebuilds widgets on the GUI thread. The
+forms of the types not shown yet are built one per idle moment after the panel opens.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QScrollArea,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,6 +32,7 @@ from PySide6.QtWidgets import (
 from pipeline.errors import StudioError
 from pipeline.models import Theme, VideoSpec
 from pipeline.narration import narrate_scene
+from pipeline.scene_types import REGISTRY
 from ui.document import ProjectDocument
 from ui.fields import FieldEditor, label_for, make_editor
 
@@ -74,6 +81,8 @@ class _Form(QWidget):
         self.layout_.addStretch(1)
         self.editors: dict[str, FieldEditor] = {}
         self._groups: list[QWidget] = []
+        self.scene_index = -1
+        """The scene whose values the form shows (a scene form's edits go to it)."""
 
     def clear(self) -> None:
         for group in self._groups:
@@ -112,16 +121,22 @@ class PropertiesPanel(QTabWidget):
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.scene_form = _Form()
+        self._empty_form = _Form()
+        self._scene_forms: dict[str, _Form] = {}
+        self.scene_stack = QStackedWidget()
+        self.scene_stack.addWidget(self._empty_form)
         self.video_form = _Form()
-        for form, title in ((self.scene_form, "Scene"), (self.video_form, "Video")):
+        for form, title in ((self.scene_stack, "Scene"), (self.video_form, "Video")):
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
             scroll.setWidget(form)
             self.addTab(scroll, title)
-        self._scene_key: str | None = None  # the scene type the form was built for
-        self._scene_index = -1
         self._build_video_form()
+        self._prebuild = [name for name in REGISTRY if name not in self._scene_forms]
+        self._prebuilder = QTimer(self)
+        self._prebuilder.setInterval(50)
+        self._prebuilder.timeout.connect(self._prebuild_one)
+        self._prebuilder.start()
         document.current_changed.connect(lambda _i: self._refresh_scene())
         document.spec_changed.connect(self._refresh_scene)
         document.spec_changed.connect(self._refresh_video)
@@ -131,31 +146,50 @@ class PropertiesPanel(QTabWidget):
 
     # -- scene -----------------------------------------------------------------------------
 
-    def _refresh_scene(self) -> None:
-        spec, index = self.document.spec, self.document.current
-        form = self.scene_form
-        if spec is None or not 0 <= index < len(spec.scenes):
-            form.clear()
-            form.heading.setText(
-                "No project open" if spec is None else "Select a scene in the storyboard"
-            )
-            self._scene_key = None
-            return
-        scene = spec.scenes[index]
-        key = scene.scene_type  # same type, same fields: only the values change
-        if key != self._scene_key:
-            form.clear()
-            form.show_error(None)
-            model = type(scene)
+    @property
+    def scene_form(self) -> _Form:
+        """The scene form shown now (the selected scene's type; a heading only without one)."""
+        widget = self.scene_stack.currentWidget()
+        assert isinstance(widget, _Form)
+        return widget
+
+    def _form_for(self, scene_type: str, model: type[Any]) -> _Form:
+        """The form of ``scene_type`` (built the first time it is needed)."""
+        form = self._scene_forms.get(scene_type)
+        if form is None:
+            form = _Form()
             form.add_group("Narration and timing", model, list(FIRST_SCENE_FIELDS))
             middle = [n for n in scene_field_order(model) if n not in FIRST_SCENE_FIELDS]
             form.add_group("Content", model, middle)
             for name, editor in form.editors.items():
-                editor.committed.connect(lambda n=name: self._commit_scene(n))
-            self._scene_key = key
-        if index != self._scene_index:
+                editor.committed.connect(lambda f=form, n=name: self._commit_scene(f, n))
+            self._scene_forms[scene_type] = form
+            self.scene_stack.addWidget(form)
+        return form
+
+    def _prebuild_one(self) -> None:
+        """Build one more scene type's form while the window is idle."""
+        while self._prebuild:
+            name = self._prebuild.pop(0)
+            if name not in self._scene_forms:
+                self._form_for(name, REGISTRY[name].model)
+                return
+        self._prebuilder.stop()
+
+    def _refresh_scene(self) -> None:
+        spec, index = self.document.spec, self.document.current
+        if spec is None or not 0 <= index < len(spec.scenes):
+            form = self._empty_form
+            form.heading.setText(
+                "No project open" if spec is None else "Select a scene in the storyboard"
+            )
+            self.scene_stack.setCurrentWidget(form)
+            return
+        scene = spec.scenes[index]
+        form = self._form_for(scene.scene_type, type(scene))
+        if index != form.scene_index or self.scene_stack.currentWidget() is not form:
             form.show_error(None)  # a message about another scene does not belong here
-            self._scene_index = index
+        form.scene_index = index
         form.heading.setText(f"Scene {index + 1}: {scene.scene_type.replace('_', ' ')}")
         for name, editor in form.editors.items():
             editor.set_value(getattr(scene, name))
@@ -164,15 +198,21 @@ class PropertiesPanel(QTabWidget):
             narration.widget.setPlaceholderText(
                 "Generated: " + narrate_scene(scene, language=spec.language)
             )
+        self.scene_stack.setCurrentWidget(form)
 
-    def _commit_scene(self, name: str) -> None:
-        index = self.document.current
+    def _commit_scene(self, form: _Form, name: str) -> None:
+        """An edit finished in ``form``: it goes to the scene the form shows (which is no
+        longer the selected one when the edit ends because another scene was clicked)."""
+        index = form.scene_index
         spec = self.document.spec
-        if spec is None or index < 0:
+        if spec is None or not 0 <= index < len(spec.scenes):
             return
-        editor = self.scene_form.editors[name]
+        scene = spec.scenes[index]
+        if self._scene_forms.get(scene.scene_type) is not form:
+            return  # the scene changed type (undo, delete) since the form showed it
+        editor = form.editors[name]
         value = editor.value()
-        if value == getattr(spec.scenes[index], name):
+        if value == getattr(scene, name):
             return
         try:
             if name == "narration":
@@ -180,9 +220,9 @@ class PropertiesPanel(QTabWidget):
             else:
                 self.document.set_scene_field(index, name, value)
         except StudioError as error:
-            self.scene_form.show_error(error)
+            form.show_error(error)
             return
-        self.scene_form.show_error(None)
+        form.show_error(None)
 
     # -- video -------------------------------------------------------------------------------
 

@@ -44,12 +44,19 @@ from PySide6.QtWidgets import (
 
 from pipeline.adapters import SUPPORTED_SUFFIXES, load_document, spec_from_markdown
 from pipeline.adapters.builder import VideoBuilder
+from pipeline.errors import StudioError
 from pipeline.models import NAMED_ACCENTS, VideoFormat, VideoSpec, parse_color
 from pipeline.narration import script_stage
 from pipeline.speech.base import SpeechAudio, VoiceRef
 from pipeline.speech.chain import SpeechEngine
 from pipeline.speech.voices import NAMED_VOICES
-from studio.api import Studio, StudioSettings, estimate_ai_costs, with_setting_defaults
+from studio.api import (
+    RenderOverrides,
+    Studio,
+    StudioSettings,
+    estimate_ai_costs,
+    with_setting_defaults,
+)
 from ui import icons
 from ui.media import sound_enabled
 from ui.settings_dialog import error_text, language_choices, run_in_background
@@ -72,6 +79,7 @@ class Msg:
     length = "Estimated length: {length} ({how})"
     length_words = "from word count; measuring the real voice…"
     length_measured = "measured with the offline voice"
+    scenes_condensed = "{shown} scenes, condensed from {scenes} for the {target} target"
     render_time = (
         "Estimated render time: {time} (assumes rendering runs {rtf:g}× faster than "
         "real time, as measured on the reference 2-core machine)"
@@ -210,9 +218,16 @@ _KINDS = {
 }
 
 
-def load_source(kind: str, value: str, fields: dict[str, str] | None = None) -> LoadedSource:
+def load_source(
+    kind: str,
+    value: str,
+    fields: dict[str, str] | None = None,
+    *,
+    skip_boilerplate: bool = True,
+) -> LoadedSource:
     """Worker thread: ``kind`` is ``"file"`` (a path), ``"text"`` (pasted) or ``"template"``
-    (``value`` is its id, ``fields`` the user's answers).
+    (``value`` is its id, ``fields`` the user's answers). ``skip_boilerplate``: leave out a
+    document's changelog, licence, contributor and badge sections (the setting).
 
     Raises:
         InputError: the source is unusable (message + hint say why and what to do).
@@ -220,9 +235,11 @@ def load_source(kind: str, value: str, fields: dict[str, str] | None = None) -> 
     if kind == "file":
         path = Path(value).expanduser()
         suffix = path.suffix.lower()
-        return LoadedSource(load_document(path), path, _KINDS.get(suffix, suffix.lstrip(".")))
+        spec = load_document(path, skip_boilerplate=skip_boilerplate)
+        return LoadedSource(spec, path, _KINDS.get(suffix, suffix.lstrip(".")))
     if kind == "text":
-        return LoadedSource(spec_from_markdown(value, source="pasted text"), None, "pasted")
+        spec = spec_from_markdown(value, source="pasted text", skip_boilerplate=skip_boilerplate)
+        return LoadedSource(spec, None, "pasted")
     module = _templates_module()
     if module is not None:
         spec = module.instantiate(value, dict(fields or {}))
@@ -406,7 +423,11 @@ class SourcePage(QWizardPage):
                 self._busy = False
                 self._show_error(error_text(error))
 
-        run_in_background(self, lambda: load_source(kind, value, fields), done, failed)
+        wizard = self.wizard()
+        skip = wizard.settings.skip_boilerplate if isinstance(wizard, NewProjectWizard) else True
+        run_in_background(
+            self, lambda: load_source(kind, value, fields, skip_boilerplate=skip), done, failed
+        )
 
     def _show_error(self, text: str) -> None:
         self.result = None
@@ -477,8 +498,18 @@ class StylePage(QWizardPage):
         self.swatch.setStyleSheet(f"background: {self.accent()}; border: 1px solid #888")
 
 
+TARGET_LENGTHS: tuple[tuple[str, float | None], ...] = (
+    ("Full — every scene of the source", None),
+    ("Short — about 1 minute", 60.0),
+    ("Medium — about 3 minutes", 180.0),
+)
+"""The wizard's target lengths (seconds; ``None``: no condensing). The render condenses the
+storyboard to the chosen length, ±15 % (:func:`pipeline.condense.condense_spec`)."""
+
+
 class FormatPage(QWizardPage):
-    """Aspect ratio (resolution shown) and burned-in captions (default on for 9:16)."""
+    """Aspect ratio (resolution shown), burned-in captions (default on for 9:16) and the
+    target length (:data:`TARGET_LENGTHS`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -494,7 +525,28 @@ class FormatPage(QWizardPage):
         form.addRow("Aspect ratio", self.format_combo)
         form.addRow("Resolution", self.resolution_label)
         form.addRow(self.captions_check)
+        self.length_combo = QComboBox()
+        for label, seconds in TARGET_LENGTHS:
+            self.length_combo.addItem(label, seconds)
+        self.length_combo.setToolTip(
+            "The render condenses the video to about this length, keeping each section's "
+            "heading and first sentences, lists and key code"
+        )
+        form.addRow("Length", self.length_combo)
         self._format_changed()
+
+    def target_duration_s(self) -> float | None:
+        """The chosen target length in seconds (``None``: every scene)."""
+        value = self.length_combo.currentData()
+        return float(value) if value is not None else None
+
+    def set_target_duration_s(self, seconds: float | None) -> None:
+        """Choose a target length (a length not offered is added, e.g. the settings' own)."""
+        row = self.length_combo.findData(seconds)
+        if row < 0 and seconds is not None:
+            self.length_combo.addItem(f"About {format_duration(seconds)} (your setting)", seconds)
+            row = self.length_combo.count() - 1
+        self.length_combo.setCurrentIndex(max(row, 0))
 
     def video_format(self) -> VideoFormat:
         """The chosen format."""
@@ -689,12 +741,22 @@ class ReviewPage(QWizardPage):
         """Show the word-count estimate now and measure the real voice off-thread."""
         wizard = self.wizard()
         assert isinstance(wizard, NewProjectWizard)
-        spec = wizard.build_spec()
+        source = wizard.build_spec()
+        spec, target_s = wizard.render_spec(source), wizard.format_page.target_duration_s()
         self.summary_label.setText(
             f"“{spec.title}” — {spec.format.value}, {spec.voice} voice ({spec.language}), "
             f"accent {spec.theme.accent_color}, captions {'on' if spec.captions else 'off'}"
         )
-        self.scenes_label.setText(f"{len(spec.scenes)} scenes")
+        if target_s is not None and len(spec.scenes) != len(source.scenes):
+            self.scenes_label.setText(
+                Msg.scenes_condensed.format(
+                    shown=len(spec.scenes),
+                    scenes=len(source.scenes),
+                    target=format_duration(target_s),
+                )
+            )
+        else:
+            self.scenes_label.setText(f"{len(spec.scenes)} scenes")
         self.cost_label.setText(wizard.ai_page.estimate_label.text())
         self.message_label.clear()
         self._show_length(estimate_length_s(spec), Msg.length_words)
@@ -795,6 +857,7 @@ class NewProjectWizard(QWizard):
         if settings.captions is not None:
             self.format_page.captions_check.setChecked(settings.captions)
         self.voice_page.set_voice(settings.default_voice, settings.default_language)
+        self.format_page.set_target_duration_s(settings.target_duration_s)
         self.ai_page.llm_check.setChecked(settings.ai.llm_enabled)
         self.ai_page.clips_check.setChecked(settings.ai.video_clips_enabled)
 
@@ -836,9 +899,15 @@ class NewProjectWizard(QWizard):
         }
 
     def render_overrides(self) -> dict[str, Any]:
-        """The project's own render choices: the AI page's where they differ from the
-        settings, and the template it came from."""
+        """The project's own render choices: the target length and the AI page's where they
+        differ from the settings, and the template it came from."""
         choices: dict[str, Any] = {}
+        target_s = self.format_page.target_duration_s()
+        if target_s != self.settings.target_duration_s:
+            if target_s is None:
+                choices["full_length"] = True
+            else:
+                choices["duration_s"] = target_s
         ai = self.settings.ai
         if self.ai_page.llm_check.isChecked() != ai.llm_enabled:
             choices["llm"] = self.ai_page.llm_check.isChecked()
@@ -848,6 +917,15 @@ class NewProjectWizard(QWizard):
         if result is not None and result.template_id:
             choices["template_id"] = result.template_id
         return choices
+
+    def render_spec(self, spec: VideoSpec) -> VideoSpec:
+        """What the Render button will draw of ``spec``: the studio's render request with
+        this project's render choices (condensed to the chosen length)."""
+        overrides = RenderOverrides.model_validate(self.render_overrides())
+        try:
+            return self.studio.make_request(spec, overrides=overrides).spec
+        except (StudioError, ValueError):
+            return spec
 
     def source_spec(self) -> VideoSpec | None:
         """The spec as loaded from the source, before the wizard's choices."""

@@ -34,12 +34,16 @@ def test_library_storyboard_properties_preview_and_reorder(
         window.library.project_activated.emit(project_id)
     board = window.storyboard
     assert board.card_count() == 3
-    assert [board.model.index(i).data() for i in range(3)] == ["Title", "List", "Outro"]
+    assert [board.model.index(i, 0).data(board.model.TypeRole) for i in range(3)] == [
+        "Title",
+        "List",
+        "Outro",
+    ]
     assert "Small test" in window.windowTitle()
 
     # Selecting a scene fills the properties and the preview.
     with qtbot.waitSignal(window.preview.frame_shown, timeout=10_000) as shown:
-        board.view.setCurrentIndex(board.model.index(1))
+        board.view.setCurrentIndex(board.model.index(1, 0))
     assert shown.args[0] == 1
     assert window.document.current == 1
     assert window.properties.scene_form.editors["header"].value() == "Points"
@@ -49,16 +53,24 @@ def test_library_storyboard_properties_preview_and_reorder(
     ]
     assert not window.preview.view.image.isNull()
     qtbot.waitUntil(lambda: None not in board.model.durations_s(), timeout=10_000)
-    assert board.model.index(0).data(board.model.DurationRole) > 1.0
+    assert board.model.index(0, 0).data(board.model.DurationRole) > 1.0
     qtbot.waitUntil(lambda: board.model.thumbnail_count() == 3, timeout=10_000)
 
     # Reorder through the document model: the cards follow, and undo puts them back.
     window.document.move_scene(2, 0)
-    assert [board.model.index(i).data() for i in range(3)] == ["Outro", "Title", "List"]
+    assert [board.model.index(i, 0).data(board.model.TypeRole) for i in range(3)] == [
+        "Outro",
+        "Title",
+        "List",
+    ]
     assert window.document.current == 0
     assert window.windowTitle().startswith("Small test •")
     window.document.undo_stack.undo()
-    assert [board.model.index(i).data() for i in range(3)] == ["Title", "List", "Outro"]
+    assert [board.model.index(i, 0).data(board.model.TypeRole) for i in range(3)] == [
+        "Title",
+        "List",
+        "Outro",
+    ]
 
 
 def test_editing_a_field_in_properties_is_undoable(

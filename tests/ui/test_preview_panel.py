@@ -10,9 +10,22 @@ from PySide6.QtGui import QImage
 
 from pipeline.models import VideoSpec
 from pipeline.preview import preview_frame, preview_renderer, representative_time_s
+from pipeline.render_job import RenderOptions
 from studio.service import Studio
 from ui.document import ProjectDocument
-from ui.preview import Msg, PreviewPanel, RenderPlan, approximations
+from ui.plan import RenderPlan
+from ui.preview import Msg, PreviewPanel, approximations
+
+
+class StaticPlan:
+    """A plan source that applies fixed render choices to any spec."""
+
+    def __init__(self, **choices: object) -> None:
+        self.choices = choices
+        self.speech_key = repr(sorted(choices.items()))
+
+    def __call__(self, spec: VideoSpec) -> RenderPlan:
+        return RenderPlan(spec, **self.choices)  # type: ignore[arg-type]
 
 
 def _panel(qtbot, studio: Studio, tmp_path: Path, spec: VideoSpec) -> PreviewPanel:
@@ -123,16 +136,23 @@ def test_what_the_preview_approximates_is_labelled(
         update={"scenes": [small_spec.scenes[0].model_copy(update={"narration": None})]}
     )
     panel = _panel(qtbot, studio, tmp_path, spec)
+    offline = RenderOptions(speech_mode="offline", offline_voice="espeak")
     with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
-        panel.set_render_plan(RenderPlan(speech_mode="offline"))
+        panel.set_plan(StaticPlan(options=offline, forced_offline=True))
     assert panel.note_label.text() == Msg.exact
+    auto = RenderOptions(speech_mode="auto", offline_voice="espeak")
     with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
-        panel.set_render_plan(RenderPlan(speech_mode="auto", llm_narration=True))
+        panel.set_plan(StaticPlan(options=auto, llm_narration=True))
     text = panel.note_label.text()
     assert text.startswith("Approximate preview")
-    assert "offline voice (espeak)" in text and "online voices" in text
+    assert "offline voice (espeak)" in text and "Edge TTS when the network is there" in text
     assert "writes the narration with AI" in text
-    assert approximations(spec, 0, "edge", "online", RenderPlan("online")) == []
+    online = RenderPlan(spec, RenderOptions(speech_mode="online"))
+    assert approximations(spec.scenes[0], "edge", online) == []
+    condensed = RenderPlan(spec, offline, forced_offline=True, condensed="to about 60 s")
+    assert approximations(spec.scenes[0], "espeak", condensed) == [
+        Msg.condensed.format(note="to about 60 s")
+    ]
 
 
 def test_no_project_shows_what_to_do_next(qtbot, studio: Studio, tmp_path: Path, small_spec):

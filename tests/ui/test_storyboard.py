@@ -20,6 +20,7 @@ def _pixels(image: QImage) -> np.ndarray:
         np.frombuffer(image.constBits(), np.uint8)
         .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
         .reshape(image.height(), image.width(), 3)
+        .copy()  # the converted image's memory goes with it
     )
 
 
@@ -39,13 +40,13 @@ def test_every_card_gets_its_thumbnail_and_a_copy_draws_nothing_again(
     with qtbot.waitSignal(model.thumbnails_ready, timeout=60_000):
         document.load(spec)
     assert model.thumbnail_count() == 12
-    image = model.index(4).data(StoryboardModel.ThumbnailRole)
+    image = model.index(4, 0).data(StoryboardModel.ThumbnailRole)
     expected = scene_thumbnail(spec, 4)
     assert expected is not None and np.array_equal(_pixels(image), expected)
 
     document.duplicate_scene(1)
     assert model.thumbnail_loader.idle  # the copy looks the same: nothing to draw
     assert model.thumbnail_count() == 13
-    assert model.index(2).data(StoryboardModel.ThumbnailRole) is not None
+    assert model.index(2, 0).data(StoryboardModel.ThumbnailRole) is not None
     qtbot.waitUntil(lambda: None not in model.durations_s(), timeout=60_000)
     assert panel.summary.text().startswith("13 scenes · ")
