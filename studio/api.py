@@ -4,7 +4,9 @@ The UI reaches the studio only through this module (an import-linter contract in
 ``pyproject.toml`` forbids ``ui`` to import any other ``studio`` module), so the services can
 change inside without the widgets noticing, and what the UI depends on is listed here:
 
-* :class:`Studio` — settings, projects, jobs, cache, the one render request, the runner;
+* :class:`Studio` — settings, projects, templates, jobs, cache, the one render request, the
+  runner;
+* the template library (:class:`TemplateLibrary`, ``studio.templates``) and its entries;
 * the render request (:class:`RenderRequest`, :class:`RenderOverrides`) and settings
   (:class:`StudioSettings`, :class:`AISettings`, :class:`SecretStore`);
 * the job runner and job/project snapshots; the budget and operator report types.
@@ -30,18 +32,30 @@ from studio.settings import (
     with_video_price,
 )
 from studio.store import Job, JobState, Project, ProjectSummary
+from studio.templates import (
+    GALLERY_KINDS,
+    BrokenTemplate,
+    ReadOnlyTemplateError,
+    TemplateClashError,
+    TemplateEntry,
+    TemplateLibrary,
+    template_overrides,
+)
 
 __all__ = [
+    "GALLERY_KINDS",
     "NO_KEYRING_MESSAGE",
     "RENDER",
     "AISettings",
     "Approval",
+    "BrokenTemplate",
     "BudgetGovernor",
     "Job",
     "JobRunner",
     "JobState",
     "OpsReport",
     "PaidChoices",
+    "ReadOnlyTemplateError",
     "Project",
     "ProjectSummary",
     "RenderOverrides",
@@ -50,6 +64,9 @@ __all__ = [
     "SecretStore",
     "Studio",
     "StudioSettings",
+    "TemplateClashError",
+    "TemplateEntry",
+    "TemplateLibrary",
     "budget_policy",
     "cli_main",
     "estimate_ai_costs",
@@ -57,6 +74,7 @@ __all__ = [
     "ops_report",
     "paths",
     "slug",
+    "template_overrides",
     "with_setting_defaults",
     "with_video_price",
 ]
