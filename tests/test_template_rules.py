@@ -184,7 +184,7 @@ def test_copies_get_new_ids_and_persona_copies_a_new_topic():
 def test_theme_voice_and_field_types_reach_the_spec():
     data = blank_template_data("tutorial", template_id="styled")
     data.update(theme={"accent_color": "green", "font_family": "serif", "dark": True})
-    data.update(voice="female", music="calm", caption_style="bold")
+    data.update(voice="female", music="calm", caption_style="plain")
     data["fields"].append({"name": "brand", "type": "colour", "default": "#f00"})
     template = check_template(data).template
     assert template is not None

@@ -45,6 +45,7 @@ from ui.operator_view import OperatorView
 from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
+from ui.template_panel import install_templates
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
 DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.save)
         self._make_actions()
+        install_templates(self)  # the Templates dock and menu (ui.template_panel)
         self._connect()
         self._restore_layout()
         self._update_title()

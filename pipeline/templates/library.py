@@ -115,9 +115,10 @@ class _TemplateBase(BaseModel):
             keeps the default look.
         voice: the narration voice (``male``, ``female`` or a provider voice id); ``""``
             keeps the user's default voice.
-        music / caption_style: the music bed and the style of burned-in captions, kept with
-            the template and passed to a render as its options once the renderer offers them
-            (``""``: the user's settings).
+        music / caption_style: the music bed (a bundled bed's name such as ``calm``, or an
+            audio file) and the look of burned-in captions (``highlight`` or ``plain``), kept
+            with the template and passed to a render as its options where the render request
+            offers them (``""``: the user's settings).
         fields: the slots the user fills.
     """
 
@@ -132,7 +133,7 @@ class _TemplateBase(BaseModel):
     theme: Theme | None = None
     voice: str = Field(default="", max_length=MAX_SHORT_TEXT)
     music: str = Field(default="", max_length=1024)
-    caption_style: str = Field(default="", max_length=40)
+    caption_style: Literal["", "highlight", "plain"] = ""
     fields: list[FieldDef] = Field(default_factory=list, max_length=40)
 
     @model_validator(mode="after")
@@ -180,7 +181,9 @@ class HookLine(BaseModel):
 
 
 class Pacing(BaseModel):
-    """The hard pacing rules of short-form ads (defaults from the ad-generator seed).
+    """The hard pacing rules of short-form ads (defaults from the ad-generator seed; a
+    template may only make them stricter: beats within 2–3 s, a hook of at most 1.8 s, a
+    total within 30 ± 3 s).
 
     Attributes:
         scene_min_s / scene_max_s: every beat but the hook lasts within this range.
@@ -194,13 +197,13 @@ class Pacing(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scene_min_s: float = 2.0
-    scene_max_s: float = 3.0
-    hook_max_s: float = 1.8
-    text_lead_s: float = 0.3
-    total_target_s: float = 30.0
-    total_tolerance_s: float = 3.0
-    product_visible_by_s: float = 1.0
+    scene_min_s: float = Field(default=2.0, ge=2.0, le=3.0)
+    scene_max_s: float = Field(default=3.0, ge=2.0, le=3.0)
+    hook_max_s: float = Field(default=1.8, ge=0.5, le=1.8)
+    text_lead_s: float = Field(default=0.3, ge=0.0, le=1.0)
+    total_target_s: float = Field(default=30.0, ge=27.0, le=33.0)
+    total_tolerance_s: float = Field(default=3.0, ge=0.0, le=3.0)
+    product_visible_by_s: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class AdTemplate(_TemplateBase):

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
-from pipeline.artifacts import ArtifactStore
+from PIL import Image
+
+from pipeline.artifacts import ArtifactStore, content_key
+from pipeline.fsutil import atomic_path
 from pipeline.models import NAMED_ACCENTS, VideoSpec
 from pipeline.narration import script_stage
 from pipeline.render.base import RGBFrame
@@ -139,3 +143,50 @@ def template_thumbnail(
     one = spec.model_copy(update={"scenes": [spec.scenes[index]]})
     _timings, thumbs = scene_thumbnails(one, store, width_px=width_px, speech_mode=speech_mode)
     return thumbs[0]
+
+
+def thumbnail_key(template: Template, width_px: int = GALLERY_THUMBNAIL_WIDTH_PX) -> str:
+    """The content key of a template's gallery thumbnail: everything that shapes it (the
+    template, the width, the renderers' version)."""
+    from pipeline.render import RENDERER_VERSION
+
+    return content_key(
+        "template-thumbnail",
+        {
+            "template": template.model_dump(mode="json"),
+            "width_px": width_px,
+            "renderer": RENDERER_VERSION,
+        },
+    )
+
+
+def cached_template_thumbnail_png(
+    template: Template,
+    store: ArtifactStore,
+    staging: Path,
+    *,
+    width_px: int = GALLERY_THUMBNAIL_WIDTH_PX,
+    speech_mode: SpeechMode = "offline",
+) -> Path | None:
+    """The gallery thumbnail of ``template`` as a PNG file in ``store`` (drawn by
+    :func:`template_thumbnail` the first time, then read back: a gallery opens at once).
+
+    Args:
+        staging: a folder for the PNG before it is moved into the store.
+
+    Returns ``None`` when the cover scene has no renderer.
+
+    Raises:
+        InputError / SpeechError: as :func:`template_thumbnail`.
+    """
+    key = thumbnail_key(template, width_px)
+    found = store.get(key)
+    if found is not None:
+        return found
+    frame = template_thumbnail(template, store, width_px=width_px, speech_mode=speech_mode)
+    if frame is None:
+        return None
+    png = staging / f"{key}.png"
+    with atomic_path(png) as tmp:
+        Image.fromarray(frame).save(tmp, format="PNG")
+    return store.put(key, "thumbnail", png)

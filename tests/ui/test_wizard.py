@@ -133,7 +133,7 @@ def test_pasted_text_makes_a_project(qtbot, wizard, studio):
 
 def test_template_source_with_its_fields(qtbot, wizard):
     page = wizard.source_page
-    assert page.template_list.count() >= 3
+    qtbot.waitUntil(lambda: page.template_list.count() >= 3, timeout=TIMEOUT_MS)  # read off-thread
     page.template_list.setCurrentRow(0)
     required = [name for name, req, _, _ in page.templates[0].fields if req]
     if required:  # a required field left empty is explained on the page
