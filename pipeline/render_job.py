@@ -75,7 +75,7 @@ from pipeline.workplan import Throughput, WorkPlan, estimate_frames
 log = logging.getLogger(__name__)
 
 STAGES = ("script", "speech", "timeline", "visuals", "encode", "mux", "validate", "outputs")
-"""Stage names in order (also used for checkpoints and progress messages)."""
+"""Stage names in order (typed progress events name them)."""
 
 # Share of the overall progress bar per stage (sums to 1).
 _STAGE_WEIGHTS = {
@@ -107,6 +107,8 @@ class RenderOptions(BaseModel):
         edge_timeout_s: bound on waiting for Edge TTS before falling back, seconds.
         parallel_segments: scene chunks encoded side by side (threads).
         crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
+        exports: extra files for video editors after the render (``"otio"``: an
+            OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -117,6 +119,7 @@ class RenderOptions(BaseModel):
     parallel_segments: int = Field(default=2, ge=1, le=16)
     crf: int | None = Field(default=None, ge=0, le=51)
     preset: str | None = None
+    exports: tuple[Literal["otio"], ...] = ()
 
 
 @dataclass
@@ -170,7 +173,8 @@ class RenderResult:
 StageObserver = Callable[[str, dict[str, object]], None]
 """Called as ``observer(stage_name, summary)`` when a stage finishes, and as
 ``observer("scene", {"index": i, "key": segment_key})`` each time a scene's segment is stored
-(for checkpoints: a job resumed after a crash has made progress once it reports either)."""
+(the job runner records them as progress marks for its crash policy; resuming itself needs
+no marks: finished speech clips and video chunks are in the artefact store)."""
 
 STAGE_TEXT: dict[str, tuple[str, str]] = {
     "script": ("Writing the narration", "Writing the narration of scene {n} of {total}"),
@@ -428,7 +432,7 @@ def render_video(
         progress: ``(fraction, message)`` over the whole render; the message says, in the
             user's words, what is being done ("Voicing scene 3 of 12").
         cancel: checked between frame batches and scenes.
-        observer: told when each stage finishes (used by the job runner for checkpoints).
+        observer: told when each stage finishes and each chunk is stored (progress marks).
         staging_root: where temporary files go (default: the system's temporary folder);
             a folder per process, so a sweep can remove those of killed processes
             (:func:`pipeline.fsutil.sweep_stale_staging`).

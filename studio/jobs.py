@@ -186,7 +186,8 @@ class JobRunner(QObject):
         return changed or running is not None
 
     def retry(self, job_id: int) -> bool:
-        """Queue a FAILED or CANCELLED job again; it resumes from its checkpoints."""
+        """Queue a FAILED or CANCELLED job again; it resumes (its handler reuses what earlier
+        attempts finished, e.g. a render's cached speech clips and video chunks)."""
         changed = self.store.retry_job(job_id)
         if changed:
             self.schedule()

@@ -55,6 +55,7 @@ class RenderOverrides(BaseModel):
         offline: never use the network.
         llm / ai_clips: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
+        exports: extra outputs for video editors (``"otio"``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,6 +72,7 @@ class RenderOverrides(BaseModel):
     llm: bool | None = None
     ai_clips: bool | None = None
     template_id: str | None = None
+    exports: tuple[Literal["otio"], ...] | None = None
 
     def spec_changes(self) -> dict[str, Any]:
         """The spec fields these overrides set (``accent`` goes into the theme)."""
@@ -97,7 +99,7 @@ class RenderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = REQUEST_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     spec: VideoSpec
     output: Path
     options: RenderOptions = Field(default_factory=RenderOptions)
@@ -176,7 +178,11 @@ def build_render_request(
 
     encoder = overrides.encoder if overrides.encoder is not None else settings.encoder
     offline = overrides.offline if overrides.offline is not None else settings.offline
-    options = RenderOptions(encoder=encoder, speech_mode="offline" if offline else "auto")
+    options = RenderOptions(
+        encoder=encoder,
+        speech_mode="offline" if offline else "auto",
+        exports=overrides.exports or (),
+    )
     ai = settings.ai
     paid = PaidChoices(
         llm=overrides.llm if overrides.llm is not None else ai.llm_enabled,

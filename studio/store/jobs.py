@@ -373,7 +373,7 @@ class JobStore:
                 (SIGKILL, power loss). Only crashes count: each RUNNING job gets
                 ``crash_count`` + 1 and at ``max_crashes`` becomes FAILED with the error
                 "the job crashed the app N times: <stage>: <message>"; otherwise it is
-                PENDING again and resumes from its checkpoints. An interrupted job is always
+                PENDING again (a resumed render reuses what it finished: see the content cache). An interrupted job is always
                 requeued, so a job that is merely interrupted always finishes.
 
         Call it once at startup, before any runner starts, in the one process that owns the
