@@ -261,8 +261,9 @@ class Binder(QObject):
                 self.commit(binding, value)
 
         box.activated.connect(commit)
-        if editable and box.lineEdit() is not None:
-            box.lineEdit().editingFinished.connect(commit)
+        line = box.lineEdit() if editable else None
+        if line is not None:
+            line.editingFinished.connect(commit)
         return binding
 
     def number(
@@ -402,7 +403,7 @@ class ListSection(QWidget):
         else:
             menu = QMenu(self.add_button)
             for label, factory in add_choices:
-                menu.addAction(label, lambda f=factory: self.add(f()))
+                menu.addAction(label, self._adder(factory))
             self.add_button.setMenu(menu)
             self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.duplicate_button = QPushButton("Duplicate", self)
@@ -411,8 +412,8 @@ class ListSection(QWidget):
         self.down_button = QPushButton("Down", self)
         self.duplicate_button.clicked.connect(self.duplicate)
         self.remove_button.clicked.connect(self.remove)
-        self.up_button.clicked.connect(lambda: self.move(-1))
-        self.down_button.clicked.connect(lambda: self.move(+1))
+        self.up_button.clicked.connect(lambda: self.move_current(-1))
+        self.down_button.clicked.connect(lambda: self.move_current(+1))
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for button in (
@@ -434,6 +435,9 @@ class ListSection(QWidget):
         document.changed.connect(self.update_texts)
         document.problems_changed.connect(self.show_problems)
         self.rebuild()
+
+    def _adder(self, factory: Callable[[], Any]) -> Callable[[], None]:
+        return lambda: self.add(factory())
 
     def current(self) -> int:
         """The selected entry's index (-1: none)."""
@@ -511,7 +515,7 @@ class ListSection(QWidget):
         if row >= 0:
             self.document.remove_item(self.path, row, text=f"Remove {self.noun}")
 
-    def move(self, delta: int) -> None:
+    def move_current(self, delta: int) -> None:
         """Move the selected entry up (-1) or down (+1)."""
         row = self.current()
         target = row + delta

@@ -101,9 +101,9 @@ class CardDelegate(QStyledItemDelegate):
         entry: TemplateEntry | None = index.data(EntryRole)
         if entry is None:
             return
-        palette = option.palette  # type: ignore[attr-defined]
-        rect: QRect = option.rect.adjusted(4, 4, -4, -4)  # type: ignore[attr-defined]
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        palette = option.palette
+        rect: QRect = option.rect.adjusted(4, 4, -4, -4)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         base = palette.color(QPalette.ColorRole.Base)
@@ -127,7 +127,7 @@ class CardDelegate(QStyledItemDelegate):
             painter.setPen(QColor("#9aa3b2"))
             painter.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter, Msg.drawing)
         badge = "Yours" if not entry.read_only else "Built-in"
-        font = QFont(option.font)  # type: ignore[attr-defined]
+        font = QFont(option.font)
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
         painter.setFont(font)
         metrics = painter.fontMetrics()
@@ -145,7 +145,7 @@ class CardDelegate(QStyledItemDelegate):
             rect.width() - 16,
             rect.bottom() - thumb_rect.bottom() - 8,
         )
-        bold = QFont(option.font)  # type: ignore[attr-defined]
+        bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
@@ -153,7 +153,7 @@ class CardDelegate(QStyledItemDelegate):
             entry.name, Qt.TextElideMode.ElideRight, text_rect.width()
         )
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
-        painter.setFont(option.font)  # type: ignore[attr-defined]
+        painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         meta_rect = text_rect.adjusted(0, painter.fontMetrics().height() + 4, 0, 0)
         meta = painter.fontMetrics().elidedText(

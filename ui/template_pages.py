@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QScrollArea,
@@ -117,7 +118,9 @@ class GeneralPage(QWidget):
 
     def _build_kind_form(self) -> None:
         kind = self.document.kind
-        self.id_input.widget.setReadOnly(kind == "persona")
+        id_edit = self.id_input.widget
+        assert isinstance(id_edit, QLineEdit)
+        id_edit.setReadOnly(kind == "persona")
         self.id_input.widget.setToolTip(
             "A persona clip's id is persona.topic: change the persona or the topic"
             if kind == "persona"
@@ -153,7 +156,9 @@ class GeneralPage(QWidget):
             form.addRow("Tone", binder.line(("tone",)).container)
         else:
             form.addRow("Video title", binder.line(("title",)).container)
-        self.kind_box.layout().addWidget(holder)
+        box_layout = self.kind_box.layout()
+        assert box_layout is not None
+        box_layout.addWidget(holder)
         self._kind_form = holder
         self.kind_binder = binder
 
@@ -283,9 +288,11 @@ class FieldsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-        self.section.selected.connect(
-            lambda _row: self.binder.refresh() or self.binder.show_problems()
-        )
+        self.section.selected.connect(self._on_selected)
+
+    def _on_selected(self, _row: int) -> None:
+        self.binder.refresh()
+        self.binder.show_problems()
 
     def _at(self, key: str) -> Callable[[], tuple[str | int, ...] | None]:
         def path() -> tuple[str | int, ...] | None:
@@ -357,7 +364,8 @@ class ScenesPage(QWidget):
         else:
             if kind == "ad":
                 choices = [(role.capitalize(), lambda r=role: new_beat(r)) for role in AD_ROLES]
-                noun, describe = "beat", self._describe_beat
+                noun = "beat"
+                describe: Callable[[int, Any], str] = self._describe_beat
             else:
                 choices = [
                     (

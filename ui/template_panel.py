@@ -8,6 +8,7 @@ templates in the main window lives here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +81,7 @@ class TemplatesPanel(QWidget):
         self.new_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.new_menu = QMenu(self.new_button)
         for kind, label in KIND_NAMES.items():
-            self.new_menu.addAction(f"{label}…", lambda k=kind: self.new_template(k))
+            self.new_menu.addAction(f"{label}…", self._maker(kind))
         self.new_button.setMenu(self.new_menu)
         self.more_button = QToolButton(self)
         self.more_button.setText("More")
@@ -111,6 +112,9 @@ class TemplatesPanel(QWidget):
         self.gallery.activated.connect(lambda _id: self._use())
         self.gallery.current_changed.connect(lambda _id: self._update_buttons())
         self._update_buttons()
+
+    def _maker(self, kind: str) -> Callable[[], None]:
+        return lambda: None if self.new_template(kind) is None else None
 
     def _update_buttons(self) -> None:
         entry = self.gallery.current_entry()
@@ -298,11 +302,19 @@ def install_templates(window: MainWindow) -> TemplatesPanel:
     new = menu.addMenu("&New template")
     for kind, label in KIND_NAMES.items():
         action = QAction(f"{label}…", window)
-        action.triggered.connect(lambda _=False, k=kind: (_show(dock), panel.new_template(k)))
+        action.triggered.connect(_new_in(dock, panel, kind))
         new.addAction(action)
     menu.addAction("&Import template…", panel.import_dialog)
     window.templates_panel = panel  # type: ignore[attr-defined]
     return panel
+
+
+def _new_in(dock: QDockWidget, panel: TemplatesPanel, kind: str) -> Callable[[], None]:
+    def new() -> None:
+        _show(dock)
+        panel.new_template(kind)
+
+    return new
 
 
 def _show(dock: QDockWidget) -> None:

@@ -244,8 +244,9 @@ def llm_paths(template: Template, data: dict[str, Any]) -> list[TextPath]:
     }
     paths: list[TextPath] = []
     for i, scene in enumerate(data["scenes"]):
-        names = ("narration",) if isinstance(template, TutorialTemplate) else ()
-        names = names or attrs.get(scene["scene_type"], ("narration",))
+        names: tuple[str, ...] = ("narration",)
+        if not isinstance(template, TutorialTemplate):
+            names = attrs.get(scene["scene_type"], ("narration",))
         paths += [(i, name) for name in names if scene.get(name)]
     return paths
 

@@ -3,8 +3,12 @@ filter), in the main window's Templates dock and in the new-project wizard."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
+from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox, QWizard
 
@@ -32,10 +36,10 @@ def studio():
 
 
 def _pixels(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height)
-    return data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")  # lossless
+    return np.asarray(Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB"))
 
 
 def test_cards_thumbnails_search_and_kind_filter(qtbot, studio, tmp_path):
