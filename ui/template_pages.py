@@ -252,10 +252,11 @@ class FieldsPage(QWidget):
         def describe(_i: int, field: Any) -> str:
             if not isinstance(field, dict):
                 return "?"
-            flag = " *" if field.get("required") else ""
-            label = field.get("label") or ""
-            kind = FIELD_TYPE_LABELS.get(str(field.get("type", "text")), "")
-            return f"{{{field.get('name', '')}}}{flag}  {label}  · {kind}"
+            parts = [f"{{{field.get('name', '')}}}" + (" *" if field.get("required") else "")]
+            if field.get("label"):
+                parts.append(str(field["label"]))
+            parts.append(FIELD_TYPE_LABELS.get(str(field.get("type", "text")), ""))
+            return " · ".join(parts)
 
         def add() -> dict[str, Any]:
             names = [str(f.get("name")) for f in document.items(("fields",)) if isinstance(f, dict)]
@@ -569,8 +570,10 @@ class ScenesPage(QWidget):
         names = [n for n in model.model_fields if n not in ("scene_type", "scene_id", "voice")]
         first = ["narration", "min_duration_s", "max_duration_s"]
         for name in [*[n for n in names if n not in first], *first]:
-            editor = make_editor(name, model.model_fields[name])
-            binding = _bind_editor(b, editor, at(name))
+            info = model.model_fields[name]
+            editor = make_editor(name, info)
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            binding = _bind_editor(b, editor, at(name), default)
             form.addRow(label_for(name), binding.container)
 
 
@@ -588,12 +591,17 @@ def _scene_model(scene_type: str) -> type[BaseModel] | None:
     return type(scene)
 
 
-def _bind_editor(binder: Binder, editor: FieldEditor, path: Callable[[], Any]) -> Binding:
-    """Bind a generated field editor (``ui.fields``); list items that are plain strings in
-    the template (``items: ["{point_1}"]``) stay strings."""
+def _bind_editor(
+    binder: Binder, editor: FieldEditor, path: Callable[[], Any], default: Any = None
+) -> Binding:
+    """Bind a generated field editor (``ui.fields``); a key the scene leaves out shows the
+    scene type's ``default``; list items that are plain strings in the template
+    (``items: ["{point_1}"]``) stay strings."""
     records = editor.shape.kind == "records"
 
     def to_editor(value: Any) -> Any:
+        if value is None:
+            value = default
         if records and isinstance(value, list):
             return [{"title": v} if isinstance(v, str) else v for v in value]
         return value
@@ -646,8 +654,7 @@ class HooksPage(QWidget):
         self.binder = Binder(document, self)
         b = self.binder
         detail = QWidget()
-        form = QFormLayout(detail)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form = top_form(detail)
         form.addRow(
             "Angle", b.line(self._at("angle"), placeholder="pain, curiosity, benefit…").container
         )

@@ -103,13 +103,14 @@ class TemplatePreview(QWidget):
         self.hook_index = -1
         self.samples: dict[str, str] = {}
         self.sample_inputs: dict[str, FieldInput] = {}
-        self._field_key: tuple[Any, ...] = ()
+        self._field_key: tuple[Any, ...] | None = None
         self.last_spec: VideoSpec | None = None
         self.samples_box = QGroupBox("Sample values", self)
         self.samples_form = QFormLayout(self.samples_box)
         self.samples_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.view = FrameView(self)
         self.view.setMinimumSize(QSize(240, 240))
+        self.view.set_message(Msg.drawing)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 100)
         self.slider.setValue(round(DEFAULT_MOMENT * 100))
