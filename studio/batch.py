@@ -258,7 +258,7 @@ def plan_batch(
             their ``error``.
     """
     from pipeline.adapters import load_document
-    from pipeline.templates import instantiate
+    from pipeline.templates import instantiate_template
 
     source = Path(source)
     base = source if source.is_dir() else source.parent
@@ -284,7 +284,8 @@ def plan_batch(
                 stem, doc_source = document.stem, document
             else:
                 template = str(values["template"])
-                spec = instantiate(template, dict(values.get("fields") or {}))
+                found = studio.templates.get(template)  # built-in or the user's own
+                spec = instantiate_template(found, dict(values.get("fields") or {}))
                 overrides = overrides.model_copy(update={"template_id": template})
                 stem, doc_source = template, None
             output = values.get("output")

@@ -159,3 +159,17 @@ def test_cli_templates_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "built-in templates cannot be deleted" in capsys.readouterr().err
     assert main(["templates", "delete", "my_ad"]) == 0
     assert main(["templates", "delete", "my_ad"]) == 2
+
+
+def test_batch_rows_may_use_user_templates(studio: Studio, tmp_path: Path):
+    from studio.batch import plan_batch
+
+    data = blank_template_data("tutorial", template_id="my_lesson")
+    data["format"] = "1:1"
+    studio.templates.save(data)
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("template,field.topic,field.point_1\nmy_lesson,Lists,Append\n")
+    (row,) = plan_batch(studio, manifest).rows
+    assert row.error in (None, ""), row.error
+    assert row.request is not None and row.request.paid.template_id == "my_lesson"
+    assert row.request.spec.title == "Lists" and row.request.spec.format.value == "1:1"
