@@ -39,6 +39,7 @@ from studio.templates import (
     TemplateClashError,
     TemplateEntry,
     TemplateLibrary,
+    read_template_data,
     template_overrides,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "ops_report",
     "paths",
     "slug",
+    "read_template_data",
     "template_overrides",
     "with_setting_defaults",
     "with_video_price",

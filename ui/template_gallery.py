@@ -16,7 +16,6 @@ The cards are a ``QListWidget`` in icon mode (row ``i`` is the ``i``-th template
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -424,6 +423,3 @@ def _thumb_key(entry: TemplateEntry) -> str:
     from pipeline.templates.samples import thumbnail_key
 
     return thumbnail_key(entry.template, GALLERY_THUMBNAIL_WIDTH_PX)
-
-
-OnChosen = Callable[[str], None]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pipeline.errors import StudioError
 from pipeline.templates import KIND_NAMES
 from pipeline.templates.edit import blank_template_data, duplicate_data, suggest_id
 from studio.api import Studio, TemplateEntry
@@ -218,26 +219,38 @@ class TemplatesPanel(QWidget):
         from studio.api import TemplateClashError
 
         taken = {e.id for e in self.gallery.entries}
+        message = str(getattr(error, "message", error))
+        answer = self.ask_clash(message, can_replace=isinstance(error, TemplateClashError))
+        if answer == "new":
+            self._import_as_new(path, taken, unique_id)
+        elif answer == "replace":
+            self.import_file(path, replace=True)
+
+    def ask_clash(self, message: str, *, can_replace: bool) -> str:
+        """Ask what to do with an imported template whose id is taken: ``"new"`` (import it
+        under a new id), ``"replace"`` (overwrite yours; only when ``can_replace``) or
+        ``"cancel"``."""
         box = QMessageBox(self)
         box.setWindowTitle("Import a template")
-        box.setText(str(getattr(error, "message", error)))
+        box.setText(message)
         keep = box.addButton("Import as a new template", QMessageBox.ButtonRole.AcceptRole)
         replace = None
-        if isinstance(error, TemplateClashError):
+        if can_replace:
             replace = box.addButton("Replace mine", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         if box.clickedButton() is keep:
-            self._import_as_new(path, taken, unique_id)
-        elif replace is not None and box.clickedButton() is replace:
-            self.import_file(path, replace=True)
+            return "new"
+        if replace is not None and box.clickedButton() is replace:
+            return "replace"
+        return "cancel"
 
     def _import_as_new(self, path: Path, taken: set[str], unique_id: Any) -> None:
-        import yaml
+        from studio.api import read_template_data
 
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
+            data = read_template_data(path)
+        except StudioError as error:
             show_error(error, self)
             return
         old = str(data.get("id", "template")) if isinstance(data, dict) else "template"

@@ -159,3 +159,41 @@ def test_blank_user_template_made_in_the_editor_is_listed(qtbot, studio):
         editor.save()
     entries = {e.id: e for e in studio.templates.entries("user")}
     assert "my_persona.my_topic" in entries and entries["my_persona.my_topic"].kind == "persona"
+
+
+def test_import_with_a_clash_asks_then_keeps_both_or_replaces(qtbot, studio, settings, tmp_path):
+    window = MainWindow(studio, None, settings)
+    qtbot.addWidget(window)
+    panel = window.templates_panel
+    gallery = panel.gallery
+    qtbot.waitUntil(lambda: len(gallery.entries) == 32, timeout=TIMEOUT_MS)
+    exported = studio.templates.export("coffee_story", tmp_path / "coffee.yaml")
+    answers: list[tuple[str, bool]] = []
+
+    def answer(choice: str):
+        def ask(message: str, *, can_replace: bool) -> str:
+            answers.append((message, can_replace))
+            return choice
+
+        return ask
+
+    panel.ask_clash = answer("new")
+    panel.import_file(exported)
+    qtbot.waitUntil(lambda: "coffee_story_2" in [e.id for e in gallery.entries], timeout=TIMEOUT_MS)
+    assert answers == [("a template 'coffee_story' already exists", True)]
+    assert (
+        studio.templates.get("coffee_story_2").scenes == studio.templates.get("coffee_story").scenes
+    )
+    edited = exported.read_text().replace("name: Coffee story", "name: Coffee story v2")
+    exported.write_text(edited)
+    panel.ask_clash = answer("replace")
+    panel.import_file(exported)
+    qtbot.waitUntil(
+        lambda: studio.templates.entry("coffee_story").name == "Coffee story v2", timeout=TIMEOUT_MS
+    )
+    builtin = studio.templates.export("problem_solution", tmp_path / "ps.yaml")
+    panel.ask_clash = answer("cancel")
+    panel.import_file(builtin)
+    qtbot.waitUntil(lambda: len(answers) == 3, timeout=TIMEOUT_MS)
+    assert answers[-1][1] is False  # a built-in cannot be replaced: only "new" is offered
+    assert len(studio.templates.entries("user")) == 2
