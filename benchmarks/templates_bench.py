@@ -65,7 +65,7 @@ def main() -> None:
             cached_template_thumbnail_png(entry.template, studio.cache, staging)
             again.append(time.perf_counter() - start)
         print(
-            f"gallery thumbnails, drawn (offline voice for the timing): {sum(first):.2f} s for "
+            f"gallery thumbnails, drawn: {sum(first):.2f} s for "
             f"{len(first)} (median {statistics.median(first) * 1e3:.0f} ms); read back from "
             f"the cache: {sum(again) * 1e3:.0f} ms in all"
         )

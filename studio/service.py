@@ -30,6 +30,7 @@ from pipeline.fsutil import (
     sweep_temp_files,
 )
 from pipeline.models import VideoSpec
+from pipeline.preflight import preflight
 from pipeline.progress import NEVER_CANCEL, CancelToken, EventSink, no_events
 from pipeline.render_job import RenderResult, StageObserver, render_video
 from pipeline.workplan import Throughput
@@ -49,6 +50,7 @@ from studio.request import (
 from studio.settings import SecretStore, SettingsStore, StudioSettings, settings_path
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
 from studio.templates import TEMPLATES_FOLDER, TemplateLibrary
+from studio.validation import check_render_request
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +178,9 @@ class Studio:
         """
         from pipeline.adapters import load_document
 
-        spec = with_setting_defaults(self.settings.current, load_document(path))
+        settings = self.settings.current
+        spec = load_document(path, skip_boilerplate=settings.skip_boilerplate)
+        spec = with_setting_defaults(settings, spec)
         kind = path.suffix.lower().lstrip(".")
         return self.projects.save_project(spec, source_path=path, source_kind=kind)
 
@@ -187,7 +191,15 @@ class Studio:
     # -- queue ------------------------------------------------------------------------
 
     def enqueue(self, request: RenderRequest, *, priority: int = 0) -> int:
-        """Queue ``request``; returns the job id (``videostudio run`` or the studio runs it)."""
+        """Queue ``request``; returns the job id (``videostudio run`` or the studio runs it).
+
+        The request is checked first, as a render would be (:func:`studio.validation.
+        check_render_request`): a bad voice or output path is refused now, not when it runs.
+
+        Raises:
+            InputError, StorageError: see :func:`~studio.validation.check_render_request`.
+        """
+        check_render_request(request.spec, request.output)
         return self.jobs.enqueue_job(
             RENDER, request.to_json(), priority=priority, project_id=request.project_id
         )
@@ -279,6 +291,18 @@ class Studio:
             Path(record.name).unlink()
         self._crash_record = None
 
+    def sweep_leftovers(self) -> list[Path]:
+        """Remove what killed processes left, without the runner lock (safe beside live
+        renders): their staging folders, the temporary files they made beside outputs (an
+        interrupted output commit is rolled back first, see :class:`pipeline.fsutil.OutputSet`)
+        and cache writes older than 15 minutes. Called when a render starts and by
+        ``videostudio cache clean``. Returns the paths removed."""
+        removed = sweep_stale_staging(self.staging_root)
+        removed += self.cache.sweep_temp_files()
+        if removed:
+            log.info("removed %d leftovers of killed processes", len(removed))
+        return removed
+
     def startup_sweep(self) -> list[Path]:
         """Remove temporary files a crashed process left: in the cache and beside the outputs
         of unfinished jobs. Needs the runner lock (nobody else is writing). Returns them."""
@@ -334,9 +358,15 @@ class Studio:
         the fallback tier of each clip scene is recorded for the operator view. Progress
         arrives as typed events whose remaining time comes from this machine's measured
         throughput, which the render then updates.
+
+        Before any work: leftovers of killed renders are swept, the request is checked
+        (:func:`~studio.validation.check_render_request`) and every disk it writes to must
+        have room for it (:func:`~pipeline.preflight.preflight`).
         """
         paid = request.paid
-        spec = request.spec
+        self.sweep_leftovers()
+        spec, output = check_render_request(request.spec, request.output)
+        preflight(spec, output, {"cache": self.cache_dir, "data": self.data_dir})
         services = None
         if paid.llm or paid.ai_clips:
             services = paid_services(
@@ -356,7 +386,7 @@ class Studio:
         try:
             result = render_video(
                 spec,
-                request.output,
+                output,
                 store,
                 request.options,
                 events=events,

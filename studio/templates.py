@@ -3,7 +3,7 @@
 User templates (made in the template editor, or imported with ``videostudio templates
 import``) are YAML files of the bundled templates' schema in ``<data>/templates/{id}.yaml``
 — the source of truth, readable and portable — indexed in the database's ``templates``
-table (migration 0005). Every listing re-reads a file whose SHA-256 differs from its row, so
+table (migration 0006). Every listing re-reads a file whose SHA-256 differs from its row, so
 a file edited or dropped in by hand is picked up, and a file that does not validate is
 reported (:meth:`TemplateLibrary.broken`) instead of breaking the list.
 

@@ -73,7 +73,7 @@ SCENES = [
     ),
     (
         SolutionScene(title="Answer", code="print(sum(range(10)))", explanation="Use sum."),
-        ["Answer", "Use sum", "python"],
+        ["Answer", "Use sum", "Python code"],
     ),
     (
         QuizScene(question="Which starts a loop?", options=["if", "for", "def"], correct_index=1),
@@ -146,7 +146,7 @@ def test_unknown_language_falls_back_to_english() -> None:
     ("raw", "expected"),
     [
         ("See https://github.com/foo/bar for more.", "See github.com for more."),
-        ("Visit www.example.org/page today", "Visit example.org today"),
+        ("Visit www.example.org/page today", "Visit www.example.org today"),
         ("This is **bold** and *italic* text", "This is bold and italic text"),
         ("Read [the docs](https://docs.example.com/x) now", "Read the docs now"),
         ("Line one<br>line two", "Line one line two"),

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -51,6 +52,8 @@ class FieldInput(QWidget):
     ) -> None:
         super().__init__(parent)
         self.field_type = field_type
+        # as tall as it wants to be: a form short of room scrolls instead of squashing it
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.button: QPushButton | None = None

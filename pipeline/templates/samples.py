@@ -22,7 +22,6 @@ from pipeline.fsutil import atomic_path
 from pipeline.models import NAMED_ACCENTS, VideoSpec
 from pipeline.narration import script_stage
 from pipeline.render.base import RGBFrame
-from pipeline.speech.chain import SpeechMode
 from pipeline.templates.fill import resolve_fields, rule_data, to_spec
 from pipeline.templates.library import AdTemplate, PersonaTemplate, Template
 from pipeline.timeline import LEAD_IN_S, TAIL_S
@@ -119,30 +118,22 @@ def format_length(span: tuple[float, float]) -> str:
 
 
 def template_thumbnail(
-    template: Template,
-    store: ArtifactStore,
-    *,
-    width_px: int = GALLERY_THUMBNAIL_WIDTH_PX,
-    speech_mode: SpeechMode = "offline",
+    template: Template, *, width_px: int = GALLERY_THUMBNAIL_WIDTH_PX
 ) -> RGBFrame | None:
     """The gallery thumbnail of ``template``: its cover scene (:func:`cover_scene_index`)
     filled with :func:`sample_values`, drawn by the encoder's renderer at ``width_px`` wide
-    (every item revealed, no captions). ``None`` for a scene type without a renderer.
+    (every item revealed, no captions, no speech needed: :func:`pipeline.preview.scene_thumbnail`).
+    ``None`` for a scene type without a renderer.
 
     Returns an RGB uint8 array ``(height_px, width_px, 3)``; the height follows the
     template's format.
 
     Raises:
         InputError: the sample spec is invalid.
-        SpeechError: the cover scene's narration cannot be spoken (its timing needs it).
     """
-    from pipeline.preview import scene_thumbnails
+    from pipeline.preview import scene_thumbnail
 
-    spec = sample_spec(template)
-    index = cover_scene_index(template)
-    one = spec.model_copy(update={"scenes": [spec.scenes[index]]})
-    _timings, thumbs = scene_thumbnails(one, store, width_px=width_px, speech_mode=speech_mode)
-    return thumbs[0]
+    return scene_thumbnail(sample_spec(template), cover_scene_index(template), width_px=width_px)
 
 
 def thumbnail_key(template: Template, width_px: int = GALLERY_THUMBNAIL_WIDTH_PX) -> str:
@@ -166,7 +157,6 @@ def cached_template_thumbnail_png(
     staging: Path,
     *,
     width_px: int = GALLERY_THUMBNAIL_WIDTH_PX,
-    speech_mode: SpeechMode = "offline",
 ) -> Path | None:
     """The gallery thumbnail of ``template`` as a PNG file in ``store`` (drawn by
     :func:`template_thumbnail` the first time, then read back: a gallery opens at once).
@@ -177,13 +167,13 @@ def cached_template_thumbnail_png(
     Returns ``None`` when the cover scene has no renderer.
 
     Raises:
-        InputError / SpeechError: as :func:`template_thumbnail`.
+        InputError: as :func:`template_thumbnail`.
     """
     key = thumbnail_key(template, width_px)
     found = store.get(key)
     if found is not None:
         return found
-    frame = template_thumbnail(template, store, width_px=width_px, speech_mode=speech_mode)
+    frame = template_thumbnail(template, width_px=width_px)
     if frame is None:
         return None
     png = staging / f"{key}.png"

@@ -124,7 +124,7 @@ class TemplateRow(Base):
     YAML file ``path`` (the source of truth; ``content_sha256`` tells when the file changed
     outside the studio), with the template as JSON (``data_json``) and what the gallery lists.
     ``first_approved_at`` is set when an operator first approves its paid generation;
-    ``based_on`` is the template it was copied from, if any (migration 0005)."""
+    ``based_on`` is the template it was copied from, if any (migration 0006)."""
 
     __tablename__ = "templates"
 
@@ -222,8 +222,9 @@ class CacheCounterRow(Base):
 #
 # Money is stored as whole micro-dollars (``*_micro_usd``, integers: 1 USD = 1,000,000) so
 # sums are exact; :mod:`studio.budget` converts at the edges through ``Decimal(str(usd))``.
-# ``day`` columns hold the local calendar day the spend counts for, as an ISO date string
-# (``"2030-01-15"``), which sorts and groups as text.
+# ``day`` columns hold the calendar day the spend counts for, in the budget's time zone
+# (:class:`BudgetSettingsRow`, UTC by default), as an ISO date string (``"2030-01-15"``),
+# which sorts and groups as text.
 
 
 def _enum_values(enum: type[StrEnum]) -> list[str]:
@@ -363,3 +364,17 @@ class SceneTierRow(Base):
     )
     cost_micro_usd: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BudgetSettingsRow(Base):
+    """The single row (``id = 1``) of settings stored with the budget (migration 0004).
+
+    ``time_zone`` is the IANA zone whose calendar days the ledger counts (``"UTC"`` by
+    default), the same for every process sharing the database whatever its own ``TZ``.
+    """
+
+    __tablename__ = "budget_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

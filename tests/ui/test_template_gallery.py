@@ -12,7 +12,6 @@ from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox, QWizard
 
-from pipeline.artifacts import DirectoryStore
 from pipeline.templates import load_template
 from pipeline.templates.edit import blank_template_data, duplicate_data
 from pipeline.templates.samples import template_thumbnail
@@ -55,7 +54,7 @@ def test_cards_thumbnails_search_and_kind_filter(qtbot, studio, tmp_path):
     # the thumbnail is the encoder's renderer drawing the hook with sample values
     thumb = gallery.thumbnail("coffee_story")
     assert thumb is not None and (thumb.width(), thumb.height()) == (240, 427)
-    expected = template_thumbnail(entry.template, DirectoryStore(tmp_path / "store"))
+    expected = template_thumbnail(entry.template)
     assert np.array_equal(_pixels(thumb), expected)
     persona = gallery.thumbnail("savings_builder.goal_setting")
     assert persona is not None and (persona.width(), persona.height()) == (240, 135)

@@ -6,8 +6,8 @@ list without reading every file (kind, name, description, format), the file's pa
 SHA-256 (a file edited outside the studio is read again), the template as JSON, and when it
 was made and changed. Bundled templates are not indexed (they ship with the program).
 
-Revision ID: 0005_user_templates
-Revises: 0004_request
+Revision ID: 0006_user_templates
+Revises: 0005_budget_zone
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_user_templates"
-down_revision: str | None = "0004_request"
+revision: str = "0006_user_templates"
+down_revision: str | None = "0005_budget_zone"
 branch_labels: str | None = None
 depends_on: str | None = None
 
