@@ -4,7 +4,9 @@ The UI reaches the studio only through this module (an import-linter contract in
 ``pyproject.toml`` forbids ``ui`` to import any other ``studio`` module), so the services can
 change inside without the widgets noticing, and what the UI depends on is listed here:
 
-* :class:`Studio` — settings, projects, jobs, cache, the one render request, the runner;
+* :class:`Studio` — settings, projects, templates, jobs, cache, the one render request, the
+  runner;
+* the template library (:class:`TemplateLibrary`, ``studio.templates``) and its entries;
 * the render request (:class:`RenderRequest`, :class:`RenderOverrides`) and settings
   (:class:`StudioSettings`, :class:`AISettings`, :class:`SecretStore`);
 * the job runner and job/project snapshots; the budget and operator report types.
@@ -36,6 +38,16 @@ if TYPE_CHECKING:  # the names below load on first use (the command line stays q
         with_video_price,
     )
     from studio.store import Job, JobState, Project, ProjectSummary
+    from studio.templates import (
+        GALLERY_KINDS,
+        BrokenTemplate,
+        ReadOnlyTemplateError,
+        TemplateClashError,
+        TemplateEntry,
+        TemplateLibrary,
+        read_template_data,
+        template_overrides,
+    )
 
 
 _LAZY = {
@@ -66,6 +78,14 @@ _LAZY = {
     "JobState": ("studio.store", "JobState"),
     "Project": ("studio.store", "Project"),
     "ProjectSummary": ("studio.store", "ProjectSummary"),
+    "GALLERY_KINDS": ("studio.templates", "GALLERY_KINDS"),
+    "BrokenTemplate": ("studio.templates", "BrokenTemplate"),
+    "ReadOnlyTemplateError": ("studio.templates", "ReadOnlyTemplateError"),
+    "TemplateClashError": ("studio.templates", "TemplateClashError"),
+    "TemplateEntry": ("studio.templates", "TemplateEntry"),
+    "TemplateLibrary": ("studio.templates", "TemplateLibrary"),
+    "read_template_data": ("studio.templates", "read_template_data"),
+    "template_overrides": ("studio.templates", "template_overrides"),
 }
 """Name → (module, attribute): imported when first used (PEP 562), so ``videostudio --help``
 does not load the whole engine."""
@@ -83,10 +103,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "GALLERY_KINDS",
     "NO_KEYRING_MESSAGE",
     "RENDER",
     "AISettings",
     "Approval",
+    "BrokenTemplate",
     "BudgetGovernor",
     "CacheAddress",
     "Job",
@@ -94,6 +116,7 @@ __all__ = [
     "JobState",
     "OpsReport",
     "PaidChoices",
+    "ReadOnlyTemplateError",
     "Project",
     "ProjectSummary",
     "RenderOverrides",
@@ -102,6 +125,9 @@ __all__ = [
     "SecretStore",
     "Studio",
     "StudioSettings",
+    "TemplateClashError",
+    "TemplateEntry",
+    "TemplateLibrary",
     "budget_policy",
     "cli_main",
     "estimate_ai_costs",
@@ -110,6 +136,8 @@ __all__ = [
     "ops_report",
     "paths",
     "slug",
+    "read_template_data",
+    "template_overrides",
     "with_setting_defaults",
     "with_video_price",
 ]

@@ -261,7 +261,7 @@ def plan_batch(
             their ``error``.
     """
     from pipeline.adapters import load_document
-    from pipeline.templates import instantiate
+    from pipeline.templates import instantiate_template
 
     source = Path(source)
     if skip_boilerplate is None:
@@ -289,7 +289,8 @@ def plan_batch(
                 stem, doc_source = document.stem, document
             else:
                 template = str(values["template"])
-                spec = instantiate(template, dict(values.get("fields") or {}))
+                found = studio.templates.get(template)  # built-in or the user's own
+                spec = instantiate_template(found, dict(values.get("fields") or {}))
                 overrides = overrides.model_copy(update={"template_id": template})
                 stem, doc_source = template, None
             output = values.get("output")

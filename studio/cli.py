@@ -39,6 +39,8 @@ EXIT_INTERRUPTED = 130
 
 ENCODER_CHOICES = ("auto", "nvenc", "qsv", "amf", "videotoolbox", "x264")
 FORMAT_CHOICES = ("16:9", "9:16", "1:1")
+TEMPLATE_KINDS = ("ad", "persona", "tutorial", "user")
+"""``templates --kind``: a structure kind, or ``user`` for your own templates."""
 
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
@@ -186,8 +188,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_render_options(render)
 
-    templates = commands.add_parser("templates", help="list templates and the fields they take")
-    templates.add_argument("--kind", choices=("ad", "persona", "tutorial"), help="only this kind")
+    templates = commands.add_parser(
+        "templates",
+        help="list templates (built-in and yours); export, import, validate, delete",
+        description="With no action: list the templates and the fields they take.",
+    )
+    templates.add_argument("--kind", choices=TEMPLATE_KINDS, help="only this kind")
+    template_commands = templates.add_subparsers(dest="templates_command", metavar="ACTION")
+    listing = template_commands.add_parser("list", help="list templates (the default)")
+    listing.add_argument("--kind", dest="list_kind", choices=TEMPLATE_KINDS, help="only this kind")
+    export = template_commands.add_parser("export", help="write a template to a YAML file")
+    export.add_argument("template_id", metavar="ID")
+    export.add_argument("file", type=Path, metavar="FILE")
+    imported = template_commands.add_parser(
+        "import", help="add a template file to your templates (checked first)"
+    )
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument(
+        "--replace", action="store_true", help="overwrite your template that has the same id"
+    )
+    imported.add_argument("--id", dest="new_id", metavar="NEW_ID", help="import under this id")
+    validate = template_commands.add_parser(
+        "validate", help="check a template file and list every problem (exit 2 if any)"
+    )
+    validate.add_argument("file", type=Path, metavar="FILE")
+    deleted = template_commands.add_parser("delete", help="delete one of your templates")
+    deleted.add_argument("template_id", metavar="ID")
 
     demo = commands.add_parser("demo", help="render the bundled sample document into this folder")
     demo.add_argument("-o", "--output", type=Path, default=Path("videostudio-demo.mp4"))
@@ -308,11 +334,17 @@ def _request(
     *,
     output: Path | None = None,
     source: Path | None = None,
+    defaults: dict[str, Any] | None = None,
 ) -> RenderRequest:
-    """The studio's one render request for ``spec`` with this command line's options."""
+    """The studio's one render request for ``spec`` with this command line's options
+    (``defaults``: choices the options given here win over, e.g. a template's music)."""
+    overrides = render_overrides(args)
+    if defaults:
+        given = {k: v for k, v in overrides.model_dump().items() if v is not None}
+        overrides = type(overrides).model_validate({**defaults, **given})
     return studio.make_request(
         spec,
-        overrides=render_overrides(args),
+        overrides=overrides,
         output=output,
         default_output_dir=Path.cwd(),
         source=source,
@@ -452,22 +484,25 @@ def parse_fields(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _render_template(args: argparse.Namespace) -> int:
-    from pipeline.templates import ad_variants, instantiate
+    from pipeline.templates import instantiate_template, template_variants
+    from studio.templates import template_overrides
 
     fields = parse_fields(args.fields)
     out = args.output or Path.cwd() / f"{args.template}.mp4"
     with _studio(args) as studio:
+        template = studio.templates.get(args.template)  # built-in or the user's own
         with _slot_generator(studio, args) as generator:
             if args.hooks:
-                specs = ad_variants(args.template, fields, generator=generator)
+                specs = template_variants(template, fields, generator=generator)
                 targets = [
                     out.with_name(f"{out.stem}-hook{n}.mp4") for n in range(1, len(specs) + 1)
                 ]
             else:
-                specs = [instantiate(args.template, fields, generator=generator)]
+                specs = [instantiate_template(template, fields, generator=generator)]
                 targets = [out]
+        choices = template_overrides(template)
         requests = [
-            _request(studio, spec, args, output=target)
+            _request(studio, spec, args, output=target, defaults=choices)
             for spec, target in zip(specs, targets, strict=True)
         ]
         for request in requests:
@@ -502,24 +537,80 @@ def _slot_generator(studio: Studio, args: argparse.Namespace) -> Iterator[Any]:
 
 
 def _templates(args: argparse.Namespace) -> int:
+    action = args.templates_command or "list"
+    if action == "list":
+        return _templates_list(args, getattr(args, "list_kind", None) or args.kind)
+    if action == "validate":
+        return _templates_validate(args.file)
+    with _studio(args) as studio:
+        library = studio.templates
+        if action == "export":
+            path = library.export(args.template_id, args.file)
+            print(f"exported {args.template_id} → {path}")
+        elif action == "import":
+            if args.replace and args.new_id:
+                raise InputError(
+                    "give either --replace or --id, not both",
+                    hint="--replace overwrites your template of the same id; --id imports "
+                    "it as a new one",
+                )
+            entry = library.import_file(args.file, replace=args.replace, new_id=args.new_id)
+            print(f"imported {entry.id} ({entry.kind}, “{entry.name}”) → {entry.path}")
+            print(f"render it with: videostudio render --template {entry.id} --set FIELD=VALUE")
+        elif action == "delete":
+            library.delete(args.template_id)
+            print(f"deleted your template {args.template_id}")
+    return EXIT_OK
+
+
+def _templates_list(args: argparse.Namespace, kind: str | None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from pipeline.templates import list_templates
+    from pipeline.templates.samples import format_length
 
+    with _studio(args) as studio:
+        entries = studio.templates.entries(kind)
+        broken = studio.templates.broken()
     table = Table(
         title="Templates (render with: videostudio render --template ID --set FIELD=VALUE)"
     )
-    for column in ("id", "kind", "name", "required fields", "optional fields"):
+    for column in ("id", "kind", "from", "format", "length", "name", "required", "optional"):
         table.add_column(column, overflow="fold")
-    for info in list_templates():
-        if args.kind and info.kind != args.kind:
-            continue
-        required = ", ".join(f.name for f in info.fields if f.required)
-        optional = ", ".join(f.name for f in info.fields if not f.required)
-        table.add_row(info.id, info.kind, info.name, required, optional)
-    Console(width=160).print(table)
+    for entry in entries:
+        required = ", ".join(f.name for f in entry.fields if f.required)
+        optional = ", ".join(f.name for f in entry.fields if not f.required)
+        table.add_row(
+            entry.id,
+            entry.kind,
+            "built-in" if entry.read_only else "yours",
+            entry.format,
+            format_length(entry.length_s) if entry.length_s[1] else "?",
+            entry.name,
+            required,
+            optional,
+        )
+    Console(width=180).print(table)
+    for item in broken:
+        print(f"warning: {item.path} is not usable: {item.error}", file=sys.stderr)
     return EXIT_OK
+
+
+def _templates_validate(path: Path) -> int:
+    from pipeline.templates import check_template
+    from studio.templates import read_template_data
+
+    check = check_template(read_template_data(path))
+    if check.template is not None:
+        template = check.template
+        scenes = len(getattr(template, "scenes", ())) or 3
+        print(f"{path}: valid {template.kind} template {template.id!r} ({scenes} scenes)")
+        return EXIT_OK
+    count = len(check.problems)
+    print(f"{path}: {count} problem{'s' if count > 1 else ''}:", file=sys.stderr)
+    for problem in check.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _queue_add(args: argparse.Namespace) -> int:

@@ -49,6 +49,7 @@ from studio.request import (
 )
 from studio.settings import SecretStore, SettingsStore, StudioSettings, settings_path
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
+from studio.templates import TEMPLATES_FOLDER, TemplateLibrary
 from studio.validation import check_render_request
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class _PinningStore:
 
 class Studio:
     """The studio's application services for one data folder: settings, database, job
-    queue, projects, cache, the render request and the runner.
+    queue, projects, templates, cache, the render request and the runner.
 
     Args:
         data_dir: overrides :func:`studio.paths.data_dir` (database, settings, logs).
@@ -120,6 +121,8 @@ class Studio:
         self.db = open_database(self.data_dir / paths.DATABASE_FILE)
         self.jobs = JobStore(self.db)
         self.projects = ProjectStore(self.db)
+        self.templates = TemplateLibrary(self.db, self.data_dir / TEMPLATES_FOLDER)
+        """Bundled and user templates (``<data>/templates/*.yaml``, indexed in the database)."""
         self.cache = ContentCache(
             self.cache_dir / "artifacts",
             self.db,

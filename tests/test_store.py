@@ -93,7 +93,7 @@ def test_new_database_has_tables_pragmas_and_head_revision(db: Database) -> None
     assert db.pragma("synchronous") == 2  # FULL
     assert db.pragma("busy_timeout") == 10_000
     assert db.integrity_check() == ["ok"]
-    assert _revisions(db) == [head_revision()] == ["0005_budget_zone"]
+    assert _revisions(db) == [head_revision()] == ["0006_user_templates"]
 
 
 def test_migrated_schema_matches_the_orm_classes(db: Database) -> None:
@@ -128,7 +128,7 @@ def test_older_database_is_upgraded_on_open(tmp_path: Path) -> None:
     insert_old_job(path)
 
     with open_database(path) as db:
-        assert _revisions(db) == ["0005_budget_zone"]
+        assert _revisions(db) == ["0006_user_templates"]
         assert "ix_jobs_claim" in _indexes(db, "jobs")
         assert "ix_cache_entries_last_used_at" in _indexes(db, "cache_entries")
         assert [job.input for job in JobStore(db).list_jobs()] == [{"kept": True}]
@@ -159,7 +159,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
         thread.join()
     assert errors == []
     with Database(path) as db:
-        assert _revisions(db) == ["0005_budget_zone"]
+        assert _revisions(db) == ["0006_user_templates"]
 
 
 def test_begin_immediate_takes_the_write_lock_before_reading(db: Database) -> None:

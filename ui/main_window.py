@@ -51,6 +51,7 @@ from ui.plan import RequestPlans
 from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
+from ui.template_panel import install_templates
 
 DOCUMENT_SUFFIXES = SUPPORTED_SUFFIXES
 DOCUMENT_FILTER = "Documents (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES) + ")"
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
         self.save_status.setObjectName("save_status")
         self.statusBar().addPermanentWidget(self.save_status)
         self._make_actions()
+        install_templates(self)  # the Templates dock and menu (ui.template_panel)
         self._connect()
         self._restore_layout()
         self._update_title()

@@ -54,12 +54,15 @@ from studio.api import (
     RenderOverrides,
     Studio,
     StudioSettings,
+    TemplateLibrary,
     estimate_ai_costs,
     with_setting_defaults,
 )
 from ui import icons
 from ui.media import sound_enabled
 from ui.settings_dialog import error_text, language_choices, run_in_background
+from ui.template_fields import FieldInput
+from ui.template_gallery import TemplateGallery
 
 # -- messages --------------------------------------------------------------------------------
 
@@ -132,6 +135,8 @@ class TemplateChoice:
     kind: str
     fields: tuple[tuple[str, bool, str, str], ...] = ()
     """``(name, required, default, help)`` of each field the template takes."""
+    field_types: tuple[str, ...] = ()
+    """Each field's type (text, long_text, image, colour), in the order of ``fields``."""
 
 
 def _builtin_templates() -> dict[str, tuple[str, Any]]:
@@ -224,10 +229,12 @@ def load_source(
     fields: dict[str, str] | None = None,
     *,
     skip_boilerplate: bool = True,
+    templates: TemplateLibrary | None = None,
 ) -> LoadedSource:
     """Worker thread: ``kind`` is ``"file"`` (a path), ``"text"`` (pasted) or ``"template"``
-    (``value`` is its id, ``fields`` the user's answers). ``skip_boilerplate``: leave out a
-    document's changelog, licence, contributor and badge sections (the setting).
+    (``value`` is its id, ``fields`` the user's answers; ``templates``: the studio's library,
+    so the user's own templates work too). ``skip_boilerplate``: leave out a document's
+    changelog, licence, contributor and badge sections (the setting).
 
     Raises:
         InputError: the source is unusable (message + hint say why and what to do).
@@ -241,6 +248,9 @@ def load_source(
         spec = spec_from_markdown(value, source="pasted text", skip_boilerplate=skip_boilerplate)
         return LoadedSource(spec, None, "pasted")
     module = _templates_module()
+    if templates is not None:  # template gallery hook: built-in and user templates
+        spec = module.instantiate_template(templates.get(value), dict(fields or {}))
+        return LoadedSource(spec, None, "template", template_id=value)
     if module is not None:
         spec = module.instantiate(value, dict(fields or {}))
         return LoadedSource(spec, None, "template", template_id=value)
@@ -257,7 +267,7 @@ class SourcePage(QWizardPage):
     loaded = Signal()
     failed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, studio: Studio | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Source")
         self.setSubTitle(Msg.no_source)
@@ -282,12 +292,24 @@ class SourcePage(QWizardPage):
         self.paste_edit.setPlaceholderText("Paste Markdown or plain text here")
         self.use_text_button = QPushButton("Use this text")
         self.use_text_button.clicked.connect(lambda: self.load_text())
-        self.templates = template_choices()
-        self.template_list = QListWidget()
-        for choice in self.templates:
-            self.template_list.addItem(QListWidgetItem(f"{choice.name} ({choice.kind})"))
+        # -- template gallery hook (ui.template_gallery): cards of built-in and user templates
+        self.gallery: TemplateGallery | None = None
+        self._library: TemplateLibrary | None = None
+        if studio is not None:
+            self.gallery = TemplateGallery(studio)
+            self._library = studio.templates
+            self.templates: list[TemplateChoice] = []
+            self.template_list: QListWidget = self.gallery.cards
+            self.gallery.loaded.connect(self._gallery_loaded)
+            self.gallery.search.setPlaceholderText("Search templates (ads, persona clips, …)")
+        else:
+            self.templates = template_choices()
+            self.template_list = QListWidget()
+            for choice in self.templates:
+                self.template_list.addItem(QListWidgetItem(f"{choice.name} ({choice.kind})"))
+        # -- end of the gallery hook
         self.template_list.currentRowChanged.connect(self._show_template_fields)
-        self.template_fields: dict[str, QLineEdit] = {}
+        self.template_fields: dict[str, FieldInput] = {}
         self.fields_box = QWidget()
         self.fields_form = QFormLayout(self.fields_box)
         self.use_template_button = QPushButton("Use this template")
@@ -328,7 +350,10 @@ class SourcePage(QWizardPage):
         template_page = QWidget()
         template_layout = QHBoxLayout(template_page)
         template_layout.setContentsMargins(0, 0, 0, 0)
-        template_layout.addWidget(self.template_list, 1)
+        # the gallery (search, kind filter, cards) where there is one; else the plain list
+        template_layout.addWidget(
+            self.gallery if self.gallery is not None else self.template_list, 2
+        )
         fields_scroll = QScrollArea()
         fields_scroll.setWidgetResizable(True)
         fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -380,8 +405,10 @@ class SourcePage(QWizardPage):
         if row < 0:
             return
         self.template_radio.setChecked(True)
-        for name, required, default, help_text in self.templates[row].fields:
-            edit = QLineEdit(default)
+        choice = self.templates[row]
+        types = choice.field_types or ("text",) * len(choice.fields)
+        for (name, required, default, help_text), kind in zip(choice.fields, types, strict=True):
+            edit = FieldInput(kind, default, placeholder=help_text)
             edit.setToolTip(help_text)
             label = name.replace("_", " ").capitalize() + (" *" if required else "")
             self.template_fields[name] = edit
@@ -396,6 +423,26 @@ class SourcePage(QWizardPage):
         self.template_radio.setChecked(True)
         fields = {k: e.text().strip() for k, e in self.template_fields.items() if e.text().strip()}
         self._start("template", self.templates[row].id, self.templates[row].name, fields)
+
+    def _gallery_loaded(self) -> None:
+        """The gallery (re)read the templates: rows of ``template_list`` follow them."""
+        assert self.gallery is not None
+        self.templates = [
+            TemplateChoice(
+                e.id,
+                e.name,
+                e.kind,
+                tuple((f.name, f.required, f.default, f.help) for f in e.fields),
+                tuple(f.type for f in e.fields),
+            )
+            for e in self.gallery.entries
+        ]
+
+    def choose_template(self, template_id: str) -> None:
+        """Show the template source with ``template_id`` selected (once the list is read)."""
+        self.template_radio.setChecked(True)
+        if self.gallery is not None:
+            self.gallery.select(template_id)
 
     def _start(
         self, kind: str, value: str, what: str, fields: dict[str, str] | None = None
@@ -425,8 +472,12 @@ class SourcePage(QWizardPage):
 
         wizard = self.wizard()
         skip = wizard.settings.skip_boilerplate if isinstance(wizard, NewProjectWizard) else True
+        library = self._library
         run_in_background(
-            self, lambda: load_source(kind, value, fields, skip_boilerplate=skip), done, failed
+            self,
+            lambda: load_source(kind, value, fields, skip_boilerplate=skip, templates=library),
+            done,
+            failed,
         )
 
     def _show_error(self, text: str) -> None:
@@ -831,7 +882,7 @@ class NewProjectWizard(QWizard):
         self._base: VideoSpec | None = None
         self._shown: dict[str, Any] = {}
         self._saving = False
-        self.source_page = SourcePage()
+        self.source_page = SourcePage(studio=studio)
         self.style_page = StylePage()
         self.format_page = FormatPage()
         self.voice_page = VoicePage()

@@ -11,8 +11,10 @@ spec = instantiate("problem_solution", {"product": "GlowBrush", "problem": "grea
 variants = ad_variants("problem_solution", fields)  # 5 specs, only scene 0 differs
 ```
 
-The structure of every video comes from its template file (``resources/templates/``); the
-user's fields fill the ``{slots}``; an optional LLM (a
+The structure of every video comes from its template file (``resources/templates/``, or the
+user's own templates, which the studio keeps in its data folder: ``studio.templates``); the
+user's fields fill the ``{slots}``; the rules every template obeys live in
+:mod:`pipeline.templates.rules` (checked by :func:`check_template`); an optional LLM (a
 :class:`~pipeline.ai.base.StructuredGenerator`) may only rewrite the slots' text. See
 docs/templates.md.
 """
@@ -37,26 +39,47 @@ from pipeline.templates.fill import (
     to_spec,
 )
 from pipeline.templates.library import (
+    KIND_NAMES,
     TEMPLATES_DIR,
     AdTemplate,
+    FieldDef,
     PersonaTemplate,
     Template,
+    TemplateCheck,
     TutorialTemplate,
+    check_template,
     load_library,
+    parse_template,
     persona_cache_key,
+    read_template_file,
+    template_data,
+    template_to_yaml,
 )
+from pipeline.templates.rules import Problem, format_path, problems_at
 
 MAX_HOOKS = 5
 
 
 @dataclass(frozen=True)
 class FieldInfo:
-    """A field a template takes: ``name``, whether it is ``required``, its ``default``, help."""
+    """A field a template takes: ``name``, whether it is ``required``, its ``default``, help,
+    its on-screen ``label``, its ``type`` (text, long_text, image, colour) and ``max_chars``."""
 
     name: str
     required: bool
     default: str
     help: str
+    label: str = ""
+    type: str = "text"
+    max_chars: int = 200
+
+
+def field_infos(template: Template) -> tuple[FieldInfo, ...]:
+    """The fields ``template`` takes (its own, then the common ones) as :class:`FieldInfo`."""
+    return tuple(
+        FieldInfo(f.name, f.required, f.default, f.help, f.display_label, f.type, f.max_chars)
+        for f in field_defs(template)
+    )
 
 
 @dataclass(frozen=True)
@@ -90,15 +113,14 @@ def list_templates() -> list[TemplateInfo]:
     Raises:
         InputError: when a bundled template file is broken (a packaging bug).
     """
-    infos = []
-    for template in load_library().values():
-        fields = tuple(
-            FieldInfo(f.name, f.required, f.default, f.help) for f in field_defs(template)
-        )
-        infos.append(
-            TemplateInfo(template.id, template.name, template.kind, template.description, fields)
-        )
-    return infos
+    return [template_info(template) for template in load_library().values()]
+
+
+def template_info(template: Template) -> TemplateInfo:
+    """What the template list shows of ``template``."""
+    return TemplateInfo(
+        template.id, template.name, template.kind, template.description, field_infos(template)
+    )
 
 
 def load_template(template_id: str) -> Template:
@@ -135,7 +157,20 @@ def instantiate(
         InputError: for an unknown template, missing required fields (all named), unknown
             fields, an invalid product image, or values that make an invalid spec.
     """
-    template = load_template(template_id)
+    return instantiate_template(load_template(template_id), fields, generator=generator)
+
+
+def instantiate_template(
+    template: Template,
+    fields: dict[str, str],
+    *,
+    generator: StructuredGenerator | None = None,
+) -> VideoSpec:
+    """:func:`instantiate` for a template object (a bundled one, or the user's own).
+
+    Raises:
+        InputError: as :func:`instantiate`.
+    """
     values = resolve_fields(template, fields)
     data = rule_data(template, values)
     spec = to_spec(data, template)
@@ -166,15 +201,31 @@ def ad_variants(
         InputError: as :func:`instantiate`, for a template that is not an ad, or for
             ``n_hooks`` outside 1–5.
     """
-    template = load_template(template_id)
+    return template_variants(
+        load_template(template_id), fields, n_hooks=n_hooks, generator=generator
+    )
+
+
+def template_variants(
+    template: Template,
+    fields: dict[str, str],
+    *,
+    n_hooks: int = MAX_HOOKS,
+    generator: StructuredGenerator | None = None,
+) -> list[VideoSpec]:
+    """:func:`ad_variants` for a template object (a bundled ad, or the user's own).
+
+    Raises:
+        InputError: as :func:`ad_variants`.
+    """
     if not isinstance(template, AdTemplate):
         raise InputError(
-            f"template {template_id!r} is a {template.kind} template; hooks are for ads",
+            f"template {template.id!r} is a {template.kind} template; hooks are for ads",
             hint="pick an ad template (see `videostudio templates`)",
         )
     if not 1 <= n_hooks <= len(template.hooks):
         raise InputError(f"n_hooks must be 1–{len(template.hooks)}, got {n_hooks}")
-    base = instantiate(template_id, fields, generator=generator)
+    base = instantiate_template(template, fields, generator=generator)
     values = resolve_fields(template, fields)
     hooks = [
         (fill(h.text, values).strip(), fill(h.narration, values).strip())
@@ -225,16 +276,32 @@ def _llm_hooks(
 
 
 __all__ = [
+    "KIND_NAMES",
+    "MAX_HOOKS",
     "TEMPLATES_DIR",
     "AdTemplate",
+    "FieldDef",
     "FieldInfo",
     "PersonaTemplate",
+    "Problem",
     "Template",
+    "TemplateCheck",
     "TemplateInfo",
     "TutorialTemplate",
     "ad_variants",
+    "check_template",
+    "field_infos",
+    "format_path",
     "instantiate",
+    "instantiate_template",
     "list_templates",
     "load_template",
+    "parse_template",
     "persona_cache_key",
+    "problems_at",
+    "read_template_file",
+    "template_data",
+    "template_info",
+    "template_to_yaml",
+    "template_variants",
 ]

@@ -77,6 +77,13 @@ def resolve_fields(template: Template, fields: dict[str, str]) -> dict[str, str]
                 hint="shorten it",
             )
         values[name] = value or spec.default
+        if spec.type == "colour" and values[name]:
+            try:
+                values[name] = parse_color(values[name])
+            except ValueError as error:
+                raise InputError(
+                    f"field {name!r}: {error}", hint="use #rrggbb, #rgb or a name such as blue"
+                ) from error
     missing = [f.name for f in template.fields if f.required and not values[f.name]]
     if missing:
         raise InputError(
@@ -99,7 +106,7 @@ def _clean_spaces(text: str) -> str:
 
 
 def _common(template: Template, values: dict[str, str], default_title: str) -> dict[str, Any]:
-    theme: dict[str, Any] = {}
+    theme: dict[str, Any] = template.theme.model_dump() if template.theme is not None else {}
     if values["accent_color"]:
         try:
             theme["accent_color"] = parse_color(values["accent_color"])
@@ -113,16 +120,27 @@ def _common(template: Template, values: dict[str, str], default_title: str) -> d
         "transition_s": template.transition_s,
         "theme": Theme(**theme).model_dump(),
     }
-    if values["voice"]:
-        data["voice"] = values["voice"]
+    voice = values["voice"] or template.voice
+    if voice:
+        data["voice"] = voice
     return data
+
+
+def product_image_field(template: Template) -> str | None:
+    """The field whose image an ad shows as its product: the first field of type ``image``,
+    else one named ``image_path``; ``None`` when there is none."""
+    for field in template.fields:
+        if field.type == "image":
+            return field.name
+    return "image_path" if any(f.name == "image_path" for f in template.fields) else None
 
 
 # -- rules -------------------------------------------------------------------------------
 
 
 def _ad_data(template: AdTemplate, values: dict[str, str]) -> dict[str, Any]:
-    image = values.get("image_path", "")
+    image_field = product_image_field(template)
+    image = values.get(image_field, "") if image_field else ""
     if image:
         load_product_image(image)  # validates now: InputError before any work
         image = str(Path(image).expanduser().resolve())
@@ -226,8 +244,9 @@ def llm_paths(template: Template, data: dict[str, Any]) -> list[TextPath]:
     }
     paths: list[TextPath] = []
     for i, scene in enumerate(data["scenes"]):
-        names = ("narration",) if isinstance(template, TutorialTemplate) else ()
-        names = names or attrs.get(scene["scene_type"], ("narration",))
+        names: tuple[str, ...] = ("narration",)
+        if not isinstance(template, TutorialTemplate):
+            names = attrs.get(scene["scene_type"], ("narration",))
         paths += [(i, name) for name in names if scene.get(name)]
     return paths
 

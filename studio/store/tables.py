@@ -120,8 +120,11 @@ class SceneRow(Base):
 
 
 class TemplateRow(Base):
-    """A template (ad archetype, persona × topic, …); ``first_approved_at`` is set when an
-    operator first approves its paid generation."""
+    """A user template (made in the template editor or imported): the index entry of its
+    YAML file ``path`` (the source of truth; ``content_sha256`` tells when the file changed
+    outside the studio), with the template as JSON (``data_json``) and what the gallery lists.
+    ``first_approved_at`` is set when an operator first approves its paid generation;
+    ``based_on`` is the template it was copied from, if any (migration 0006)."""
 
     __tablename__ = "templates"
 
@@ -130,6 +133,13 @@ class TemplateRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     data_json: Mapped[str] = mapped_column(Text)
     first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    format: Mapped[str] = mapped_column(String(8), default="16:9", server_default="16:9")
+    path: Mapped[str | None] = mapped_column(Text)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    based_on: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class JobRow(Base):

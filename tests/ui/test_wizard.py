@@ -133,7 +133,7 @@ def test_pasted_text_makes_a_project(qtbot, wizard, studio):
 
 def test_template_source_with_its_fields(qtbot, wizard):
     page = wizard.source_page
-    assert page.template_list.count() >= 3
+    qtbot.waitUntil(lambda: page.template_list.count() >= 3, timeout=TIMEOUT_MS)  # read off-thread
     page.template_list.setCurrentRow(0)
     required = [name for name, req, _, _ in page.templates[0].fields if req]
     if required:  # a required field left empty is explained on the page
@@ -201,6 +201,7 @@ def test_the_template_fields_fit_at_the_default_size(qtbot, studio: Studio):
     qtbot.addWidget(wizard)
     wizard.show()
     page = wizard.source_page
+    qtbot.waitUntil(lambda: bool(page.templates), timeout=TIMEOUT_MS)  # the gallery reads them
     rows = [i for i, t in enumerate(page.templates) if t.fields]
     assert rows, "no template with fields to check"
     page.template_list.setCurrentRow(rows[0])
