@@ -32,6 +32,7 @@ from pipeline.models import VideoSpec
 from pipeline.narration import script_stage
 from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
 from pipeline.render.base import RenderContext, RGBFrame
+from pipeline.render.fonts import fonts_token
 from pipeline.render_job import render_context, scene_renderer, synthesize_speech
 from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio
 from pipeline.speech.chain import SpeechEngine, SpeechMode
@@ -152,6 +153,7 @@ def _renderer_key(spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext,
         "ctx": [ctx.width_px, ctx.height_px, ctx.fps, ctx.theme.model_dump(mode="json")],
         "captions": ctx.captions,
         "renderer": RENDERER_VERSION,
+        **fonts_token(ctx.language),
     }
     if index > 0 and manifest.scenes[index].transition_in_s > 0:
         parts["previous"] = [
@@ -231,7 +233,9 @@ def scene_thumbnails(
     plan = plan_scenes(spec, store, speech_mode=speech_mode)
     full = render_context(spec)
     height_px = max(2, round(full.height_px * width_px / full.width_px))
-    ctx = RenderContext(width_px, height_px, full.fps, full.theme, captions=False)
+    ctx = RenderContext(
+        width_px, height_px, full.fps, full.theme, captions=False, language=full.language
+    )
     thumbs: list[RGBFrame | None] = []
     for index, (scene, timing) in enumerate(zip(spec.scenes, plan.manifest.scenes, strict=True)):
         key = content_key(
@@ -243,6 +247,7 @@ def scene_thumbnails(
                 "reveals": list(timing.item_reveal_s),
                 "renderer": RENDERER_VERSION,
                 "index": index,
+                **fonts_token(spec.language),
             },
         )
         thumb = _thumbnails.get(key)

@@ -47,6 +47,7 @@ from pipeline.narration import script_stage
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress, scaled
 from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
+from pipeline.render.fonts import fonts_token
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
 from pipeline.timeline import (
@@ -290,6 +291,7 @@ def _segment_key(
             "fps": ctx.fps,
             "theme": ctx.theme.model_dump(mode="json"),
             "captions": ctx.captions,
+            **fonts_token(ctx.language),
         },
         "encoder": encoder_token,
         "settings": asdict(settings),
@@ -530,6 +532,7 @@ def render_context(spec: VideoSpec) -> RenderContext:
         fps=spec.fps,
         theme=spec.theme,
         captions=spec.captions_burned_in,
+        language=spec.language,
     )
 
 

@@ -199,7 +199,7 @@ class SceneRenderer:
         self.ctx = ctx
         self.timing = timing
         self.palette = make_palette(ctx.theme)
-        self.fonts = font_set(ctx.theme)
+        self.fonts = font_set(ctx.theme, ctx.language)
         self.safe = safe_rect(ctx.width_px, ctx.height_px)
         self._captions = (
             CaptionLayer(timing.captions, ctx.width_px, ctx.height_px, self.fonts)

@@ -10,6 +10,8 @@ the font's ascent + descent, with lines drawn from their ascender).
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,8 +56,17 @@ def _line_metrics(font: FreeTypeFont, line_spacing: float) -> tuple[int, int]:
     return max(glyph_h, math.ceil(font.size * line_spacing)), glyph_h
 
 
+def _cuttable(text: str, i: int) -> bool:
+    """True if ``text`` may be cut before index ``i`` (never before a combining mark)."""
+    return i >= len(text) or unicodedata.category(text[i])[0] != "M"
+
+
 def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
-    """Split a word wider than ``max_w`` into pieces that each fit (at least one char each)."""
+    """Split a word wider than ``max_w`` into pieces that each fit (at least one char each).
+
+    Pieces are cut between characters, never before a combining mark (a Thai vowel sign or
+    a Devanagari matra stays with its consonant).
+    """
     pieces: list[str] = []
     rest = word
     while rest:
@@ -69,16 +80,128 @@ def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
                 lo = mid
             else:
                 hi = mid - 1
-        pieces.append(rest[:lo])
-        rest = rest[lo:]
+        cut = lo
+        while cut > 1 and not _cuttable(rest, cut):
+            cut -= 1
+        if not _cuttable(rest, cut):  # a single cluster wider than the line
+            cut = lo
+            while cut < len(rest) and not _cuttable(rest, cut):
+                cut += 1
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
     return pieces
 
 
-def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
-    """Greedy word wrap of ``text`` so each line measures at most ``max_width_px``.
+# Scripts written without spaces between words: their lines break by dictionary (Thai, Lao,
+# Khmer, Myanmar) or between characters with kinsoku rules (Han, kana), per UAX #14 in ICU.
+_NO_SPACE_RANGES = (
+    (0x0E00, 0x0EFF, "th"),  # Thai, Lao
+    (0x1000, 0x109F, "my"),  # Myanmar
+    (0x1780, 0x17FF, "km"),  # Khmer
+    (0x3040, 0x30FF, "ja"),  # Hiragana, Katakana
+    (0x31F0, 0x31FF, "ja"),
+    (0x3400, 0x4DBF, "zh"),  # CJK ideographs (extension A, unified)
+    (0x4E00, 0x9FFF, "zh"),
+    (0xF900, 0xFAFF, "zh"),
+    (0x3000, 0x303F, "zh"),  # CJK punctuation
+    (0xFF00, 0xFF60, "zh"),  # full-width forms
+)
+_STRICT_LOCALES = {"ja": "ja@lb=strict;lw=phrase", "zh": "zh@lb=strict"}
 
-    Explicit newlines start new lines; words longer than a line are broken between
-    characters. Returns ``[]`` for blank text.
+
+def no_space_script(text: str) -> str | None:
+    """The language whose breaking rules ``text`` needs, if it holds a script without spaces.
+
+    Returns ``"ja"`` for kana, ``"zh"`` for Han or CJK punctuation without kana, ``"th"``,
+    ``"my"`` or ``"km"``; ``None`` when every word is delimited by spaces (Latin, Cyrillic,
+    Greek, Arabic, Hebrew, Devanagari, Bengali, Hangul …).
+    """
+    found: str | None = None
+    for ch in text:
+        code = ord(ch)
+        if code < 0x0E00:
+            continue
+        for first, last, language in _NO_SPACE_RANGES:
+            if first <= code <= last:
+                if language != "zh":
+                    return language
+                found = "zh"
+                break
+    return found
+
+
+def break_opportunities(text: str, language: str | None = None) -> list[str]:
+    """Cut ``text`` into the pieces a line may end after (each keeps its trailing spaces).
+
+    Text in a script without spaces (see :func:`no_space_script`) is segmented by ICU's line
+    breaker (UAX #14 with ICU's dictionaries for Thai, Lao, Khmer and Myanmar, and strict
+    kinsoku for Chinese and Japanese: no line starts with 、。」ー or a small kana, none ends
+    with 「（); Japanese breaks between phrases, ICU's ``lw=phrase``). Other text breaks at
+    spaces only. ``language`` (BCP-47) picks the ICU locale
+    for the no-space scripts; by default it is guessed from the script.
+    ``"".join(result) == text``.
+    """
+    script_language = no_space_script(text)
+    if script_language is None:
+        return re.findall(r"\S+\s*|\s+", text)
+    from icu4py.breakers import LineBreaker  # imported on first use: ICU maps ~30 MB of data
+
+    lang = (language or script_language).split("-")[0].lower()
+    if lang not in ("ja", "zh", "th", "lo", "km", "my"):
+        lang = script_language
+    return list(LineBreaker(text, _STRICT_LOCALES.get(lang, lang)))
+
+
+def _finer_pieces(piece: str, language: str | None) -> list[str]:
+    """Break opportunities inside one phrase: by character with kinsoku (Japanese only)."""
+    from icu4py.breakers import LineBreaker
+
+    lang = (language or no_space_script(piece) or "").split("-")[0].lower()
+    return list(LineBreaker(piece, "ja@lb=strict")) if lang == "ja" else [piece]
+
+
+def _wrap_pieces(paragraph: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
+    """Greedy fill of a paragraph's break opportunities into lines of at most ``max_width_px``."""
+    language = getattr(font, "language", None)
+    pieces = break_opportunities(paragraph.strip(), language)
+    return _wrap_pieces_of(pieces, font, max_width_px, language)
+
+
+def _wrap_pieces_of(
+    pieces: list[str], font: FreeTypeFont, max_width_px: float, language: str | None
+) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = current + piece
+        if font.getlength(candidate.rstrip()) <= max_width_px:
+            current = candidate
+            continue
+        if current.strip():
+            lines.append(current.rstrip())
+            current = ""
+        if font.getlength(piece.rstrip()) <= max_width_px:
+            current = piece.lstrip()
+            continue
+        finer = _finer_pieces(piece, language)
+        if len(finer) > 1:  # a Japanese phrase wider than the line: break it by characters
+            sub = _wrap_pieces_of(finer, font, max_width_px, language)
+        else:
+            sub = _break_word(piece.strip(), font, max_width_px)
+        lines.extend(sub[:-1])
+        current = sub[-1] + piece[len(piece.rstrip()) :]
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
+    """Greedy wrap of ``text`` so each line measures at most ``max_width_px``.
+
+    Explicit newlines start new lines. Words are separated by spaces; a paragraph in a script
+    written without spaces (Chinese, Japanese, Thai, …) breaks where
+    :func:`break_opportunities` allows, with the language of ``font`` when it has one.
+    Words longer than a line are broken between characters. Returns ``[]`` for blank text.
     """
     lines: list[str] = []
     space_w = font.getlength(" ")
@@ -87,6 +210,9 @@ def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
         if not words:
             if lines:
                 lines.append("")
+            continue
+        if no_space_script(paragraph) is not None:
+            lines.extend(_wrap_pieces(paragraph, font, max_width_px))
             continue
         current = ""
         current_w = 0.0
@@ -123,7 +249,10 @@ def ellipsize(line: str, font: FreeTypeFont, max_width_px: float) -> str:
     """``line`` shortened so that ``line + "…"`` fits ``max_width_px`` (``""`` if nothing fits)."""
     line = line.rstrip()
     while line and font.getlength(line + ELLIPSIS) > max_width_px:
-        line = line[:-1].rstrip()
+        cut = len(line) - 1  # drop the last cluster: a base with its combining marks
+        while cut > 0 and not _cuttable(line, cut):
+            cut -= 1
+        line = line[:cut].rstrip()
     if not line:
         return ELLIPSIS if font.getlength(ELLIPSIS) <= max_width_px else ""
     return line + ELLIPSIS
