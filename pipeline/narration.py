@@ -8,9 +8,10 @@
   no Markdown/HTML markup, code summarised instead of read symbol by symbol.
 * :func:`script_stage` gives one narration per scene of a spec.
 
-All fixed wording lives in :data:`PHRASES`, keyed by language. Only English exists for now;
-other languages fall back to it. To add one, copy the ``"en"`` table and translate the values
-(placeholders in braces stay as they are).
+All fixed wording lives in :data:`PHRASES` (English); every other language of the voice table
+takes its translation from the message catalogs of :mod:`pipeline.i18n` (a phrase missing there
+falls back to English). To change a phrase, change it here and in each catalog
+(``pipeline/i18n/locales/<language>.po``); a test fails until every catalog has it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.i18n import phrase_table
 from pipeline.models import (
     MAX_NARRATION_TEXT,
     AdScene,
@@ -71,13 +73,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "that_is": "that is",
         "et_cetera": "and so on",
         "numbers": "zero one two three four five six seven eight nine ten eleven twelve",
+        "sentence_end": ".",
     },
 }
-"""Fixed wording per language; ``"en"`` is the fallback for every other language."""
+"""Fixed wording in English; other languages come from :func:`pipeline.i18n.phrase_table`."""
+
+_SENTENCE_ENDS = ".!?:。！？：।"
 
 
 def _phrases(language: str) -> dict[str, str]:
-    return PHRASES.get(language.split("-")[0].lower(), PHRASES["en"])
+    return phrase_table(language, PHRASES["en"])
 
 
 def narrate_scene(scene: Scene, *, language: str = "en") -> str:
@@ -85,7 +90,7 @@ def narrate_scene(scene: Scene, *, language: str = "en") -> str:
 
     Args:
         scene: any of the 12 scene types.
-        language: BCP-47 code; picks the phrase table (English for now for all languages).
+        language: BCP-47 code; picks the phrase catalog (English when it has none).
 
     Returns:
         Plain sentences, at most :data:`~pipeline.models.MAX_NARRATION_TEXT` characters, that
@@ -93,7 +98,8 @@ def narrate_scene(scene: Scene, *, language: str = "en") -> str:
     """
     p = _phrases(language)
     parts = _parts(scene, p)
-    text = clean_for_speech(" ".join(_sentence(part) for part in parts if part.strip()))
+    joined = " ".join(_sentence(part, p) for part in parts if part.strip())
+    text = clean_for_speech(joined, language=language)
     return _clip(text, MAX_NARRATION_TEXT)
 
 
@@ -172,9 +178,9 @@ def _strip_end(text: str) -> str:
     return text.strip().rstrip(".!?;:,").strip()
 
 
-def _sentence(text: str) -> str:
+def _sentence(text: str, p: dict[str, str]) -> str:
     text = text.strip()
-    return text if text[-1:] in ".!?:" else text + "."
+    return text if text[-1:] in _SENTENCE_ENDS else text + p["sentence_end"]
 
 
 _PROMPT_RE = re.compile(r"^\s*(?:\$|>|#|PS [^>]*>)\s*")
@@ -216,6 +222,7 @@ _SYMBOLS_RE = re.compile(r"[{}\[\]<>|\\^~`*#=$_‹›]+")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.;:!?])")
 _REPEAT_PUNCT_RE = re.compile(r"([,.;:!?])(?:\s*[,.;:])+")
 _SPACE_RE = re.compile(r"\s+")
+_SPACE_AFTER_CJK_PUNCT_RE = re.compile(r"(?<=[。！？：、，；])\s+")
 
 
 def clean_for_speech(text: str, *, language: str = "en") -> str:
@@ -261,6 +268,7 @@ def clean_for_speech(text: str, *, language: str = "en") -> str:
     text = re.sub(r">=?\s?(?=\d)", f"{p['more_than']} ", text)
     text = _SYMBOLS_RE.sub(" ", text)
     text = _SPACE_RE.sub(" ", text)
+    text = _SPACE_AFTER_CJK_PUNCT_RE.sub("", text)  # Chinese and Japanese put no space there
     text = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", text)
     text = _REPEAT_PUNCT_RE.sub(r"\1", text)
     return text.strip(" ,;")
