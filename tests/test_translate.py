@@ -1,0 +1,292 @@
+"""Translation of a spec to another language through a fake OpenAI-compatible server.
+
+The requests go through the real ``openai`` SDK to :class:`tests.fakes.llm_servers.FakeLLMServer`
+on 127.0.0.1, which translates from a dictionary, as a local Ollama server would answer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import pytest
+
+from pipeline.ai import translate as translate_module
+from pipeline.ai.base import PaidWorkBlocked
+from pipeline.ai.llm import LOCAL_SERVER_KEY, OpenAIGenerator
+from pipeline.ai.translate import (
+    detect_language,
+    translatable_texts,
+    translate_spec,
+    translate_spec_many,
+)
+from pipeline.artifacts import DirectoryStore
+from pipeline.models import (
+    MAX_SHORT_TEXT,
+    CommandScene,
+    ListScene,
+    OutroScene,
+    QuizScene,
+    TitleScene,
+    VideoSpec,
+)
+from pipeline.narration import script_stage
+from pipeline.render_job import RenderOptions, render_video, synthesize_speech
+from pipeline.speech.chain import SpeechEngine
+from tests.fakes.llm_servers import FakeLLMServer, Reply, openai_chat_ok, translator
+from tests.language_samples import SAMPLES
+from tests.test_llm import FakeGovernor
+
+JAPANESE = {
+    "Python decorators": "Pythonのデコレーター",
+    "Getting started with Python decorators": "Pythonデコレーター入門",
+    "A practical guide in ten minutes": "十分で学ぶ実践ガイド",
+    "Why decorators?": "なぜデコレーターなのか",
+    "Keep your code tidy": "コードを整理できる",
+    "Add logging without touching the function": "関数を変えずにログを追加できる",
+    "Install the tools": "ツールをインストールする",
+    "Create a virtual environment first.": "まず仮想環境を作成します。",
+    "What does a decorator return?": "デコレーターは何を返しますか？",
+    "A new function": "新しい関数",
+    "Nothing": "何も返さない",
+    "Thanks for watching": "ご視聴ありがとうございました",
+    "Decorators wrap functions. They return a new function.": (
+        "デコレーターは関数を包みます。そして新しい関数を返します。"
+    ),
+}
+
+
+def english_spec(**updates: object) -> VideoSpec:
+    spec = VideoSpec(
+        title="Python decorators",
+        scenes=[
+            TitleScene(
+                title="Getting started with Python decorators",
+                subtitle="A practical guide in ten minutes",
+            ),
+            ListScene(
+                header="Why decorators?",
+                items=[
+                    {"title": "Keep your code tidy"},
+                    {"title": "Add logging without touching the function"},
+                ],
+            ),
+            CommandScene(
+                header="Install the tools",
+                description="Create a virtual environment first.",
+                commands=["python -m venv .venv", "pip install decorator"],
+            ),
+            QuizScene(
+                question="What does a decorator return?",
+                options=["A new function", "Nothing"],
+                narration="Decorators wrap functions. They return a new function.",
+            ),
+            OutroScene(main_text="Thanks for watching"),
+        ],
+    )
+    return spec.model_copy(update=updates)
+
+
+@pytest.fixture
+def server():
+    with FakeLLMServer() as fake:
+        yield fake
+
+
+def local_generator(server: FakeLLMServer, governor: FakeGovernor) -> OpenAIGenerator:
+    """As for a local Ollama server: Chat Completions, no API key."""
+    return OpenAIGenerator(
+        governor, model="llama3.2", api="chat", base_url=server.openai_base_url, local_server=True
+    )
+
+
+def test_translates_text_and_narration_through_a_local_server(server, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    server.add(translator(JAPANESE))
+    governor = FakeGovernor()
+    with local_generator(server, governor) as generator:
+        outcome = translate_spec(english_spec(), "ja", generator)
+    assert outcome.translated and outcome.warnings == ()
+    assert (outcome.source_language, outcome.target_language) == ("en", "ja")
+    spec = outcome.spec
+    assert spec.language == "ja" and spec.title == "Pythonのデコレーター"
+    title, listing, command, quiz, outro = spec.scenes
+    assert title.title == "Pythonデコレーター入門"
+    assert [item.title for item in listing.items] == [
+        "コードを整理できる",
+        "関数を変えずにログを追加できる",
+    ]
+    assert command.commands == ["python -m venv .venv", "pip install decorator"]  # code stays
+    assert command.language == "bash"
+    assert quiz.options == ["新しい関数", "何も返さない"] and quiz.correct_index == 0
+    assert quiz.narration == "デコレーターは関数を包みます。そして新しい関数を返します。"
+    assert outro.main_text == "ご視聴ありがとうございました"
+    # One request, keyless, governed at $0.
+    assert server.count == 1
+    request = server.requests[0]
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["authorization"] == f"Bearer {LOCAL_SERVER_KEY}"
+    assert request.body["model"] == "llama3.2"
+    assert "Japanese" in request.body["messages"][-1]["content"]
+    assert governor.names == ["authorize", "settle"]
+    assert governor.calls[0][1].usd == 0.0 and governor.calls[1][1] == 0.0
+    # Rules narration of the untranslated-narration scenes is now Japanese, from the catalog.
+    narration = script_stage(spec)
+    assert narration[0] == "Pythonデコレーター入門。十分で学ぶ実践ガイド。"
+    assert "コマンドを二個実行します。最初はpython mです。" in narration[2]
+    assert all(not ch.isascii() or not ch.isalpha() for ch in narration[1])
+
+
+def test_a_paid_endpoint_is_billed_through_the_governor(server):
+    server.add(translator(JAPANESE, api="responses"))
+    governor = FakeGovernor()
+    with OpenAIGenerator(
+        governor, model="gpt-5-mini", api_key="sk-test", base_url=server.openai_base_url
+    ) as generator:
+        outcome = translate_spec(english_spec(), "ja", generator, source_language="en")
+    assert outcome.translated
+    assert server.requests[0].path == "/v1/responses"
+    assert governor.names == ["authorize", "settle"]
+    assert governor.calls[0][1].usd > 0 and governor.calls[1][1] > 0
+
+
+def test_without_an_llm_the_user_is_told_only_the_voice_changes():
+    spec = english_spec()
+    outcome = translate_spec(spec, "de", None)
+    assert not outcome.translated
+    assert outcome.spec.language == "de"
+    assert len(outcome.warnings) == 1
+    warning = outcome.warnings[0]
+    assert "stays in English" in warning and "only the voice changes to German" in warning
+    assert outcome.spec.scenes[0].title == spec.scenes[0].title  # text unchanged
+    # Rules narration stays English too, so the voice reads one language.
+    assert outcome.spec.scenes[2].narration == (
+        "Install the tools. Create a virtual environment first. "
+        "Run two commands, starting with python m."
+    )
+    assert script_stage(outcome.spec)[2] == outcome.spec.scenes[2].narration
+
+
+def test_a_blocked_budget_leaves_the_text_and_warns(server):
+    governor = FakeGovernor(block=PaidWorkBlocked("budget exceeded", reason="budget_exceeded"))
+    with local_generator(server, governor) as generator:
+        outcome = translate_spec(english_spec(), "ja", generator, source_language="en")
+    assert not outcome.translated and server.count == 0
+    assert "Translation failed: budget exceeded" in outcome.warnings[0]
+    assert outcome.spec.scenes[0].title == "Getting started with Python decorators"
+
+
+def test_an_answer_missing_an_id_is_repaired_once(server):
+    def first(request):
+        reply = translator(JAPANESE)(request)
+        body = json.loads(reply.body["choices"][0]["message"]["content"])
+        return openai_chat_ok(json.dumps({"items": body["items"][1:]}, ensure_ascii=False))
+
+    server.add(first, translator(JAPANESE))
+    with local_generator(server, FakeGovernor()) as generator:
+        outcome = translate_spec(english_spec(), "ja", generator, source_language="en")
+    assert outcome.translated and server.count == 2
+    repair = server.requests[1].body["messages"][-1]["content"]
+    assert "items" in repair and "could not be used" in repair
+
+
+def test_a_failing_server_falls_back_with_a_warning(server):
+    server.add(Reply(400, {"error": {"message": "model not loaded", "type": "x"}}))
+    with local_generator(server, FakeGovernor()) as generator:
+        outcome = translate_spec(english_spec(), "ja", generator, source_language="en")
+    assert not outcome.translated and "model not loaded" in outcome.warnings[0]
+
+
+def test_same_language_sends_nothing(server):
+    spec = VideoSpec(
+        title="Decoradores",
+        scenes=[TitleScene(title=SAMPLES["es"][0], subtitle=SAMPLES["es"][2])],
+    )
+    with local_generator(server, FakeGovernor()) as generator:
+        outcome = translate_spec(spec, "es-ES", generator)
+    assert outcome.source_language == "es" and not outcome.translated
+    assert outcome.warnings == () and server.count == 0 and outcome.spec.language == "es"
+
+
+def test_too_long_translations_are_cut_to_the_field_limit(server):
+    long_answer = {"Thanks for watching": "ご" * (MAX_SHORT_TEXT + 40)}
+    server.add(translator(long_answer, missing="{text}"))
+    spec = VideoSpec(title="Bye", scenes=[OutroScene(main_text="Thanks for watching")])
+    with local_generator(server, FakeGovernor()) as generator:
+        outcome = translate_spec(spec, "ja", generator, source_language="en")
+    text = outcome.spec.scenes[0].main_text
+    assert len(text) == MAX_SHORT_TEXT and text.endswith("…")
+
+
+def test_several_languages_detect_once_and_translate_each(server, monkeypatch):
+    calls = []
+    original = translate_module.detect_language
+
+    def counting(texts):
+        calls.append(1)
+        return original(texts)
+
+    monkeypatch.setattr(translate_module, "detect_language", counting)
+    server.add(*(translator({}, missing=f"[{lang}] {{text}}") for lang in ("es", "de", "fr")))
+    with local_generator(server, FakeGovernor()) as generator:
+        outcomes = translate_spec_many(english_spec(), ["es", "de", "fr", "es-MX"], generator)
+    assert [o.target_language for o in outcomes] == ["es", "de", "fr"]
+    assert len(calls) == 1 and server.count == 3
+    assert outcomes[1].spec.scenes[0].title == "[de] Getting started with Python decorators"
+    assert all(o.translated for o in outcomes)
+
+
+def test_translatable_texts_skip_code_and_ids():
+    paths = {slot.path for slot in translatable_texts(english_spec())}
+    assert ("scenes", 2, "commands", 0) not in paths
+    assert ("scenes", 1, "items", 1, "title") in paths
+    assert ("scenes", 3, "narration") in paths and ("title",) in paths
+
+
+@pytest.mark.parametrize("language", sorted(SAMPLES))
+def test_detects_every_table_language(language):
+    assert detect_language(SAMPLES[language]) == language
+
+
+def test_detect_needs_some_text():
+    assert detect_language(["ok", "  "]) is None
+
+
+# -- a Japanese render ----------------------------------------------------------------------
+
+OFFLINE = RenderOptions(speech_mode="offline")
+
+
+@pytest.mark.slow
+def test_japanese_render_reads_japanese_instead_of_spelling_english(server, tmp_path: Path):
+    """Before, ``--lang ja`` gave the Japanese voice English text, which eSpeak NG spells letter
+    by letter. With translation on, the voice gets Japanese (only the name "Python" stays)."""
+    source = VideoSpec(
+        title="Python decorators",
+        scenes=[TitleScene(title="Getting started with Python decorators")],
+    )
+    server.add(translator(JAPANESE))
+    with local_generator(server, FakeGovernor()) as generator:
+        outcome = translate_spec(source, "ja", generator)
+    assert outcome.translated and outcome.source_language == "en"
+    store = DirectoryStore(tmp_path / "store")
+    result = render_video(outcome.spec, tmp_path / "ja.mp4", store, OFFLINE)
+    with av.open(str(result.output_path)) as container:
+        assert container.streams.video[0].frames > 0 and container.streams.audio
+    srt = result.srt_path.read_text(encoding="utf-8")
+    assert "デコレーター入門" in srt and "Getting" not in srt
+    (report,) = result.scenes
+    assert report.speech_provider == "espeak" and report.narration == "Pythonデコレーター入門。"
+    speech = synthesize_speech(outcome.spec, [report.narration], store, SpeechEngine("offline"))
+    translated_s = len(speech[0][0].samples) / speech[0][0].sample_rate_hz
+    # The same English text read by the Japanese voice, untranslated (what --lang did before).
+    untranslated = source.model_copy(update={"language": "ja"})
+    ((english, _),) = synthesize_speech(
+        untranslated, script_stage(untranslated), store, SpeechEngine("offline")
+    )
+    assert english.words is not None
+    assert [w.text for w in english.words][:3] == ["Getting", "started", "with"]
+    english_s = len(english.samples) / english.sample_rate_hz
+    # 6.7 s instead of 9.1 s; eSpeak NG reads each kanji slowly (~0.85 s), so not less.
+    assert translated_s < 0.8 * english_s, (translated_s, english_s)
