@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipeline.i18n.scripts import SENTENCE_END_CHARS, join_words, needs_space
 from pipeline.models import (
     CheckpointScene,
     CommandScene,
@@ -47,7 +48,11 @@ LEAD_IN_S = 0.4
 TAIL_S = 0.6
 TRANSITION_S = 0.5
 _WORD_RE = re.compile(r"\S+")
-_PAUSE_WEIGHT_CHARS = {".": 6.0, "!": 6.0, "?": 6.0, ":": 4.0, ";": 4.0, ",": 3.0}
+_PAUSE_WEIGHT_CHARS = {
+    **dict.fromkeys(".!?。！？।", 6.0),
+    **dict.fromkeys(":;：；", 4.0),
+    **dict.fromkeys(",，、", 3.0),
+}
 
 
 @dataclass(frozen=True)
@@ -186,13 +191,14 @@ def cut_captions(
     current: list[WordTiming] = []
     length = 0
     for word in words:
-        extra = len(word.text) + (1 if current else 0)
+        spaced = bool(current) and needs_space(current[-1].text, word.text)
+        extra = len(word.text) + (1 if spaced else 0)
         if current and length + extra > max_chars:
             groups.append(current)
             current, length, extra = [], 0, len(word.text)
         current.append(word)
         length += extra
-        if word.text[-1:] in ".!?":
+        if word.text[-1:] in SENTENCE_END_CHARS:
             groups.append(current)
             current, length = [], 0
     if current:
@@ -201,7 +207,7 @@ def cut_captions(
     for i, group in enumerate(groups):
         end = groups[i + 1][0].start_s if i + 1 < len(groups) else group[-1].end_s
         end = max(end, group[-1].end_s) if i + 1 == len(groups) else end
-        cues.append(Caption(group[0].start_s, end, " ".join(w.text for w in group)))
+        cues.append(Caption(group[0].start_s, end, join_words(w.text for w in group)))
     return cues
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.i18n.scripts import join_words
 from pipeline.models import CommandScene, ListScene, Theme, TitleScene
 from pipeline.render import fonts as fonts_module
 from pipeline.render import make_renderer
@@ -32,8 +33,9 @@ from pipeline.render.fonts import (
     missing_characters,
 )
 from pipeline.render.text_layout import break_opportunities, no_space_script, wrap_text
+from pipeline.speech.base import WordTiming
 from pipeline.speech.voices import VOICE_TABLE
-from pipeline.timeline import Caption, SceneTiming
+from pipeline.timeline import Caption, SceneTiming, cut_captions
 from resources import FONTS_DIR, font_path
 from tests.language_samples import SAMPLES
 
@@ -272,3 +274,19 @@ def test_spaced_scripts_keep_the_word_wrap():
     font = load_font("DejaVuSans.ttf", 30)
     width = max(font.getlength("one two"), font.getlength("three four")) + 1
     assert wrap_text("one two three four", font, width) == ["one two", "three four"]
+
+
+def test_captions_join_words_the_way_each_script_writes_them():
+    words = [
+        WordTiming("デコレーターは", 0.0, 0.5),
+        WordTiming("関数を返します。", 0.5, 1.2),
+        WordTiming("Pythonの", 1.3, 1.6),
+        WordTiming("機能です", 1.6, 2.0),
+    ]
+    assert [cue.text for cue in cut_captions(words)] == [
+        "デコレーターは関数を返します。",
+        "Pythonの機能です",
+    ]
+    assert join_words(["ใช้", "ภาษา", "Python", "ได้"]) == "ใช้ภาษา Python ได้"
+    assert join_words(["Hello", "world,", "Привет"]) == "Hello world, Привет"
+    assert join_words(["Python", "の", "関数"]) == "Pythonの関数"

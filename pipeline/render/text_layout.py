@@ -17,6 +17,7 @@ from typing import Literal
 
 from PIL import ImageDraw
 
+from pipeline.i18n.scripts import no_space_language
 from pipeline.render.fonts import FreeTypeFont, load_font
 from pipeline.render.palette import RGB
 
@@ -92,20 +93,6 @@ def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
     return pieces
 
 
-# Scripts written without spaces between words: their lines break by dictionary (Thai, Lao,
-# Khmer, Myanmar) or between characters with kinsoku rules (Han, kana), per UAX #14 in ICU.
-_NO_SPACE_RANGES = (
-    (0x0E00, 0x0EFF, "th"),  # Thai, Lao
-    (0x1000, 0x109F, "my"),  # Myanmar
-    (0x1780, 0x17FF, "km"),  # Khmer
-    (0x3040, 0x30FF, "ja"),  # Hiragana, Katakana
-    (0x31F0, 0x31FF, "ja"),
-    (0x3400, 0x4DBF, "zh"),  # CJK ideographs (extension A, unified)
-    (0x4E00, 0x9FFF, "zh"),
-    (0xF900, 0xFAFF, "zh"),
-    (0x3000, 0x303F, "zh"),  # CJK punctuation
-    (0xFF00, 0xFF60, "zh"),  # full-width forms
-)
 _STRICT_LOCALES = {"ja": "ja@lb=strict;lw=phrase", "zh": "zh@lb=strict"}
 
 
@@ -114,19 +101,16 @@ def no_space_script(text: str) -> str | None:
 
     Returns ``"ja"`` for kana, ``"zh"`` for Han or CJK punctuation without kana, ``"th"``,
     ``"my"`` or ``"km"``; ``None`` when every word is delimited by spaces (Latin, Cyrillic,
-    Greek, Arabic, Hebrew, Devanagari, Bengali, Hangul …).
+    Greek, Arabic, Hebrew, Devanagari, Bengali, Hangul …). See
+    :data:`pipeline.i18n.scripts.NO_SPACE_RANGES`.
     """
     found: str | None = None
     for ch in text:
-        code = ord(ch)
-        if code < 0x0E00:
-            continue
-        for first, last, language in _NO_SPACE_RANGES:
-            if first <= code <= last:
-                if language != "zh":
-                    return language
-                found = "zh"
-                break
+        language = no_space_language(ch)
+        if language is not None:
+            if language != "zh":
+                return language
+            found = "zh"
     return found
 
 
