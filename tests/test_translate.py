@@ -290,3 +290,41 @@ def test_japanese_render_reads_japanese_instead_of_spelling_english(server, tmp_
     english_s = len(english.samples) / english.sample_rate_hz
     # 6.7 s instead of 9.1 s; eSpeak NG reads each kanji slowly (~0.85 s), so not less.
     assert translated_s < 0.8 * english_s, (translated_s, english_s)
+
+
+# -- from the studio's settings, with the real budget ledger ---------------------------------
+
+
+def test_studio_builds_a_keyless_local_translator_recorded_in_the_ledger(
+    server, tmp_path: Path, monkeypatch
+):
+    from studio.budget import BudgetGovernor, BudgetPolicy
+    from studio.paid import is_local_server, translation_generator
+    from studio.settings import AISettings, SecretStore
+    from studio.store import open_database
+    from tests.test_settings import MemoryKeyring
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert is_local_server("http://localhost:11434/v1") and is_local_server(server.openai_base_url)
+    assert not is_local_server("https://api.openai.com/v1") and not is_local_server(None)
+    secrets = SecretStore(backend=MemoryKeyring(), env={})
+    ai = AISettings(
+        llm_provider="openai", llm_model="qwen2.5:7b", openai_base_url=server.openai_base_url
+    )
+    server.add(translator(JAPANESE))
+    with open_database(tmp_path / "studio.sqlite3") as db:
+        governor = BudgetGovernor(db, BudgetPolicy())
+        generator = translation_generator(ai, secrets, governor)
+        assert generator is not None
+        try:
+            outcome = translate_spec(english_spec(), "ja", generator)
+        finally:
+            generator.close()
+        (entry,) = governor.ledger()
+    assert outcome.translated
+    assert (entry.kind, entry.provider, entry.model) == ("llm", "openai", "qwen2.5:7b")
+    assert entry.state == "settled" and entry.actual_usd == 0.0
+    # A remote endpoint without a key: nothing can translate; the caller warns.
+    remote = ai.model_copy(update={"openai_base_url": "https://gateway.example/v1"})
+    assert translation_generator(remote, secrets, governor) is None
