@@ -19,8 +19,9 @@ A violation raises ``pydantic.ValidationError``; adapters turn it into
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -499,6 +500,33 @@ class VideoSpec(BaseModel):
         if self.captions is None:
             return self.format is VideoFormat.PORTRAIT
         return self.captions
+
+
+SPEC_SCHEMA_VERSION = 1
+"""Layout version of a stored :class:`VideoSpec` (projects and render jobs store it beside the
+spec; :func:`migrate_spec` upgrades older ones)."""
+
+SPEC_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+"""``n`` → function that upgrades a version-``n`` spec dict to version ``n + 1`` (none yet:
+version 1 is the first stored layout)."""
+
+
+def migrate_spec(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """Upgrade a stored spec dict of layout ``version`` to :data:`SPEC_SCHEMA_VERSION`.
+
+    Raises:
+        InputError: the spec comes from a newer Video Studio (or has an invalid version).
+    """
+    if version < 1 or version > SPEC_SCHEMA_VERSION:
+        raise InputError(
+            f"the stored video has layout version {version}; this Video Studio understands "
+            f"1 to {SPEC_SCHEMA_VERSION}",
+            hint="update Video Studio to open it",
+        )
+    while version < SPEC_SCHEMA_VERSION:
+        data = SPEC_MIGRATIONS[version](data)
+        version += 1
+    return data
 
 
 def spec_error(error: PydanticValidationError, *, source: str = "") -> InputError:

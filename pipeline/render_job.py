@@ -27,15 +27,16 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
 
 import pipeline
 from pipeline import avio
@@ -44,7 +45,18 @@ from pipeline.artifacts import ArtifactStore, content_key
 from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, staging_dir_name
 from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.narration import script_stage
-from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress, scaled
+from pipeline.progress import (
+    NEVER_CANCEL,
+    CancelToken,
+    EventSink,
+    Monotonic,
+    Progress,
+    ProgressEvent,
+    SceneProgress,
+    no_events,
+    no_progress,
+    report_scene,
+)
 from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.render.fonts import fonts_token
@@ -59,6 +71,7 @@ from pipeline.timeline import (
     to_vtt,
 )
 from pipeline.validate import ValidationReport, validate_output
+from pipeline.workplan import Throughput, WorkPlan, estimate_frames
 
 log = logging.getLogger(__name__)
 
@@ -79,24 +92,31 @@ _STAGE_WEIGHTS = {
 THUMBNAIL_WIDTH_PX = 1280
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(BaseModel):
     """How to render (as opposed to *what*, which is the :class:`VideoSpec`).
+
+    Part of the studio's versioned render request (``studio.request.RenderRequest``), which
+    builds it from the saved settings and the user's explicit choices. A new option is a
+    field here with a default (so stored requests without it still load), plus — if users
+    set it — a settings field and a CLI flag mapped in ``studio.request.RenderOverrides``.
 
     Attributes:
         encoder: ``auto`` or a forced encoder (``nvenc``, ``qsv``, ``amf``,
             ``videotoolbox``, ``x264``).
-        speech_mode: ``auto`` (Edge TTS when reachable, else eSpeak NG), ``offline``, ``online``.
-        edge_timeout_s: bound on waiting for Edge TTS before falling back.
-        parallel_segments: scene segments encoded side by side (threads).
+        speech_mode: ``auto`` (Edge TTS when reachable, else offline voices), ``offline``,
+            ``online``.
+        edge_timeout_s: bound on waiting for Edge TTS before falling back, seconds.
+        parallel_segments: scene chunks encoded side by side (threads).
         crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
     """
 
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     encoder: str = "auto"
-    speech_mode: str = "auto"
-    edge_timeout_s: float = 5.0
-    parallel_segments: int = 2
-    crf: int | None = None
+    speech_mode: Literal["auto", "offline", "online"] = "auto"
+    edge_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    parallel_segments: int = Field(default=2, ge=1, le=16)
+    crf: int | None = Field(default=None, ge=0, le=51)
     preset: str | None = None
 
 
@@ -124,7 +144,9 @@ class SceneReport:
 class RenderResult:
     """Paths and figures of a finished render.
 
-    ``duration_s`` is the video length; ``wall_s`` the time the render took.
+    ``duration_s`` is the video length; ``wall_s`` the time the render took;
+    ``stage_seconds`` the wall time of each stage; ``throughput`` the stage speeds this render
+    measured (the studio keeps them to estimate the next render's remaining time).
     """
 
     output_path: Path
@@ -138,6 +160,7 @@ class RenderResult:
     scenes: list[SceneReport]
     validation: ValidationReport
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    throughput: Throughput = field(default_factory=Throughput)
 
     @property
     def realtime_factor(self) -> float:
@@ -149,6 +172,61 @@ StageObserver = Callable[[str, dict[str, object]], None]
 """Called as ``observer(stage_name, summary)`` when a stage finishes, and as
 ``observer("scene", {"index": i, "key": segment_key})`` each time a scene's segment is stored
 (for checkpoints: a job resumed after a crash has made progress once it reports either)."""
+
+STAGE_TEXT: dict[str, tuple[str, str]] = {
+    "script": ("Writing the narration", "Writing the narration of scene {n} of {total}"),
+    "speech": ("Voicing the narration", "Voicing scene {n} of {total}"),
+    "timeline": ("Timing the scenes to the voice", "Timing the scenes to the voice"),
+    "visuals": ("Preparing the visuals", "Preparing the visuals of scene {n} of {total}"),
+    "encode": ("Drawing the scenes", "Drawing scene {n} of {total}"),
+    "mux": ("Joining the scenes and adding the sound", "Joining the scenes and adding the sound"),
+    "validate": ("Checking the finished video", "Checking the finished video"),
+    "outputs": ("Writing the thumbnail and subtitles", "Writing the thumbnail and subtitles"),
+}
+"""What each stage is doing, in the user's words: ``(whole stage, one scene)``."""
+
+
+class _Reporter:
+    """Turns stage progress into the render's progress: the fraction and remaining time come
+    from the :class:`WorkPlan`, the message from :data:`STAGE_TEXT`; the stage's own message
+    goes to the log only."""
+
+    def __init__(self, plan: WorkPlan, progress: Progress, events: EventSink) -> None:
+        self.plan = plan
+        self._progress = progress
+        self._events = events
+        self._monotonic = Monotonic()
+
+    def stage(self, name: str) -> SceneProgress:
+        """The ``(fraction, message)`` callback of stage ``name`` (starts the stage)."""
+        self.plan.start(name)
+
+        def on_report(fraction: float, detail: str, scene: int | None, count: int | None) -> None:
+            self.plan.advance(name, fraction)
+            log.debug("%s: %s", name, detail)
+            whole, one = STAGE_TEXT[name]
+            if scene is not None and count:
+                message = one.format(n=scene + 1, total=count)
+            else:
+                message = whole
+            self.emit(name, message, scene, count)
+
+        return SceneProgress(on_report)
+
+    def emit(
+        self, stage: str, message: str, scene: int | None = None, count: int | None = None
+    ) -> None:
+        """Report the plan's current fraction with ``message``."""
+        fraction = self._monotonic(self.plan.fraction())
+        remaining = self.plan.remaining_s()
+        self._progress(fraction, message)
+        self._events(ProgressEvent(fraction, stage, message, scene, count, remaining))
+
+    def done(self) -> None:
+        """The render is finished."""
+        fraction = self._monotonic(1.0)
+        self._progress(fraction, "Done")
+        self._events(ProgressEvent(fraction, "outputs", "Done", remaining_s=0.0))
 
 
 def _versions() -> dict[str, str]:
@@ -212,6 +290,10 @@ class _Staging:
         self._dir.cleanup()
 
 
+SceneVoiced = Callable[[int, bool, float, str], None]
+"""``(scene index, was cached, wall seconds spent, provider)`` — one call per voiced scene."""
+
+
 def synthesize_speech(
     spec: VideoSpec,
     narrations: Sequence[str],
@@ -221,11 +303,13 @@ def synthesize_speech(
     *,
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
+    on_scene: SceneVoiced | None = None,
 ) -> list[tuple[SpeechAudio, bool]]:
     """Speech stage: one measured clip per scene, reused from ``store`` when cached.
 
     ``staging`` holds temporary files; without one (the preview), a private one is made and
-    removed before returning.
+    removed before returning. ``on_scene`` is told about each scene as it is done (for the
+    progress plan and the measured throughput).
 
     Returns ``(audio, was_cached)`` per scene.
     """
@@ -233,7 +317,14 @@ def synthesize_speech(
         own = _Staging()
         try:
             return synthesize_speech(
-                spec, narrations, store, engine, own, progress=progress, cancel=cancel
+                spec,
+                narrations,
+                store,
+                engine,
+                own,
+                progress=progress,
+                cancel=cancel,
+                on_scene=on_scene,
             )
         finally:
             own.close()
@@ -242,7 +333,8 @@ def synthesize_speech(
     for index, (scene, text) in enumerate(zip(spec.scenes, narrations, strict=True)):
         cancel.raise_if_cancelled()
         voice = VoiceRef(language=spec.language, name=scene.voice or spec.voice)
-        progress(index / total, f"scene {index + 1}/{total}")
+        report_scene(progress, index / total, f"scene {index + 1}/{total}", index, total)
+        t0 = time.perf_counter()
         # Look up under the provider the engine would try first; store under the provider
         # that actually spoke, so an eSpeak fallback is never served as Edge audio later.
         key = content_key("speech", engine.cache_key_parts(text, voice))
@@ -250,6 +342,8 @@ def synthesize_speech(
         if cached is not None:
             try:
                 results.append((_load_speech(cached), True))
+                if on_scene is not None:
+                    on_scene(index, True, 0.0, results[-1][0].provider)
                 continue
             except (OSError, ValueError, KeyError):
                 pass  # unreadable entry: synthesise again and overwrite it
@@ -259,6 +353,8 @@ def synthesize_speech(
         parts = engine.cache_key_parts(text, voice, provider=audio.provider)
         store.put(content_key("speech", parts), "speech", tmp)
         results.append((audio, False))
+        if on_scene is not None:
+            on_scene(index, False, time.perf_counter() - t0, audio.provider)
     progress(1.0, f"{total} scenes voiced")
     return results
 
@@ -321,6 +417,8 @@ def render_video(
     staging_root: Path | None = None,
     clips: ClipSupplier | None = None,
     script: Callable[[VideoSpec], Sequence[str]] | None = None,
+    events: EventSink = no_events,
+    throughput: Throughput | None = None,
 ) -> RenderResult:
     """Render ``spec`` to ``out_path`` (MP4) with a thumbnail, subtitles and metadata beside it.
 
@@ -329,7 +427,8 @@ def render_video(
         out_path: target ``.mp4``; written to a temporary name, validated, then renamed.
         store: where speech clips and scene segments are cached.
         options: encoder, speech mode and encoder settings.
-        progress: ``(fraction, message)`` over the whole render; messages name stage and scene.
+        progress: ``(fraction, message)`` over the whole render; the message says, in the
+            user's words, what is being done ("Voicing scene 3 of 12").
         cancel: checked between frame batches and scenes.
         observer: told when each stage finishes (used by the job runner for checkpoints).
         staging_root: where temporary files go (default: the system's temporary folder);
@@ -339,6 +438,12 @@ def render_video(
             infographic or text card.
         script: writes the narration (e.g. an LLM with a fallback to the rules); default:
             the offline rules of :func:`pipeline.narration.script_stage`.
+        events: receives a typed :class:`~pipeline.progress.ProgressEvent` with every
+            progress report (stage, scene, fraction, estimated seconds remaining).
+        throughput: this machine's measured stage speeds (the studio keeps them); the
+            progress fraction and the remaining time are estimated from them
+            (:class:`~pipeline.workplan.WorkPlan`). The speeds this render measured are
+            returned in :attr:`RenderResult.throughput`.
 
     Returns:
         A :class:`RenderResult` with paths, durations, the encoder used and the validation.
@@ -353,18 +458,13 @@ def render_video(
     options = options or RenderOptions()
     started = time.perf_counter()
     stage_seconds: dict[str, float] = {}
-    bounds: dict[str, tuple[float, float]] = {}
-    position = 0.0
-    for name in STAGES:
-        bounds[name] = (position, position + _STAGE_WEIGHTS[name])
-        position += _STAGE_WEIGHTS[name]
-
-    def stage_progress(name: str) -> Progress:
-        low, high = bounds[name]
-        return scaled(progress, low, high, prefix=f"{name}: ")
+    rates = throughput or Throughput()
+    reporter = _Reporter(WorkPlan(STAGES), progress, events)
+    stage_progress = reporter.stage
 
     def finish_stage(name: str, t0: float, summary: dict[str, object]) -> None:
         stage_seconds[name] = time.perf_counter() - t0
+        reporter.plan.finish(name)
         if observer is not None:
             observer(name, summary)
 
@@ -386,15 +486,33 @@ def render_video(
     ctx = render_context(spec)
     staging = _Staging(staging_root)
     try:
+        # The plan: estimated seconds per stage, revised as real figures come in.
+        plan = reporter.plan
+        engine = SpeechEngine(mode=options.speech_mode, edge_timeout_s=options.edge_timeout_s)
+        speech_rate = rates.speech_rate(
+            engine.plan(VoiceRef(language=spec.language, name=spec.voice))[0]
+        )
+        guessed_chars = [len(scene.narration or "") or 300 for scene in spec.scenes]
+        _plan_from_chars(plan, rates, guessed_chars, speech_rate, spec.fps, paid_script=script)
+
         # script
         t0 = time.perf_counter()
         stage_progress("script")(0.0, "writing narration")
         narrations = list((script or script_stage)(spec))
         finish_stage("script", t0, {"narrations": narrations})
+        chars = [len(text) for text in narrations]
+        _plan_from_chars(plan, rates, chars, speech_rate, spec.fps)
 
         # speech
         t0 = time.perf_counter()
-        engine = SpeechEngine(mode=options.speech_mode, edge_timeout_s=options.edge_timeout_s)
+        voiced_chars: dict[str, list[float]] = {}
+
+        def on_voiced(index: int, cached: bool, seconds: float, provider: str) -> None:
+            if cached:  # nothing to do for this scene: take it out of the plan
+                plan.set_cost("speech", plan.cost("speech") - chars[index] * speech_rate)
+            elif chars[index]:
+                voiced_chars.setdefault(provider, []).extend([seconds, chars[index]])
+
         voiced = synthesize_speech(
             spec,
             narrations,
@@ -403,6 +521,7 @@ def render_video(
             staging,
             progress=stage_progress("speech"),
             cancel=cancel,
+            on_scene=on_voiced,
         )
         speech = [audio for audio, _ in voiced]
         finish_stage("speech", t0, {"durations_s": [a.duration_s for a in speech]})
@@ -411,6 +530,10 @@ def render_video(
         t0 = time.perf_counter()
         manifest = build_timeline(spec, speech, narrations)
         finish_stage("timeline", t0, {"duration_s": manifest.duration_s})
+        n_frames = manifest.n_frames
+        plan.set_cost("encode", n_frames * rates.encode_s_per_frame)
+        plan.set_cost("mux", n_frames * rates.mux_s_per_frame)
+        plan.set_cost("validate", n_frames * rates.validate_s_per_frame)
 
         # visuals: the fallback tier of each clip scene
         t0 = time.perf_counter()
@@ -421,6 +544,12 @@ def render_video(
 
         # encode
         t0 = time.perf_counter()
+        encoded_frames = [0]
+
+        def on_encode_plan(frames: int) -> None:
+            encoded_frames[0] = frames
+            plan.set_cost("encode", frames * rates.encode_s_per_frame)
+
         segment_paths, segment_cached, keys = _encode_scenes(
             spec,
             narrations,
@@ -435,6 +564,7 @@ def render_video(
             progress=stage_progress("encode"),
             cancel=cancel,
             observer=observer,
+            on_plan=on_encode_plan,
         )
         finish_stage("encode", t0, {"segments": keys})
 
@@ -517,10 +647,63 @@ def render_video(
         )
         _write_metadata(spec, result, manifest, settings, metadata_path)
         finish_stage("outputs", t0, {"output": str(out_path)})
-        progress(1.0, "done")
+        result.throughput = _measured_throughput(
+            stage_seconds, voiced_chars, encoded_frames[0], n_frames
+        )
+        reporter.done()
         return result
     finally:
         staging.close()
+
+
+def _plan_from_chars(
+    plan: WorkPlan,
+    rates: Throughput,
+    chars: Sequence[int],
+    speech_rate: float,
+    fps: int,
+    *,
+    paid_script: object | None = None,
+) -> None:
+    """Estimate every stage from the narration's length (before the real scene lengths are
+    known): speech from its characters, frames from its spoken length."""
+    frames = estimate_frames(chars, fps)
+    if paid_script is not None:
+        plan.set_cost("script", 2.0 * len(chars))  # an LLM call per scene, about
+    else:
+        plan.set_cost("script", 0.01 * len(chars))
+    plan.set_cost("speech", sum(chars) * speech_rate)
+    plan.set_cost("timeline", 0.01)
+    plan.set_cost("visuals", 0.01 * len(chars))
+    plan.set_cost("encode", frames * rates.encode_s_per_frame)
+    plan.set_cost("mux", frames * rates.mux_s_per_frame)
+    plan.set_cost("validate", frames * rates.validate_s_per_frame)
+    plan.set_cost("outputs", rates.fixed_s)
+
+
+def _measured_throughput(
+    stage_seconds: Mapping[str, float],
+    voiced_chars: Mapping[str, Sequence[float]],
+    encoded_frames: int,
+    n_frames: int,
+) -> Throughput:
+    """The speeds this render measured (0 where it measured nothing, e.g. all cached)."""
+    speech: dict[str, float] = {}
+    for provider, pairs in voiced_chars.items():
+        seconds, count = sum(pairs[0::2]), sum(pairs[1::2])
+        if count > 0 and seconds > 0:
+            speech[provider] = seconds / count
+
+    def per_frame(stage: str, frames: int) -> float:
+        return stage_seconds.get(stage, 0.0) / frames if frames > 0 else 0.0
+
+    return Throughput(
+        speech_s_per_char=speech,
+        encode_s_per_frame=per_frame("encode", encoded_frames),
+        mux_s_per_frame=per_frame("mux", n_frames),
+        validate_s_per_frame=per_frame("validate", n_frames),
+        fixed_s=sum(stage_seconds.get(s, 0.0) for s in ("script", "timeline", "outputs")),
+    )
 
 
 def render_context(spec: VideoSpec) -> RenderContext:
@@ -590,7 +773,8 @@ def resolve_visuals(
     visuals: list[SceneVisual] = []
     for index, scene in enumerate(spec.scenes):
         cancel.raise_if_cancelled()
-        progress(index / len(spec.scenes), f"scene {index + 1}/{len(spec.scenes)}")
+        count = len(spec.scenes)
+        report_scene(progress, index / count, f"scene {index + 1}/{count}", index, count)
         if not isinstance(scene, ClipScene):
             visuals.append(SceneVisual())
             continue
@@ -723,8 +907,12 @@ def _encode_scenes(
     progress: Progress,
     cancel: CancelToken,
     observer: StageObserver | None = None,
+    on_plan: Callable[[int], None] | None = None,
 ) -> tuple[list[Path], list[bool], list[str]]:
     """Encode stage: cached or freshly encoded chunks of every scene, in playing order.
+
+    ``on_plan`` is told how many frames must really be encoded (the rest come from the
+    cache) before encoding starts.
 
     Returns the chunk files in order, whether each scene was entirely reused from the
     store, and each scene's segment key.
@@ -744,6 +932,8 @@ def _encode_scenes(
     fresh_scenes = {chunks[n].scene for n in todo}
     cached = [i not in fresh_scenes for i in range(len(spec.scenes))]
     total_frames = sum(chunks[n].n_frames for n in todo) or 1
+    if on_plan is not None:
+        on_plan(sum(chunks[n].n_frames for n in todo))
     done_frames = [0] * len(chunks)
     lock = threading.Lock()
     stop = CancelToken(parent=cancel)  # stops sibling chunks when one fails
@@ -757,13 +947,14 @@ def _encode_scenes(
         else:  # past the crossfade: the previous scene's final frame plays no part
             renderer = _make_scene_renderer(spec.scenes[index], ctx, timing, visuals[index])
             source = _OffsetSource(renderer, chunk.start_frame / timing.fps)
-        label = f"scene {index + 1}/{len(spec.scenes)} ({spec.scenes[index].scene_type})"
+        count = len(spec.scenes)
+        label = f"scene {index + 1}/{count} ({spec.scenes[index].scene_type})"
 
         def chunk_progress(fraction: float, message: str) -> None:
             with lock:
                 done_frames[n] = int(fraction * chunk.n_frames)
                 overall = sum(done_frames) / total_frames
-            progress(overall, label)
+            report_scene(progress, overall, label, index, count)
 
         tmp = staging.new(".mp4")
         log.info(

@@ -1,10 +1,14 @@
-"""The ``videostudio`` command line.
+"""The ``videostudio`` command line: one command tree,
+``videostudio [--data-dir D] [--cache-dir C] [-v] COMMAND``.
 
-``videostudio render INPUT`` renders a document; ``videostudio demo`` renders the bundled
-sample; ``videostudio voices`` lists voices; ``queue add`` / ``jobs`` / ``run`` / ``cancel`` /
-``retry`` work the persisted job queue headless; ``cache stats|clean|verify`` looks after the
-artefact cache. Exit codes: 0 done, 2 bad input (the message says what and where), 1 any other
-failure, 130 interrupted.
+``gui`` opens the desktop studio (also the default with no command); ``render INPUT`` renders
+a document; ``demo`` renders the bundled sample; ``voices`` lists voices; ``queue add`` /
+``jobs`` / ``run`` / ``cancel`` / ``retry`` work the persisted job queue headless;
+``cache stats|clean|verify`` looks after the artefact cache. Every render — ``render``,
+``demo``, ``queue add`` — is built by the studio's one request builder
+(:meth:`studio.service.Studio.make_request`) from the settings, the document and the options
+given here (:class:`~studio.request.RenderOverrides`). Exit codes: 0 done, 2 bad input (the
+message says what and where), 1 any other failure, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,16 +17,20 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError, StudioError
-from pipeline.models import VideoSpec, build_spec
+from pipeline.models import VideoSpec
 
 if TYPE_CHECKING:
-    from pipeline.render_job import RenderOptions
-    from studio.paid import PaidChoices
+    from studio.request import RenderOverrides, RenderRequest
+    from studio.service import Studio
+
+GuiRunner = Callable[[argparse.Namespace], int]
+"""Runs the desktop studio with the parsed arguments (given by ``ui.launcher``: the studio
+layer cannot import the widgets)."""
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -44,7 +52,9 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="burn captions into the video (default: on for 9:16, off otherwise)",
     )
     parser.add_argument(
-        "--encoder", choices=ENCODER_CHOICES, default="auto", help="video encoder (default: auto)"
+        "--encoder",
+        choices=ENCODER_CHOICES,
+        help="video encoder (default: the setting, else auto)",
     )
     parser.add_argument(
         "--accent", help="accent colour: #rrggbb or orange/blue/purple/green/pink/cyan"
@@ -52,16 +62,22 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", help="video title (default: from the document)")
     parser.add_argument(
         "--offline",
-        action="store_true",
-        help="never use the network (eSpeak NG voices only); also VIDEOSTUDIO_OFFLINE=1",
+        action="store_const",
+        const=True,
+        help="never use the network (offline voices only); also VIDEOSTUDIO_OFFLINE=1",
     )
     parser.add_argument(
-        "--llm", action="store_true", help="let the configured LLM write narration (paid)"
+        "--llm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the configured LLM write narration (paid; default: the setting)",
     )
     parser.add_argument(
         "--ai-clips",
-        action="store_true",
-        help="ask the configured Videos API for clip scenes (paid; falls back to infographics)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ask the configured Videos API for clip scenes (paid; falls back to "
+        "infographics; default: the setting)",
     )
 
 
@@ -82,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="log details to the terminal too"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="open the desktop studio (the default)")
+    gui.add_argument(
+        "--offline", action="store_const", const=True, help="never use the network for speech"
+    )
+    gui.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
 
     render = commands.add_parser("render", help="render a document or a template to MP4")
     render.add_argument(
@@ -156,93 +178,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def apply_overrides(spec: VideoSpec, args: argparse.Namespace) -> VideoSpec:
-    """Return ``spec`` with the command-line render options applied (validated).
+def render_overrides(args: argparse.Namespace) -> RenderOverrides:
+    """The render options given on the command line, as the request's explicit overrides
+    (options not given are ``None``: the document's own value or the setting applies)."""
+    from studio.request import RenderOverrides
 
-    Raises:
-        InputError: an option value is invalid (e.g. a malformed colour).
-    """
-    data = spec.model_dump(mode="json")
-    if args.format:
-        data["format"] = args.format
-    if args.voice:
-        data["voice"] = args.voice
-    if args.lang:
-        data["language"] = args.lang
-    if args.captions is not None:
-        data["captions"] = args.captions
-    if args.accent:
-        data["theme"] = {**data["theme"], "accent_color": args.accent}
-    if args.title:
-        data["title"] = args.title
-    return build_spec(data, source="command line")
-
-
-def _speech_mode(args: argparse.Namespace) -> str:
-    from pipeline.speech.chain import offline_forced
-
-    return "offline" if args.offline or offline_forced() else "auto"
-
-
-def _paid_choices(args: argparse.Namespace) -> PaidChoices:
-    from studio.paid import PaidChoices
-
-    return PaidChoices(
-        llm=bool(getattr(args, "llm", False)),
-        ai_clips=bool(getattr(args, "ai_clips", False)),
+    return RenderOverrides(
+        title=getattr(args, "title", None),
+        format=getattr(args, "format", None),
+        voice=getattr(args, "voice", None),
+        language=getattr(args, "lang", None),
+        captions=getattr(args, "captions", None),
+        accent=getattr(args, "accent", None),
+        encoder=getattr(args, "encoder", None),
+        offline=getattr(args, "offline", None),
+        llm=getattr(args, "llm", None),
+        ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
     )
 
 
-def _render_options(args: argparse.Namespace) -> RenderOptions:
-    from pipeline.render_job import RenderOptions
+def _studio(args: argparse.Namespace) -> contextlib.AbstractContextManager[Studio]:
+    from studio.service import open_studio
 
-    return RenderOptions(encoder=args.encoder, speech_mode=_speech_mode(args))
+    return open_studio(args.data_dir, args.cache_dir)
 
 
-def _load_spec(input_path: Path, args: argparse.Namespace) -> VideoSpec:
-    from pipeline.adapters import load_document
-
-    return apply_overrides(load_document(input_path), args)
+def _request(
+    studio: Studio,
+    spec: VideoSpec,
+    args: argparse.Namespace,
+    *,
+    output: Path | None = None,
+    source: Path | None = None,
+) -> RenderRequest:
+    """The studio's one render request for ``spec`` with this command line's options."""
+    return studio.make_request(
+        spec,
+        overrides=render_overrides(args),
+        output=output,
+        default_output_dir=Path.cwd(),
+        source=source,
+    )
 
 
 def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
-    spec = _load_spec(input_path, args)
-    out_path = output if output is not None else Path.cwd() / f"{input_path.stem}.mp4"
-    return _render_spec(spec, out_path, args)
+    from pipeline.adapters import load_document
+
+    spec = load_document(input_path)
+    if output is None:
+        output = Path.cwd() / f"{input_path.stem}.mp4"
+    with _studio(args) as studio:
+        request = _request(studio, spec, args, output=output, source=input_path)
+        return _render_request(studio, request)
 
 
-def _render_spec(spec: VideoSpec, out_path: Path, args: argparse.Namespace) -> int:
+def _render_request(studio: Studio, request: RenderRequest) -> int:
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
-    from studio.service import open_studio
+    from pipeline.progress import ProgressEvent
 
     console = Console(stderr=True)
-    options = _render_options(args)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[remaining]}"),
     )
-    with open_studio() as studio, Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("starting", total=1.0)
+    with Bar(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("Starting", total=1.0, remaining="")
 
-        def on_progress(fraction: float, message: str) -> None:
-            bar.update(task, completed=fraction, description=message)
+        def on_event(event: ProgressEvent) -> None:
+            left = event.remaining_s
+            remaining = f"about {format_duration(left)} left" if left is not None else ""
+            bar.update(
+                task, completed=event.fraction, description=event.message, remaining=remaining
+            )
 
-        result = studio.render(
-            spec, out_path, options, paid=_paid_choices(args), progress=on_progress
-        )
+        result = studio.render(request, events=on_event)
     reused = sum(1 for scene in result.scenes if scene.segment_cached)
     voices = sorted({scene.speech_provider for scene in result.scenes if scene.speech_provider})
     console.print(
@@ -260,6 +276,14 @@ def _render_spec(spec: VideoSpec, out_path: Path, args: argparse.Namespace) -> i
     ):
         console.print(f"  {label:10} {path}")
     return EXIT_OK
+
+
+def format_duration(seconds: float) -> str:
+    """``75.2`` → ``"1:15"`` (minutes:seconds); ``3725`` → ``"1:02:05"``."""
+    whole = max(0, int(round(seconds)))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _voices(args: argparse.Namespace) -> int:
@@ -313,45 +337,49 @@ def _render_template(args: argparse.Namespace) -> int:
 
     fields = parse_fields(args.fields)
     out = args.output or Path.cwd() / f"{args.template}.mp4"
-    with _slot_generator(args) as generator:
-        if args.hooks:
-            specs = ad_variants(args.template, fields, generator=generator)
-            targets = [out.with_name(f"{out.stem}-hook{n}.mp4") for n in range(1, len(specs) + 1)]
-        else:
-            specs = [instantiate(args.template, fields, generator=generator)]
-            targets = [out]
-    for spec, target in zip(specs, targets, strict=True):
-        _render_spec(apply_overrides(spec, args), target, args)
+    with _studio(args) as studio:
+        with _slot_generator(studio, args) as generator:
+            if args.hooks:
+                specs = ad_variants(args.template, fields, generator=generator)
+                targets = [
+                    out.with_name(f"{out.stem}-hook{n}.mp4") for n in range(1, len(specs) + 1)
+                ]
+            else:
+                specs = [instantiate(args.template, fields, generator=generator)]
+                targets = [out]
+        requests = [
+            _request(studio, spec, args, output=target)
+            for spec, target in zip(specs, targets, strict=True)
+        ]
+        for request in requests:
+            _render_request(studio, request)
     return EXIT_OK
 
 
 @contextlib.contextmanager
-def _slot_generator(args: argparse.Namespace) -> Iterator[Any]:
+def _slot_generator(studio: Studio, args: argparse.Namespace) -> Iterator[Any]:
     """With --llm: the governed LLM that may rewrite a template's slot texts (the structure
     stays the template's); else ``None``."""
-    if not args.llm:
+    llm = args.llm if args.llm is not None else studio.settings.current.ai.llm_enabled
+    if not llm:
         yield None
         return
     from pipeline.ai.llm import make_generator
-    from studio.budget import BudgetGovernor
-    from studio.paid import budget_policy
-    from studio.service import open_studio
-    from studio.settings import SecretStore, load_settings
+    from studio.settings import SecretStore
 
-    ai = load_settings().ai
-    with open_studio() as studio:
-        generator = make_generator(
-            ai.llm_provider,
-            BudgetGovernor(studio.db, budget_policy(ai)),
-            model=ai.llm_model,
-            api_key=SecretStore().get_api_key(ai.llm_provider),
-            base_url=ai.base_url(ai.llm_provider),
-            prices=ai.prices,
-        )
-        try:
-            yield generator
-        finally:
-            generator.close()
+    ai = studio.settings.current.ai
+    generator = make_generator(
+        ai.llm_provider,
+        studio.governor(),
+        model=ai.llm_model,
+        api_key=SecretStore().get_api_key(ai.llm_provider),
+        base_url=ai.base_url(ai.llm_provider),
+        prices=ai.prices,
+    )
+    try:
+        yield generator
+    finally:
+        generator.close()
 
 
 def _templates(args: argparse.Namespace) -> int:
@@ -376,28 +404,22 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _queue_add(args: argparse.Namespace) -> int:
-    from studio.service import open_studio
+    from pipeline.adapters import load_document
 
-    spec = _load_spec(args.input, args)
+    spec = load_document(args.input)
     out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
-    with open_studio() as studio:
-        job_id = studio.enqueue_render(
-            spec,
-            out_path,
-            _render_options(args),
-            source=args.input,
-            priority=args.priority,
-            paid=_paid_choices(args),
-        )
-    print(f"queued job {job_id}: {args.input} → {out_path}  (start it with `videostudio run`)")
+    with _studio(args) as studio:
+        request = _request(studio, spec, args, output=out_path, source=args.input)
+        job_id = studio.enqueue(request, priority=args.priority)
+    print(
+        f"queued job {job_id}: {args.input} → {request.output}  (start it with `videostudio run`)"
+    )
     return EXIT_OK
 
 
 def _jobs(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
-
-    from studio.service import open_studio
 
     table = Table(title="Jobs (newest first)")
     for column in (
@@ -410,7 +432,7 @@ def _jobs(args: argparse.Namespace) -> int:
         "output / error",
     ):
         table.add_column(column)
-    with open_studio() as studio:
+    with _studio(args) as studio:
         jobs = studio.jobs.list_jobs(limit=args.limit)
     for job in jobs:
         detail = job.error or (job.output or {}).get("output") or job.input.get("output", "")
@@ -433,20 +455,19 @@ def _run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
     from rich.console import Console
 
-    from studio.service import open_studio
+    from pipeline.progress import ProgressEvent
 
     console = Console(stderr=True)
     app = QCoreApplication.instance() or QCoreApplication([])
     failed: list[int] = []
-    with open_studio() as studio:
+    with _studio(args) as studio:
         runner = studio.make_runner()
         last: dict[int, str] = {}
 
-        def on_progress(job_id: int, fraction: float, message: str) -> None:
-            stage = message.split(":", 1)[0]
-            if last.get(job_id) != stage:
-                last[job_id] = stage
-                console.print(f"job {job_id}: {fraction * 100:5.1f} %  {message}")
+        def on_event(job_id: int, event: ProgressEvent) -> None:
+            if last.get(job_id) != event.stage:
+                last[job_id] = event.stage
+                console.print(f"job {job_id}: {event.fraction * 100:5.1f} %  {event.message}")
 
         def on_finished(job_id: int, state: str, error: str) -> None:
             if state != "SUCCEEDED":
@@ -458,7 +479,7 @@ def _run(args: argparse.Namespace) -> int:
             runner.shutdown(0)
             app.quit()
 
-        runner.job_progress.connect(on_progress)
+        runner.job_event.connect(on_event)
         runner.job_finished.connect(on_finished)
         runner.idle.connect(app.quit)
         previous = signal.signal(signal.SIGINT, on_sigint)
@@ -479,9 +500,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _cancel_or_retry(args: argparse.Namespace) -> int:
-    from studio.service import open_studio
-
-    with open_studio() as studio:
+    with _studio(args) as studio:
         job = studio.jobs.get_job(args.job_id)
         if job is None:
             raise InputError(f"there is no job {args.job_id}", hint="see `videostudio jobs`")
@@ -499,9 +518,7 @@ def _cancel_or_retry(args: argparse.Namespace) -> int:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from studio.service import open_studio
-
-    with open_studio() as studio:
+    with _studio(args) as studio:
         if args.cache_command == "clean":
             removed = studio.cache.clean(all=args.all)
             print(f"removed {len(removed)} entries")
@@ -519,18 +536,12 @@ def _cache(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _governor(studio: Any) -> Any:
-    from studio.budget import BudgetGovernor
-    from studio.paid import budget_policy
-    from studio.settings import load_settings
-
-    return BudgetGovernor(studio.db, budget_policy(load_settings().ai))
+def _governor(studio: Studio) -> Any:
+    return studio.governor()
 
 
 def _approvals(args: argparse.Namespace) -> int:
-    from studio.service import open_studio
-
-    with open_studio() as studio:
+    with _studio(args) as studio:
         governor = _governor(studio)
         if args.action in ("approve", "reject"):
             if args.approval_id is None:
@@ -563,19 +574,15 @@ def _approvals(args: argparse.Namespace) -> int:
 def _ops(args: argparse.Namespace) -> int:
     from studio.ops import format_ops_report, ops_report
     from studio.paid import budget_policy
-    from studio.service import open_studio
-    from studio.settings import load_settings
 
-    with open_studio() as studio:
-        report = ops_report(studio.db, budget_policy(load_settings().ai), days=args.days)
+    with _studio(args) as studio:
+        report = ops_report(studio.db, budget_policy(studio.settings.current.ai), days=args.days)
     print(format_ops_report(report))
     return EXIT_OK
 
 
 def _budget(args: argparse.Namespace) -> int:
-    from studio.service import open_studio
-
-    with open_studio() as studio:
+    with _studio(args) as studio:
         governor = _governor(studio)
         if args.action == "override":
             governor.override_budget(
@@ -598,23 +605,23 @@ def _budget(args: argparse.Namespace) -> int:
 
 
 def _configure(args: argparse.Namespace) -> None:
-    """Apply --data-dir/--cache-dir and send logs to the user log folder."""
+    """Resolve --data-dir/--cache-dir (passed explicitly to the studio, never through the
+    environment) and send logs to the log folder of that data folder."""
     import logging
     import logging.handlers
 
     from studio import paths
 
-    if args.data_dir:
-        os.environ[paths.DATA_DIR_ENV] = str(args.data_dir.resolve())
-    if args.cache_dir:
-        os.environ[paths.CACHE_DIR_ENV] = str(args.cache_dir.resolve())
+    args.data_dir = args.data_dir.expanduser().resolve() if args.data_dir else None
+    args.cache_dir = args.cache_dir.expanduser().resolve() if args.cache_dir else None
     root = logging.getLogger()
     if any(getattr(h, "_videostudio", False) for h in root.handlers):
         return
+    folder = paths.log_dir(args.data_dir)
     try:
-        paths.log_dir().mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            paths.log_dir() / "videostudio.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+            folder / "videostudio.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:
         handler = logging.StreamHandler()
@@ -628,12 +635,22 @@ def _configure(args: argparse.Namespace) -> None:
         root.addHandler(logging.StreamHandler())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``videostudio`` console script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> int:
+    """Entry point of the command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default ``sys.argv[1:]``).
+        gui: runs the desktop studio for the ``gui`` command (and for no command); given by
+            ``ui.launcher``. Without it, those print the help.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure(args)
     try:
+        if args.command in (None, "gui") and gui is not None:
+            if args.command is None:
+                args.offline, args.open = None, None
+            return gui(args)
         if args.command == "render":
             if args.template:
                 if args.input is not None:
@@ -652,7 +669,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from resources import SAMPLES_DIR
 
-            return _render(SAMPLES_DIR / "demo.md", args.output, args)
+            return _render(SAMPLES_DIR / "demo.md", args.output.resolve(), args)
         if args.command == "voices":
             return _voices(args)
         if args.command == "queue":

@@ -8,17 +8,21 @@ Rules:
 
 * Concurrency per kind: at most ``limits[kind]`` jobs of a kind run at once (default: one
   ``render`` at a time; other kinds up to ``default_limit``).
-* Progress ``(fraction, message)`` is written to the database at most every
-  :data:`PROGRESS_INTERVAL_S` (also the job's heartbeat) and emitted as ``job_progress``.
+* Progress arrives as typed :class:`~pipeline.progress.ProgressEvent` s (stage, scene,
+  fraction, remaining time); it is written to the database at most every
+  :data:`PROGRESS_INTERVAL_S` (also the job's heartbeat) and emitted as ``job_event`` (and as
+  ``job_progress`` with the fraction and the message). The fraction never goes back, also
+  across attempts, and the elapsed time is the job's time worked over all its attempts.
 * Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
   work checks between frame batches; a job cancelled from another process is noticed at its
   next progress write.
 * Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued. If
   that process *crashed* (a fatal error was recorded, see :class:`~studio.service.Studio`)
   they count a crash, and after :data:`~studio.store.MAX_CRASHES` crashes without new progress
-  in between (a checkpoint of something not done before clears the count) a job is FAILED, so
-  a job that keeps crashing the app is not retried forever, while one that was merely
-  interrupted (killed, power cut) always finishes.
+  in between (a checkpoint — a mark of something not done before — clears the count) a job
+  is FAILED, so a job that keeps crashing the app is not retried forever, while one that was
+  merely interrupted (killed, power cut) always finishes. What a resumed job reuses is up to
+  its handler (a render reuses the speech clips and video chunks in the content cache).
 
 Following superqt's ``WorkerBase``, signals live on a ``QObject`` (a ``QRunnable`` cannot carry
 them) and workers never touch widgets.
@@ -31,13 +35,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from pipeline.errors import Cancelled, StudioError
-from pipeline.progress import CancelToken
+from pipeline.progress import CancelToken, Monotonic, ProgressEvent
 from studio.store import Checkpoint, Job, JobState, JobStore
 
 log = logging.getLogger(__name__)
@@ -55,20 +59,24 @@ class JobContext:
     Attributes:
         job: the claimed job (``job.input`` holds the handler's parameters).
         cancel: checked by the work between steps.
-        checkpoints: results of stages finished in earlier attempts, by stage.
+        checkpoints: marks saved by earlier attempts, by name (e.g. a paid clip's remote job
+            id, so a resumed render polls it instead of paying again).
     """
 
     job: Job
     cancel: CancelToken
     checkpoints: dict[str, Checkpoint]
-    _report: Callable[[float, str], None]
+    _report: Callable[[ProgressEvent], None]
     _checkpoint: Callable[[str, str, Mapping[str, Any]], None]
-    stage: str = ""
     _extra: dict[str, Any] = field(default_factory=dict)
 
-    def progress(self, fraction: float, message: str) -> None:
-        """Report progress of the whole job (``fraction`` 0–1, message for the job panel)."""
-        self._report(fraction, message)
+    def report(self, event: ProgressEvent) -> None:
+        """Report typed progress of the whole job (see :class:`ProgressEvent`)."""
+        self._report(event)
+
+    def progress(self, fraction: float, message: str, stage: str = "") -> None:
+        """Report progress of the whole job (``fraction`` 0–1, a message for people)."""
+        self._report(ProgressEvent(fraction, stage, message))
 
     def checkpoint(self, stage: str, content_hash: str, result: Mapping[str, Any]) -> None:
         """Persist that ``stage`` finished with ``result`` for inputs hashing to ``content_hash``."""
@@ -107,12 +115,14 @@ class JobRunner(QObject):
     Signals:
         job_started(int): a job was claimed and started.
         job_progress(int, float, str): ``(job_id, fraction, message)``.
+        job_event(int, object): ``(job_id, ProgressEvent)`` with ``elapsed_s`` filled in.
         job_finished(int, str, str): ``(job_id, state, error or "")``.
         idle(): nothing is running and nothing this runner can run is pending.
     """
 
     job_started = Signal(int)
     job_progress = Signal(int, float, str)
+    job_event = Signal(int, object)
     job_finished = Signal(int, str, str)
     idle = Signal()
     # Internal: delivered in the runner's thread (queued) when a worker is done.
@@ -228,17 +238,23 @@ class JobRunner(QObject):
         handler = self.handlers[job.kind]
         last_write = [0.0]
         made_progress = [False]
+        monotonic = Monotonic(job.progress)  # a resumed job goes on from where it was
+        attempt_started = time.monotonic()
 
-        def report(fraction: float, message: str) -> None:
+        def report(event: ProgressEvent) -> None:
             now = time.monotonic()
-            if now - last_write[0] < PROGRESS_INTERVAL_S and fraction < 1.0:
+            elapsed = job.active_s + (now - attempt_started)
+            event = replace(event, fraction=monotonic(event.fraction), elapsed_s=elapsed)
+            if now - last_write[0] < PROGRESS_INTERVAL_S and event.fraction < 1.0:
                 return
             last_write[0] = now
-            stage = message.split(":", 1)[0] if ":" in message else None
-            still_running = self.store.update_progress(job.id, fraction, message, stage)
+            still_running = self.store.update_progress(
+                job.id, event.fraction, event.message, event.stage or None, active_s=elapsed
+            )
             if not still_running:
                 token.cancel()  # cancelled elsewhere (another process, the CLI)
-            self.job_progress.emit(job.id, float(fraction), message)
+            self.job_progress.emit(job.id, float(event.fraction), event.message)
+            self.job_event.emit(job.id, event)
 
         def checkpoint(stage: str, content_hash: str, result: Mapping[str, Any]) -> None:
             self.store.save_checkpoint(job.id, stage, content_hash, result)

@@ -1,7 +1,8 @@
 """Where Video Studio keeps its files on this machine.
 
 Folders come from :mod:`platformdirs` (application name ``videostudio``) and can be moved with
-environment variables, which the CLI's ``--data-dir`` / ``--cache-dir`` options set:
+environment variables (the CLI's ``--data-dir`` / ``--cache-dir`` options are passed to the
+studio explicitly instead):
 
 * ``VIDEOSTUDIO_DATA_DIR``  → :func:`data_dir` (database, settings); logs go to ``<data>/logs``
   when it is set.
@@ -38,11 +39,12 @@ def cache_dir() -> Path:
     return _from_env(CACHE_DIR_ENV) or Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
-def log_dir() -> Path:
-    """The log folder: ``<data_dir>/logs`` when the data folder is overridden, else the
-    platform's user-log folder (so ``--data-dir`` keeps a test or portable install self-contained).
+def log_dir(data_dir: Path | None = None) -> Path:
+    """The log folder: ``<data_dir>/logs`` when the data folder is given (``--data-dir``) or
+    overridden (``$VIDEOSTUDIO_DATA_DIR``), else the platform's user-log folder (so a test or
+    portable install stays self-contained).
     """
-    override = _from_env(DATA_DIR_ENV)
+    override = data_dir or _from_env(DATA_DIR_ENV)
     if override is not None:
         return override / "logs"
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

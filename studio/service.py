@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
-import fcntl
 import hashlib
 import json
 import logging
@@ -20,25 +19,43 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+import filelock
 from PySide6.QtCore import QObject
 
 from pipeline.errors import StudioError
-from pipeline.fsutil import staging_dir_name, sweep_stale_staging, sweep_temp_files
+from pipeline.fsutil import (
+    atomic_write_text,
+    staging_dir_name,
+    sweep_stale_staging,
+    sweep_temp_files,
+)
 from pipeline.models import VideoSpec
-from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress
-from pipeline.render_job import RenderOptions, RenderResult, StageObserver, render_video
+from pipeline.progress import NEVER_CANCEL, CancelToken, EventSink, no_events
+from pipeline.render_job import RenderResult, StageObserver, render_video
+from pipeline.workplan import Throughput
 from studio import paths
 from studio.budget import BudgetGovernor
 from studio.cache import ContentCache
 from studio.jobs import Handler, JobContext, JobRunner
-from studio.paid import PaidChoices, paid_services
-from studio.settings import SecretStore, load_settings
+from studio.ops import OpsReport, ops_report
+from studio.paid import budget_policy, paid_services
+from studio.request import (
+    RenderOverrides,
+    RenderRequest,
+    build_render_request,
+    load_request,
+    with_setting_defaults,
+)
+from studio.settings import SecretStore, SettingsStore, StudioSettings, settings_path
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
 
 log = logging.getLogger(__name__)
 
 RENDER = "render"
 """Job kind of a video render."""
+
+THROUGHPUT_FILE = "throughput.json"
+"""Stage speeds measured by earlier renders on this machine (for remaining-time estimates)."""
 
 
 class RunnerBusyError(StudioError):
@@ -72,42 +89,20 @@ class _PinningStore:
         self.keys.clear()
 
 
-def render_job_input(
-    spec: VideoSpec,
-    output: Path,
-    options: RenderOptions,
-    *,
-    source: Path | None = None,
-    paid: PaidChoices | None = None,
-) -> dict[str, Any]:
-    """The ``input`` JSON of a render job: the spec, the output path, the render options and
-    the paid AI it may use."""
-    return {
-        "spec": spec.model_dump(mode="json"),
-        "output": str(Path(output).resolve()),
-        "source": str(source.resolve()) if source else None,
-        "paid": (paid or PaidChoices()).to_json(),
-        "options": {
-            "encoder": options.encoder,
-            "speech_mode": options.speech_mode,
-            "edge_timeout_s": options.edge_timeout_s,
-            "parallel_segments": options.parallel_segments,
-            "crf": options.crf,
-            "preset": options.preset,
-        },
-    }
-
-
 class Studio:
-    """Database + job queue + projects + cache of one data folder.
+    """The studio's application services for one data folder: settings, database, job
+    queue, projects, cache, the render request and the runner.
 
     Args:
-        data_dir: overrides :func:`studio.paths.data_dir` (the database lives there).
+        data_dir: overrides :func:`studio.paths.data_dir` (database, settings, logs).
         cache_dir: overrides :func:`studio.paths.cache_dir` (artefacts live in ``artifacts/``).
-        cache_quota_bytes: the cache quota (default 5 GB).
+        setting_overrides: settings given on the command line (nested like
+            :class:`~studio.settings.StudioSettings`); they win over the environment and the
+            settings file.
 
     Raises:
         SchemaTooNewError / DatabaseOpenError: the database cannot be used (see the message).
+        SettingsTooNewError / InputError: the settings cannot be used.
     """
 
     def __init__(
@@ -115,43 +110,105 @@ class Studio:
         data_dir: Path | None = None,
         cache_dir: Path | None = None,
         *,
-        cache_quota_bytes: int = 5 * 10**9,
+        setting_overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self.data_dir = data_dir or paths.data_dir()
         self.cache_dir = cache_dir or paths.cache_dir()
+        self.settings = SettingsStore(settings_path(self.data_dir), setting_overrides)
         self.db = open_database(self.data_dir / paths.DATABASE_FILE)
         self.jobs = JobStore(self.db)
         self.projects = ProjectStore(self.db)
         self.cache = ContentCache(
-            self.cache_dir / "artifacts", self.db, quota_bytes=cache_quota_bytes
+            self.cache_dir / "artifacts",
+            self.db,
+            quota_bytes=self.settings.current.cache_quota_bytes,
         )
-        self._lock_file: int | None = None
+        self._unsubscribe = self.settings.subscribe(self._settings_changed)
+        self._lock: filelock.BaseFileLock | None = None
         self._crash_record: TextIO | None = None
         self._crashed_before: bool | None = None
+
+    def _settings_changed(self, settings: StudioSettings) -> None:
+        self.cache.quota_bytes = settings.cache_quota_bytes
 
     @property
     def staging_root(self) -> Path:
         """Where renders keep temporary files (a folder per process, swept when stale)."""
         return self.cache_dir / "staging"
 
-    # -- queue ------------------------------------------------------------------------
+    # -- the render request -----------------------------------------------------------
 
-    def enqueue_render(
+    def make_request(
         self,
         spec: VideoSpec,
-        output: Path,
-        options: RenderOptions | None = None,
         *,
+        overrides: RenderOverrides | None = None,
+        output: Path | None = None,
+        default_output_dir: Path | None = None,
         source: Path | None = None,
-        priority: int = 0,
         project_id: int | None = None,
-        paid: PaidChoices | None = None,
-    ) -> int:
-        """Queue a render of ``spec`` to ``output``; returns the job id."""
-        payload = render_job_input(
-            spec, output, options or RenderOptions(), source=source, paid=paid
+    ) -> RenderRequest:
+        """The render request of ``spec`` under the settings in effect (see
+        :func:`studio.request.build_render_request`, the one place requests are made).
+
+        Raises:
+            InputError: an override does not validate.
+        """
+        return build_render_request(
+            self.settings.current,
+            spec,
+            overrides=overrides,
+            output=output,
+            default_output_dir=default_output_dir,
+            source=source,
+            project_id=project_id,
         )
-        return self.jobs.enqueue_job(RENDER, payload, priority=priority, project_id=project_id)
+
+    def import_document(self, path: Path) -> int:
+        """Make a project from a document (the settings' defaults fill what the document does
+        not say); returns the project id.
+
+        Raises:
+            InputError: the document cannot be read (the message names it).
+        """
+        from pipeline.adapters import load_document
+
+        spec = with_setting_defaults(self.settings.current, load_document(path))
+        kind = path.suffix.lower().lstrip(".")
+        return self.projects.save_project(spec, source_path=path, source_kind=kind)
+
+    def report(self, days: int = 30) -> OpsReport:
+        """The operator's report over ``days`` under the budget of the settings in effect."""
+        return ops_report(self.db, budget_policy(self.settings.current.ai), days=days)
+
+    # -- queue ------------------------------------------------------------------------
+
+    def enqueue(self, request: RenderRequest, *, priority: int = 0) -> int:
+        """Queue ``request``; returns the job id (``videostudio run`` or the studio runs it)."""
+        return self.jobs.enqueue_job(
+            RENDER, request.to_json(), priority=priority, project_id=request.project_id
+        )
+
+    def throughput(self) -> Throughput:
+        """The stage speeds measured on this machine so far (defaults before the first)."""
+        try:
+            text = (self.data_dir / THROUGHPUT_FILE).read_text(encoding="utf-8")
+            return Throughput.from_json(json.loads(text))
+        except (OSError, ValueError):
+            return Throughput()
+
+    def _remember_throughput(self, measured: Throughput) -> None:
+        try:
+            blended = self.throughput().blend(measured)
+            atomic_write_text(
+                self.data_dir / THROUGHPUT_FILE, json.dumps(blended.to_json(), indent=2) + "\n"
+            )
+        except OSError as error:  # only estimates suffer
+            log.warning("could not save measured throughput: %s", error)
+
+    def governor(self) -> BudgetGovernor:
+        """The budget ledger with the thresholds of the settings in effect."""
+        return BudgetGovernor(self.db, budget_policy(self.settings.current.ai))
 
     # -- running ------------------------------------------------------------------------
 
@@ -161,19 +218,18 @@ class Studio:
         Raises:
             RunnerBusyError: another process holds the lock.
         """
-        if self._lock_file is not None:
+        if self._lock is not None:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.data_dir / "runner.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        lock = filelock.FileLock(self.data_dir / "runner.lock", timeout=0, is_singleton=False)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            os.close(fd)
+            lock.acquire()
+        except filelock.Timeout as error:
             raise RunnerBusyError(
                 "another Video Studio is already working the job queue of this data folder",
                 hint="let it finish (see `videostudio jobs`), or use another --data-dir",
             ) from error
-        self._lock_file = fd
+        self._lock = lock
 
     def _previous_run_crashed(self) -> bool:
         """Read (and clear) the crash records of earlier runner processes.
@@ -259,31 +315,32 @@ class Studio:
 
     def render(
         self,
-        spec: VideoSpec,
-        output: Path,
-        options: RenderOptions | None = None,
+        request: RenderRequest,
         *,
-        paid: PaidChoices | None = None,
-        progress: Progress = no_progress,
+        events: EventSink = no_events,
         cancel: CancelToken = NEVER_CANCEL,
         observer: StageObserver | None = None,
         job_id: int | None = None,
         remote_id_for: Callable[[str], str | None] = lambda key: None,
         save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
     ) -> RenderResult:
-        """Render now, with the cache (pinned while in use) and the paid AI ``paid`` allows.
+        """Render ``request`` now, with the cache (pinned while in use) and the paid AI it
+        allows.
 
         Paid providers come from the settings and secrets, governed by the budget ledger;
-        the fallback tier of each clip scene is recorded for the operator view.
+        the fallback tier of each clip scene is recorded for the operator view. Progress
+        arrives as typed events whose remaining time comes from this machine's measured
+        throughput, which the render then updates.
         """
-        paid = paid or PaidChoices()
+        paid = request.paid
+        spec = request.spec
         services = None
         if paid.llm or paid.ai_clips:
             services = paid_services(
                 paid,
                 db=self.db,
                 cache=self.cache,
-                ai=load_settings().ai,
+                ai=self.settings.current.ai,
                 secrets=SecretStore(),
                 staging=self.staging_root / f"{staging_dir_name()}clips",
                 job_id=job_id,
@@ -296,16 +353,18 @@ class Studio:
         try:
             result = render_video(
                 spec,
-                Path(output),
+                request.output,
                 store,
-                options,
-                progress=progress,
+                request.options,
+                events=events,
                 cancel=cancel,
                 observer=observer,
                 staging_root=self.staging_root,
                 clips=services.clips if services else None,
                 script=services.script if services else None,
+                throughput=self.throughput(),
             )
+            self._remember_throughput(result.throughput)
             if services is not None:
                 services.record_tiers(job_id, spec, result.scenes)
             return result
@@ -316,13 +375,15 @@ class Studio:
 
     def _run_render(self, ctx: JobContext) -> Mapping[str, Any]:
         job: Job = ctx.job
-        spec = VideoSpec.model_validate(job.input["spec"])
-        options = RenderOptions(**job.input.get("options", {}))
+        request = load_request(job.input, source=f"job {job.id}")
         inputs_hash = hashlib.sha256(
             json.dumps(job.input, sort_keys=True).encode("utf-8")
         ).hexdigest()
 
         def observer(stage: str, summary: dict[str, object]) -> None:
+            # Marks of progress (a job that keeps crashing without making any is failed);
+            # resuming itself needs none of them: finished speech clips and 4-second chunks
+            # are in the content cache, and the render reuses whatever is there.
             if stage == "scene":
                 name = f"scene-{summary['index']}-{summary.get('chunk', 0)}"
             else:
@@ -337,11 +398,8 @@ class Studio:
             ctx.checkpoint(f"clip-{key[:16]}", inputs_hash, {"remote_id": remote_id})
 
         result = self.render(
-            spec,
-            Path(job.input["output"]),
-            options,
-            paid=PaidChoices.from_json(job.input.get("paid")),
-            progress=ctx.progress,
+            request,
+            events=ctx.report,
             cancel=ctx.cancel,
             observer=observer,
             job_id=job.id,
@@ -370,9 +428,10 @@ class Studio:
     def close(self) -> None:
         """Release the runner lock and close the database."""
         self._disarm_crash_record()
-        if self._lock_file is not None:
-            os.close(self._lock_file)
-            self._lock_file = None
+        self._unsubscribe()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         self.db.close()
 
     def __enter__(self) -> Studio:
@@ -383,9 +442,14 @@ class Studio:
 
 
 @contextlib.contextmanager
-def open_studio(data_dir: Path | None = None, cache_dir: Path | None = None) -> Iterator[Studio]:
+def open_studio(
+    data_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    *,
+    setting_overrides: Mapping[str, Any] | None = None,
+) -> Iterator[Studio]:
     """``with open_studio() as studio: ...`` — opens and always closes a :class:`Studio`."""
-    studio = Studio(data_dir, cache_dir)
+    studio = Studio(data_dir, cache_dir, setting_overrides=setting_overrides)
     try:
         yield studio
     finally:

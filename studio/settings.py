@@ -19,11 +19,14 @@ setup works unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -34,6 +37,12 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import fail as keyring_fail
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from pipeline.ai.base import CostEstimate
 from pipeline.ai.costs import (
@@ -44,7 +53,7 @@ from pipeline.ai.costs import (
     estimate_video,
 )
 from pipeline.avio import ENCODER_PREFERENCES
-from pipeline.errors import StudioError
+from pipeline.errors import InputError, StudioError
 from pipeline.fsutil import atomic_write_text
 from pipeline.models import VideoFormat, VideoSpec
 from studio import paths
@@ -55,6 +64,8 @@ SCHEMA_VERSION = 3
 """Version of the settings file layout this code writes (see :func:`migrate_settings`)."""
 
 SETTINGS_FILE = "settings.json"
+ENV_PREFIX = "VIDEOSTUDIO_"
+"""Environment variables ``VIDEOSTUDIO_<FIELD>`` override the settings file."""
 KEYRING_SERVICE = "videostudio"
 
 LlmProvider = Literal["anthropic", "openai"]
@@ -123,23 +134,40 @@ class AISettings(BaseModel):
         return (os.environ if env is None else env).get(BASE_URL_ENV[provider]) or None
 
 
-class StudioSettings(BaseModel):
-    """Everything the user can set in the Settings dialog (API keys excepted).
+class StudioSettings(BaseSettings):
+    """The studio's one settings model: everything the user can set (API keys excepted).
+
+    Values come, highest first, from explicit overrides (command-line options), the
+    environment (``VIDEOSTUDIO_<FIELD>``, nested with ``__``: ``VIDEOSTUDIO_AI__LLM_ENABLED``),
+    the settings file (``<data>/settings.json``) and the defaults; :func:`load_settings` merges
+    them and :class:`SettingsStore` keeps the result for the whole studio. Every layer reads
+    settings through the studio (never from the environment itself); QSettings holds only
+    window geometry.
 
     Attributes:
         schema_version: layout version of the file (:data:`SCHEMA_VERSION`).
-        default_voice: ``"male"``, ``"female"`` or a provider voice id.
-        default_language: language code (``"en"``).
-        default_format: aspect ratio of new projects.
+        default_voice: ``"male"``, ``"female"`` or a provider voice id; used when a source
+            names no voice.
+        default_language: language code (``"en"``) used when a source names none.
+        default_format: aspect ratio of documents that do not set one.
         captions: burn captions in by default; ``None`` → on for 9:16 only.
         encoder: ``"auto"`` or a forced encoder (see ``pipeline.avio.ENCODER_PREFERENCES``).
-        output_dir: where renders go; ``None`` → :func:`default_output_dir`.
+        offline: never use the network (speech from the offline voices only);
+            ``VIDEOSTUDIO_OFFLINE=1`` or ``--offline``.
+        output_dir: where renders go; ``None`` → the current folder for the command line and
+            :func:`default_output_dir` for the desktop studio.
         cache_quota_gb: size limit of the content cache, in GB (10⁹ bytes).
         theme: look of the app, ``"light"`` or ``"dark"``.
+        last_folder: the folder of the last document opened in the studio.
         ai: optional paid AI.
     """
 
-    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_assignment=True,
+    )
 
     schema_version: int = SCHEMA_VERSION
     default_voice: str = "male"
@@ -147,12 +175,31 @@ class StudioSettings(BaseModel):
     default_format: VideoFormat = VideoFormat.LANDSCAPE
     captions: bool | None = None
     encoder: str = "auto"
+    offline: bool = False
     output_dir: Path | None = None
     cache_quota_gb: float = Field(default=5.0, gt=0, le=10_000)
     theme: Literal["light", "dark"] = "light"
+    last_folder: Path | None = None
     ai: AISettings = Field(default_factory=AISettings)
 
     _load_warnings: list[str] = PrivateAttr(default_factory=list)
+    _file_data: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _overridden: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Constructor arguments over ``VIDEOSTUDIO_*`` variables; :func:`load_settings`
+        validates an already merged dict with the environment switched off."""
+        if _ENVIRONMENT_OFF.get():
+            return (init_settings,)
+        return (init_settings, env_settings)
 
     @field_validator("encoder")
     @classmethod
@@ -162,10 +209,24 @@ class StudioSettings(BaseModel):
             raise ValueError(f"encoder must be one of {', '.join(ENCODER_PREFERENCES)}")
         return value
 
+    def __eq__(self, other: object) -> bool:
+        """Settings are equal when their values are (where they came from does not count)."""
+        if not isinstance(other, StudioSettings):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable (validate_assignment)
+
     @property
     def load_warnings(self) -> list[str]:
         """Problems met while loading (shown by the UI); empty when the file was fine."""
         return self._load_warnings
+
+    @property
+    def overridden(self) -> dict[str, Any]:
+        """Values set by the environment or the command line (nested like the model); they
+        win over the file and are never written into it."""
+        return self._overridden
 
     @property
     def cache_quota_bytes(self) -> int:
@@ -175,6 +236,37 @@ class StudioSettings(BaseModel):
     def resolved_output_dir(self) -> Path:
         """:attr:`output_dir`, or :func:`default_output_dir` when unset."""
         return self.output_dir or default_output_dir()
+
+
+_ENVIRONMENT_OFF: ContextVar[bool] = ContextVar("videostudio_settings_env_off", default=False)
+
+
+def _validate_without_environment(data: Mapping[str, Any]) -> StudioSettings:
+    token = _ENVIRONMENT_OFF.set(True)
+    try:
+        return StudioSettings.model_validate(dict(data))
+    finally:
+        _ENVIRONMENT_OFF.reset(token)
+
+
+def environment_overrides() -> dict[str, Any]:
+    """The settings the ``VIDEOSTUDIO_*`` environment variables set, nested like the model
+    (read with pydantic-settings' own environment source)."""
+    token = _ENVIRONMENT_OFF.set(True)
+    try:
+        return dict(EnvSettingsSource(StudioSettings)())
+    finally:
+        _ENVIRONMENT_OFF.reset(token)
+
+
+def _deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def default_output_dir() -> Path:
@@ -261,40 +353,79 @@ def migrate_settings(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def settings_path() -> Path:
-    """``<data_dir>/settings.json``."""
-    return paths.data_dir() / SETTINGS_FILE
+def settings_path(data_dir: Path | None = None) -> Path:
+    """``<data_dir>/settings.json`` (default data folder: :func:`studio.paths.data_dir`)."""
+    return (data_dir or paths.data_dir()) / SETTINGS_FILE
 
 
-def load_settings(path: Path | None = None) -> StudioSettings:
-    """Read settings; defaults when the file is missing.
-
-    A damaged file (bad JSON, invalid values) gives the defaults plus a message in
-    :attr:`StudioSettings.load_warnings`; the file is copied to ``<name>.bad`` first.
+def _read_settings_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The file's settings, migrated and validated (``{}`` when missing or damaged) and the
+    warnings to show. A damaged file is copied to ``<name>.bad`` first.
 
     Raises:
         SettingsTooNewError: the file comes from a newer Video Studio.
     """
-    path = path or settings_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return StudioSettings()
+        return {}, []
     except OSError as error:
-        return _defaults_with_warning(path, f"could not be read ({error.strerror})", keep=False)
+        return {}, [_warn(path, f"could not be read ({error.strerror})", keep=False)]
     try:
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("the file does not hold a JSON object")
-        return StudioSettings.model_validate(migrate_settings(data))
+        data = migrate_settings(data)
+        _validate_without_environment(data)
+        return data, []
     except SettingsTooNewError:
         raise
     except (ValueError, ValidationError, KeyError, TypeError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return _defaults_with_warning(path, f"is damaged ({reason})", keep=True)
+        return {}, [_warn(path, f"is damaged ({reason})", keep=True)]
 
 
-def _defaults_with_warning(path: Path, problem: str, *, keep: bool) -> StudioSettings:
+def load_settings(
+    path: Path | None = None, *, overrides: Mapping[str, Any] | None = None
+) -> StudioSettings:
+    """Read the settings: ``overrides`` over the ``VIDEOSTUDIO_*`` environment over the file
+    over the defaults.
+
+    A damaged file (bad JSON, invalid values) gives the defaults plus a message in
+    :attr:`StudioSettings.load_warnings`; the file is copied to ``<name>.bad`` first.
+
+    Args:
+        path: the settings file (default :func:`settings_path`).
+        overrides: values given on the command line, nested like the model
+            (e.g. ``{"encoder": "x264", "ai": {"llm_enabled": True}}``).
+
+    Raises:
+        SettingsTooNewError: the file comes from a newer Video Studio.
+        InputError: an environment variable or an override holds an invalid value (the
+            message names it).
+    """
+    path = path or settings_path()
+    file_data, warnings = _read_settings_file(path)
+    environment = environment_overrides()
+    top = _deep_merge(environment, overrides or {})
+    try:
+        settings = _validate_without_environment(_deep_merge(file_data, top))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        variable = ENV_PREFIX + where.upper().replace(".", "__")
+        raise InputError(
+            f"setting {where!r} is invalid: {first.get('msg', 'invalid value')}",
+            source=f"{variable} or the command line",
+            hint="fix or unset that environment variable / option",
+        ) from error
+    settings._load_warnings.extend(warnings)
+    settings._file_data = file_data
+    settings._overridden = top
+    return settings
+
+
+def _warn(path: Path, problem: str, *, keep: bool) -> str:
     message = f"Settings file {path} {problem}; the defaults are used."
     if keep:
         backup = path.with_name(path.name + ".bad")
@@ -304,17 +435,98 @@ def _defaults_with_warning(path: Path, problem: str, *, keep: bool) -> StudioSet
         except OSError:
             pass
     log.warning("%s", message)
-    settings = StudioSettings()
-    settings.load_warnings.append(message)
-    return settings
+    return message
+
+
+def _without_overrides(
+    data: dict[str, Any], overridden: Mapping[str, Any], file_data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``data`` with every overridden value put back to what the file held (or dropped)."""
+    result = dict(data)
+    for key, value in overridden.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), dict):
+            inner = file_data.get(key)
+            result[key] = _without_overrides(
+                result[key], value, inner if isinstance(inner, Mapping) else {}
+            )
+        elif key in file_data:
+            result[key] = file_data[key]
+        else:
+            result.pop(key, None)
+    return result
 
 
 def save_settings(settings: StudioSettings, path: Path | None = None) -> None:
-    """Write ``settings`` as JSON, atomically. API keys are never part of it."""
+    """Write ``settings`` as JSON, atomically. API keys are never part of it, and neither are
+    values that came from the environment or the command line (the file keeps its own)."""
     path = path or settings_path()
-    text = settings.model_dump_json(indent=2)
-    atomic_write_text(path, text + "\n")
+    data = settings.model_dump(mode="json")
+    data = _without_overrides(data, settings.overridden, settings._file_data)
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     log.info("settings saved to %s", path)
+
+
+SettingsListener = Callable[[StudioSettings], None]
+"""Called with the new settings after they changed."""
+
+
+class SettingsStore:
+    """The studio's settings: loaded once, changed only through :meth:`update`, observed.
+
+    Args:
+        path: the settings file.
+        overrides: command-line values (kept on top of every later change).
+
+    Listeners are called on the thread that calls :meth:`update`; a Qt view must hop to its
+    own thread (e.g. through a queued signal).
+
+    Raises:
+        SettingsTooNewError / InputError: as :func:`load_settings`.
+    """
+
+    def __init__(self, path: Path, overrides: Mapping[str, Any] | None = None) -> None:
+        self.path = path
+        self._overrides = dict(overrides or {})
+        self._lock = threading.Lock()
+        self._current = load_settings(path, overrides=self._overrides)
+        self._listeners: list[SettingsListener] = []
+
+    @property
+    def current(self) -> StudioSettings:
+        """The settings in effect now (file + environment + command line)."""
+        with self._lock:
+            return self._current
+
+    def update(self, settings: StudioSettings) -> StudioSettings:
+        """Save ``settings`` (what the user chose) and tell every listener.
+
+        Returns:
+            The settings now in effect (environment and command-line values still win).
+
+        Raises:
+            OSError: the file could not be written (nothing changes then).
+        """
+        with self._lock:
+            settings._file_data = self._current._file_data
+            settings._overridden = self._current.overridden
+            save_settings(settings, self.path)
+            self._current = load_settings(self.path, overrides=self._overrides)
+            current = self._current
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(current)
+        return current
+
+    def subscribe(self, listener: SettingsListener) -> Callable[[], None]:
+        """Call ``listener`` after every change; returns a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
 
 # -- cost estimates --------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from studio.store.tables import (
     LedgerState,
     PaidWorkStateRow,
 )
+from tests.test_store import insert_old_job
 
 BUDGET_TABLES = {
     "ledger_entries",
@@ -102,8 +103,8 @@ def blocked_reason(governor: BudgetGovernor, estimate: CostEstimate) -> str:
 def test_migration_0003_applies_from_0002_and_matches_the_orm(tmp_path: Path) -> None:
     path = tmp_path / "studio.sqlite3"
     upgrade_database(path, "0002_indexes")
+    insert_old_job(path)
     with Database(path) as old:
-        JobStore(old).enqueue_job("render", {"kept": True})
         with old.engine.connect() as connection:
             assert not BUDGET_TABLES & set(inspect(connection).get_table_names())
 
@@ -111,7 +112,7 @@ def test_migration_0003_applies_from_0002_and_matches_the_orm(tmp_path: Path) ->
         with db.engine.connect() as connection:
             assert BUDGET_TABLES <= set(inspect(connection).get_table_names())
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar() == "0003_budget"
+            assert version.scalar() == "0004_request"
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
         assert [job.input for job in JobStore(db).list_jobs()] == [{"kept": True}]

@@ -14,8 +14,8 @@ from PySide6.QtCore import QThreadPool
 from pipeline import avio
 from pipeline.adapters import load_document
 from pipeline.fsutil import STAGING_PREFIX, TEMP_PREFIX
-from pipeline.render_job import RenderOptions
 from studio import cache as cache_module
+from studio.request import RenderOverrides
 from studio.service import Studio
 from studio.store import JobState
 
@@ -59,8 +59,10 @@ def _spec(corpus_dir: Path, title: str):
 
 def test_mux_hits_enospc(qtbot, studio: Studio, corpus_dir: Path, tmp_path: Path, monkeypatch):
     out = tmp_path / "out" / "video.mp4"
-    options = RenderOptions(speech_mode="offline")
-    first = studio.enqueue_render(_spec(corpus_dir, "First"), out, options)
+    offline = RenderOverrides(offline=True)
+    first = studio.enqueue(
+        studio.make_request(_spec(corpus_dir, "First"), overrides=offline, output=out)
+    )
     assert _run_one(qtbot, studio, first) == "SUCCEEDED"
     before = _digest(out)
 
@@ -74,7 +76,9 @@ def test_mux_hits_enospc(qtbot, studio: Studio, corpus_dir: Path, tmp_path: Path
         real_mux(container, packet)
 
     monkeypatch.setattr(avio, "_mux", failing_mux)
-    second = studio.enqueue_render(_spec(corpus_dir, "Second"), out, options)
+    second = studio.enqueue(
+        studio.make_request(_spec(corpus_dir, "Second"), overrides=offline, output=out)
+    )
     assert _run_one(qtbot, studio, second) == "FAILED"
     job = studio.jobs.get_job(second)
     assert job is not None and job.state is JobState.FAILED
@@ -103,8 +107,10 @@ def test_cache_write_hits_enospc(
         return real_copy(temp, source)
 
     monkeypatch.setattr(cache_module.ContentCache, "_copy", staticmethod(failing_copy))
-    job_id = studio.enqueue_render(
-        _spec(corpus_dir, "Cache"), out, RenderOptions(speech_mode="offline")
+    job_id = studio.enqueue(
+        studio.make_request(
+            _spec(corpus_dir, "Cache"), overrides=RenderOverrides(offline=True), output=out
+        )
     )
     assert _run_one(qtbot, studio, job_id) == "FAILED"
     job = studio.jobs.get_job(job_id)

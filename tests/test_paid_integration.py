@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.models import build_spec
-from pipeline.render_job import RenderOptions
 from studio.budget import BudgetGovernor
 from studio.ops import ops_report
-from studio.paid import PaidChoices
+from studio.request import RenderOverrides
 from studio.service import Studio
 from studio.settings import StudioSettings, save_settings
 from tests.fakes.videos_server import FakeVideosServer
@@ -80,12 +79,8 @@ def _spec():
 
 
 def _render(studio: Studio, out: Path):
-    return studio.render(
-        _spec(),
-        out,
-        RenderOptions(speech_mode="offline"),
-        paid=PaidChoices(ai_clips=True, template_id=TEMPLATE),
-    )
+    overrides = RenderOverrides(offline=True, ai_clips=True, template_id=TEMPLATE)
+    return studio.render(studio.make_request(_spec(), overrides=overrides, output=out))
 
 
 def test_approval_then_paid_clip_then_cache(

@@ -92,7 +92,7 @@ def test_new_database_has_tables_pragmas_and_head_revision(db: Database) -> None
     assert db.pragma("synchronous") == 2  # FULL
     assert db.pragma("busy_timeout") == 10_000
     assert db.integrity_check() == ["ok"]
-    assert _revisions(db) == [head_revision()] == ["0003_budget"]
+    assert _revisions(db) == [head_revision()] == ["0004_request"]
 
 
 def test_migrated_schema_matches_the_orm_classes(db: Database) -> None:
@@ -124,10 +124,10 @@ def test_older_database_is_upgraded_on_open(tmp_path: Path) -> None:
     with Database(path) as old:
         assert _revisions(old) == ["0001_initial"]
         assert "ix_jobs_claim" not in _indexes(old, "jobs")
-        JobStore(old).enqueue_job("render", {"kept": True})
+    insert_old_job(path)
 
     with open_database(path) as db:
-        assert _revisions(db) == ["0003_budget"]
+        assert _revisions(db) == ["0004_request"]
         assert "ix_jobs_claim" in _indexes(db, "jobs")
         assert "ix_cache_entries_last_used_at" in _indexes(db, "cache_entries")
         assert [job.input for job in JobStore(db).list_jobs()] == [{"kept": True}]
@@ -158,7 +158,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
         thread.join()
     assert errors == []
     with Database(path) as db:
-        assert _revisions(db) == ["0003_budget"]
+        assert _revisions(db) == ["0004_request"]
 
 
 def test_begin_immediate_takes_the_write_lock_before_reading(db: Database) -> None:
@@ -447,3 +447,43 @@ def test_paths_default_to_platform_folders(monkeypatch: pytest.MonkeyPatch) -> N
     assert "videostudio" in str(paths.cache_dir())
     assert "videostudio" in str(paths.log_dir())
     assert paths.cache_dir() != paths.data_dir()
+
+
+def test_migration_0004_keeps_jobs_and_projects_and_versions_them(tmp_path: Path) -> None:
+    path = tmp_path / "studio.sqlite3"
+    upgrade_database(path, "0003_budget")
+    spec = VideoSpec.model_validate(
+        {"title": "Old", "scenes": [{"scene_type": "title", "title": "T"}]}
+    )
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "INSERT INTO projects (name, source_kind, spec_json, created_at, updated_at) "
+            "VALUES ('old', 'markdown', ?, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            (spec.model_dump_json(),),
+        )
+    raw.close()
+    insert_old_job(path)
+
+    with open_database(path) as db:
+        assert _revisions(db) == ["0004_request"]
+        job = JobStore(db).list_jobs()[0]
+        assert job.input == {"kept": True} and job.active_s == 0.0
+        project = ProjectStore(db).load_project(1)
+        assert project.spec == spec and project.overrides == {}
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT spec_version FROM projects")).one()
+            assert row[0] == 1
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+
+
+def insert_old_job(path: Path) -> None:
+    """A PENDING render job written with plain SQL (the ORM describes the newest schema)."""
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "INSERT INTO jobs (kind, state, priority, stage, progress, message, attempts, "
+            "crash_count, input_json, created_at, updated_at) VALUES ('render', 'PENDING', 0, "
+            "'', 0.0, 'queued', 0, 0, '{\"kept\":true}', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"
+        )
+    raw.close()

@@ -1,30 +1,27 @@
 """Start the desktop studio: ``run_app(args) -> exit code``.
 
-Creates the ``QApplication`` (organisation and application names for QSettings), applies the
-remembered palette, installs the global exception hooks, opens the :class:`~studio.Studio`,
-starts its job runner (recovering jobs a previous session left unfinished) and shows the
+Creates the ``QApplication`` (organisation and application names for QSettings, which keeps
+only the window layout), installs the global exception hooks, opens the
+:class:`~studio.api.Studio` with its settings, applies the settings' theme, starts its job
+runner (recovering jobs a previous session left unfinished) and shows the
 :class:`~ui.main_window.MainWindow`.
 
 Closing the app while a render runs does not lose it: the running job is stopped at its next
-check and queued again, so the next start resumes it from its checkpoints (finished scene
-segments are reused from the cache).
+check and queued again, so the next start resumes it (the speech clips and video chunks it
+finished are in the content cache, and its progress and time worked carry on).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from pipeline.errors import StudioError
-from studio.jobs import JobRunner
-from studio.service import RunnerBusyError, Studio
+from studio.api import JobRunner, RunnerBusyError, Studio
 from ui import errors, theme
 from ui.operations import wait_for_operations
 
@@ -33,16 +30,6 @@ APPLICATION = "Video Studio"
 SHUTDOWN_TIMEOUT_MS = 15_000
 
 log = logging.getLogger(__name__)
-
-
-def parse_args(args: Sequence[str]) -> argparse.Namespace:
-    """Options of ``videostudio gui``."""
-    parser = argparse.ArgumentParser(prog="videostudio gui", description="The desktop studio.")
-    parser.add_argument("--offline", action="store_true", help="never use the network for speech")
-    parser.add_argument("--data-dir", type=Path, help="data folder (database, logs)")
-    parser.add_argument("--cache-dir", type=Path, help="cache folder (speech, segments)")
-    parser.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
-    return parser.parse_args(list(args))
 
 
 def app_settings() -> QSettings:
@@ -75,33 +62,35 @@ def stop_runner(studio: Studio, runner: JobRunner | None) -> None:
             studio.jobs.retry_job(job_id)
 
 
-def run_app(args: Sequence[str]) -> int:
-    """Run the desktop studio until its window closes; returns the exit code."""
-    options = parse_args(args)
-    if options.data_dir:
-        os.environ["VIDEOSTUDIO_DATA_DIR"] = str(options.data_dir)
-    if options.cache_dir:
-        os.environ["VIDEOSTUDIO_CACHE_DIR"] = str(options.cache_dir)
+def run_app(options: argparse.Namespace) -> int:
+    """Run the desktop studio until its window closes; returns the exit code.
+
+    Args:
+        options: the parsed command line (``data_dir``, ``cache_dir``, and the ``gui``
+            command's ``offline`` and ``open``; see :func:`studio.cli.build_parser`).
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
     settings = app_settings()
-    theme.apply_theme(theme.saved_theme(settings))
     errors.install_exception_hooks()
+    overrides = {"offline": True} if getattr(options, "offline", None) else None
     try:
-        studio = Studio()
+        studio = Studio(options.data_dir, options.cache_dir, setting_overrides=overrides)
     except StudioError as error:
         errors.show_error(error)
         return 1
+    theme.apply_theme(studio.settings.current.theme)
+    for warning in studio.settings.current.load_warnings:
+        log.warning("%s", warning)
     runner = start_runner(studio)
     from ui.main_window import MainWindow
 
-    speech_mode = "offline" if options.offline else "auto"
-    window = MainWindow(studio, runner, settings, speech_mode=speech_mode)
+    window = MainWindow(studio, runner, settings)
     window.show()
-    if options.open is not None:
+    if getattr(options, "open", None) is not None:
         window.open_project(options.open)
     try:
         code = app.exec()

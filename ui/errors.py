@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from pipeline.errors import StudioError
-from studio import paths
+from studio.api import paths
 
 log = logging.getLogger("videostudio.ui")
 

@@ -29,11 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pipeline.models import VideoSpec
-from pipeline.render_job import RenderOptions
-from studio.jobs import JobRunner
-from studio.service import RENDER, Studio, render_job_input
-from studio.store import Job, JobState
+from pipeline.progress import ProgressEvent
+from studio.api import RENDER, Job, JobRunner, JobState, RenderRequest, Studio
 from ui.media import sound_enabled
 from ui.operations import BackgroundOp
 
@@ -57,6 +54,8 @@ class JobView:
     fraction: float
     message: str
     started_monotonic: float | None = None
+    event: ProgressEvent | None = None
+    event_monotonic: float | None = None
 
     @property
     def title(self) -> str:
@@ -71,9 +70,14 @@ class JobView:
         return self.job.state
 
     def elapsed_s(self) -> float | None:
-        """Seconds since the job started (``None`` before it starts)."""
-        if self.job.state is JobState.PENDING:
+        """Seconds worked on the job over all its attempts (``None`` before it starts)."""
+        if self.job.state is JobState.PENDING and not self.job.active_s:
             return None
+        if self.job.state is JobState.RUNNING and self.event is not None:
+            if self.event.elapsed_s is not None and self.event_monotonic is not None:
+                return self.event.elapsed_s + (time.monotonic() - self.event_monotonic)
+        if self.job.active_s:
+            return self.job.active_s
         if self.job.started_at is not None:
             end = self.job.finished_at or datetime.now(UTC)
             return max(0.0, (end - self.job.started_at).total_seconds())
@@ -82,13 +86,13 @@ class JobView:
         return None
 
     def remaining_s(self) -> float | None:
-        """Estimated seconds left, from the elapsed time and the progress fraction."""
+        """Estimated seconds left: the render's own estimate from measured throughput
+        (counted down since it was made); ``None`` while unknown."""
         if self.job.state is not JobState.RUNNING:
             return 0.0 if self.job.state is JobState.SUCCEEDED else None
-        elapsed = self.elapsed_s()
-        if elapsed is None or self.fraction < 0.02:
+        if self.event is None or self.event.remaining_s is None or self.event_monotonic is None:
             return None
-        return elapsed * (1.0 - self.fraction) / self.fraction
+        return max(0.0, self.event.remaining_s - (time.monotonic() - self.event_monotonic))
 
     @property
     def output_path(self) -> Path | None:
@@ -121,7 +125,7 @@ class JobList(QObject):
         self.jobs: dict[int, JobView] = {}
         if runner is not None:
             runner.job_started.connect(self._on_started)
-            runner.job_progress.connect(self._on_progress)
+            runner.job_event.connect(self._on_event)
             runner.job_finished.connect(self._on_finished)
 
     def reload(self) -> None:
@@ -169,12 +173,13 @@ class JobList(QObject):
             view.fraction, view.message = 0.0, "starting"
         self._fetch(job_id)
 
-    def _on_progress(self, job_id: int, fraction: float, message: str) -> None:
+    def _on_event(self, job_id: int, event: ProgressEvent) -> None:
         view = self.jobs.get(job_id)
         if view is None:
             self._fetch(job_id)
             return
-        view.fraction, view.message = fraction, message
+        view.fraction, view.message = event.fraction, event.message
+        view.event, view.event_monotonic = event, time.monotonic()
         if view.job.state is JobState.PENDING:
             view.job = _with_state(view.job, JobState.RUNNING)
         self.changed.emit(job_id)
@@ -184,18 +189,11 @@ class JobList(QObject):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def enqueue_render(
-        self,
-        spec: VideoSpec,
-        output: Path,
-        *,
-        options: RenderOptions | None = None,
-        project_id: int | None = None,
-        on_queued: Callable[[int], None] | None = None,
+    def enqueue(
+        self, request: RenderRequest, *, on_queued: Callable[[int], None] | None = None
     ) -> None:
-        """Queue a render of ``spec`` to ``output``; the runner picks it up."""
-        payload = render_job_input(spec, output, options or RenderOptions())
-        store = self.studio.jobs
+        """Queue ``request`` (made by :meth:`Studio.make_request`); the runner picks it up."""
+        studio = self.studio
 
         def queued(job_id: int) -> None:
             self._fetch(job_id)
@@ -204,9 +202,7 @@ class JobList(QObject):
             if on_queued is not None:
                 on_queued(job_id)
 
-        BackgroundOp(
-            lambda: store.enqueue_job(RENDER, payload, project_id=project_id), parent=self
-        ).success(queued).run()
+        BackgroundOp(lambda: studio.enqueue(request), parent=self).success(queued).run()
 
     def cancel(self, job_id: int) -> None:
         """Cancel a pending or running job."""

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.service import Studio
-from studio.store import ProjectSummary
+from studio.api import ProjectSummary, Studio
 from ui.operations import BackgroundOp
 
 ProjectIdRole = Qt.ItemDataRole.UserRole + 1

@@ -1,5 +1,6 @@
 """The main window: composes the panels, the actions and their shortcuts, and remembers the
-layout and the last folder in QSettings.
+window geometry and dock layout in QSettings (everything else is in the studio's settings,
+which the window follows as they change).
 
 Panels: library (left), storyboard above the preview (centre), properties (right), jobs
 (bottom). Every panel subscribes to the one :class:`~ui.document.ProjectDocument`; the window
@@ -10,7 +11,6 @@ new-project wizard with that file (or imports it directly when the wizard is una
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pipeline.adapters import load_document
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
-from pipeline.render_job import RenderOptions
-from studio.jobs import JobRunner
-from studio.service import Studio
-from studio.store import Project
+from studio.api import (
+    JobRunner,
+    Project,
+    RenderOverrides,
+    SecretStore,
+    Studio,
+    StudioSettings,
+)
 from ui import theme
 from ui.document import ProjectDocument
 from ui.errors import show_error
@@ -48,7 +51,7 @@ DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
 AUTOSAVE_DELAY_MS = 1500
 
 
-def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
+def run_critique(studio: Studio, spec: VideoSpec) -> list[Any]:
     """The creative-director pass (on a worker thread): the governed LLM from the settings.
 
     Raises:
@@ -56,14 +59,11 @@ def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
     """
     from pipeline.ai.llm import make_generator
     from pipeline.ai.script import critique
-    from studio.budget import BudgetGovernor
-    from studio.paid import budget_policy
-    from studio.settings import SecretStore, load_settings
 
-    ai = load_settings().ai
+    ai = studio.settings.current.ai
     generator = make_generator(
         ai.llm_provider,
-        BudgetGovernor(db, budget_policy(ai)),
+        studio.governor(),
         model=ai.llm_model,
         api_key=SecretStore().get_api_key(ai.llm_provider),
         base_url=ai.base_url(ai.llm_provider),
@@ -75,26 +75,21 @@ def run_critique(db: Any, spec: VideoSpec) -> list[Any]:
         generator.close()
 
 
-def slug(title: str) -> str:
-    """A file-name-safe version of ``title``."""
-    text = re.sub(r"[^\w\-]+", "-", title.strip().lower()).strip("-")
-    return text[:60] or "video"
-
-
 class MainWindow(QMainWindow):
     """The studio's main window.
 
     Args:
         studio: the application services.
         runner: the job runner (``None`` if another process works the queue).
-        settings: where layout, last folder and theme are remembered.
-        speech_mode: speech for previews and renders (``auto``, ``offline``, ``online``).
+        settings: where the window's geometry and dock layout are remembered (everything
+            else is in the studio's settings).
 
     Signals:
         project_loaded(int): a project was opened into the editor.
     """
 
     project_loaded = Signal(int)
+    _settings_arrived = Signal(object)  # settings changed on any thread → the GUI thread
 
     def __init__(
         self,
@@ -102,17 +97,17 @@ class MainWindow(QMainWindow):
         runner: JobRunner | None,
         settings: QSettings,
         *,
-        speech_mode: str = "auto",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.studio = studio
         self.runner = runner
         self.settings = settings
-        self.speech_mode = speech_mode
         self.setObjectName("main_window")
         self.setAcceptDrops(True)
         self.document = ProjectDocument(parent=self)
+        self.render_overrides: dict[str, Any] = {}
+        """The open project's own render choices (a ``RenderOverrides`` as JSON)."""
 
         def store() -> ArtifactStore:
             return studio.cache
@@ -159,10 +154,13 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self._update_title()
+        self._settings_arrived.connect(self._settings_changed)
+        self._unsubscribe = studio.settings.subscribe(self._settings_arrived.emit)
+        self.actions_["dark"].setChecked(studio.settings.current.theme == "dark")
 
     def _preview_speech(self) -> str:
-        # Previews never wait for the network: offline speech unless online is forced.
-        return "online" if self.speech_mode == "online" else "offline"
+        # The voice a render would use offline; previews never wait for the network.
+        return "offline"
 
     # -- actions -------------------------------------------------------------------------
 
@@ -267,7 +265,22 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{dirty} — Video Studio")
 
     def _toggle_theme(self) -> None:
-        theme.apply_theme("dark" if self.actions_["dark"].isChecked() else "light", self.settings)
+        name = "dark" if self.actions_["dark"].isChecked() else "light"
+        theme.apply_theme(name)
+        current = self.studio.settings.current
+        if current.theme != name:
+            self._update_settings(current.model_copy(update={"theme": name}))
+
+    def _update_settings(self, settings: StudioSettings) -> None:
+        store = self.studio.settings
+        BackgroundOp(lambda: store.update(settings), parent=self).failure(
+            lambda error: show_error(error, self)
+        ).run()
+
+    def _settings_changed(self, settings: StudioSettings) -> None:
+        """The studio's settings changed (on the GUI thread): apply what the window shows."""
+        theme.apply_theme(settings.theme)
+        self.actions_["dark"].setChecked(settings.theme == "dark")
 
     # -- projects --------------------------------------------------------------------------
 
@@ -287,6 +300,7 @@ class MainWindow(QMainWindow):
             source_path=project.source_path,
             source_kind=project.source_kind,
         )
+        self.render_overrides = project.overrides
         self.library.select_project(project.id)
         self._update_enabled()
         self.project_loaded.emit(project.id)
@@ -347,25 +361,27 @@ class MainWindow(QMainWindow):
 
     def import_document(self, path: Path) -> None:
         """Make a project from a document directly (no wizard) and open it."""
-        projects = self.studio.projects
+        studio = self.studio
         path = Path(path)
-
-        def work() -> int:
-            spec = load_document(path)
-            kind = path.suffix.lower().lstrip(".")
-            return projects.save_project(spec, source_path=path, source_kind=kind)
-
-        BackgroundOp(work, parent=self).success(self._on_project_created).run()
+        BackgroundOp(lambda: studio.import_document(path), parent=self).success(
+            self._on_project_created
+        ).run()
 
     def open_document_dialog(self) -> None:
         """Pick a document and start a project from it."""
-        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        last = self.studio.settings.current.last_folder
+        folder = str(last or Path.home())
         name, _ = QFileDialog.getOpenFileName(
             self, "Start a project from a document", folder, DOCUMENT_FILTER
         )
         if name:
-            self.settings.setValue("paths/last_folder", str(Path(name).parent))
+            self._remember_folder(Path(name).parent)
             self.new_project(Path(name))
+
+    def _remember_folder(self, folder: Path) -> None:
+        current = self.studio.settings.current
+        if current.last_folder != folder:
+            self._update_settings(current.model_copy(update={"last_folder": folder}))
 
     def open_settings(self) -> None:
         """Open the settings dialog."""
@@ -392,30 +408,40 @@ class MainWindow(QMainWindow):
             return
         from ui.critique_dialog import CritiqueDialog
 
-        critic = functools.partial(run_critique, self.studio.db)
+        critic = functools.partial(run_critique, self.studio)
         dialog = CritiqueDialog(spec, critic, self)
         dialog.apply_requested.connect(self.document.replace_spec)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def output_folder(self) -> Path:
-        """Where renders go: the remembered folder, else the user's videos folder."""
+        """Where renders go: the settings' output folder, else the user's Videos folder."""
+        chosen = self.studio.settings.current.output_dir
+        if chosen is not None:
+            return chosen
         default = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
-        base = Path(default or Path.home()) / "Video Studio"
-        return Path(str(self.settings.value("paths/output_folder", str(base))))
+        return Path(default or Path.home()) / "Video Studio"
 
     def render_current(self) -> None:
-        """Save the document and queue its render (Ctrl+R)."""
+        """Save the document and queue its render (Ctrl+R) through the studio's one render
+        request: the settings, the project and the project's own render choices."""
         spec = self.document.spec
         if spec is None:
             return
         if self.document.project_id is None or not self.document.undo_stack.isClean():
             self.save()
-        output = self.output_folder() / f"{slug(self.document.name or spec.title)}.mp4"
-        options = RenderOptions(speech_mode=self.speech_mode)
-        self.jobs.jobs.enqueue_render(
-            spec, output, options=options, project_id=self.document.project_id
-        )
+        try:
+            request = self.studio.make_request(
+                spec,
+                overrides=RenderOverrides.model_validate(self.render_overrides),
+                default_output_dir=self.output_folder(),
+                source=self.document.source_path,
+                project_id=self.document.project_id,
+            )
+        except (StudioError, ValueError) as error:
+            show_error(error, self)
+            return
+        self.jobs.jobs.enqueue(request)
         self.docks["jobs"].show()
         self.docks["jobs"].raise_()
 
@@ -435,7 +461,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.settings.setValue("paths/last_folder", str(path.parent))
+        self._remember_folder(path.parent)
         self.new_project(path)
 
     @staticmethod
@@ -475,6 +501,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout and save unsaved edits before closing."""
+        self._unsubscribe()
         self.save_layout()
         self.preview._stop()
         self.jobs.stop_player()

@@ -43,12 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.budget import Approval, BudgetGovernor
-from studio.ops import OpsReport, ops_report
-from studio.paid import budget_policy
-from studio.service import Studio
-from studio.settings import load_settings
-from studio.store.database import Database
+from studio.api import Approval, BudgetGovernor, OpsReport, Studio
 from ui.errors import describe
 from ui.operations import BackgroundOp, LatestOnly
 
@@ -116,31 +111,33 @@ def operator_name() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "operator"
 
 
-def governor_for(db: Database) -> BudgetGovernor:
-    """The budget governor with the policy of the current settings (reads the settings file)."""
-    return BudgetGovernor(db, budget_policy(load_settings().ai))
+def governor_for(studio: Studio) -> BudgetGovernor:
+    """The budget governor with the policy of the settings in effect."""
+    return studio.governor()
 
 
-def load_report(db: Database, days: int = REPORT_DAYS) -> OpsReport:
-    """The operator's report under the current settings' budget policy."""
-    return ops_report(db, budget_policy(load_settings().ai), days=days)
+def load_report(studio: Studio, days: int = REPORT_DAYS) -> OpsReport:
+    """The operator's report under the settings' budget policy."""
+    return studio.report(days)
 
 
-def decide_approval(db: Database, approval_id: int, approve: bool, note: str, by: str) -> Approval:
+def decide_approval(
+    studio: Studio, approval_id: int, approve: bool, note: str, by: str
+) -> Approval:
     """Approve or reject one request."""
-    governor = governor_for(db)
+    governor = governor_for(studio)
     decide = governor.approve if approve else governor.reject
     return decide(approval_id, note=note, by=by)
 
 
-def resume_paid_work(db: Database) -> None:
+def resume_paid_work(studio: Studio) -> None:
     """Let paid work run again."""
-    governor_for(db).resume_paid_work()
+    governor_for(studio).resume_paid_work()
 
 
-def lift_hard_stop(db: Database, day: str, by: str) -> bool:
+def lift_hard_stop(studio: Studio, day: str, by: str) -> bool:
     """Override the hard stop of ``day``; ``False`` when it already was."""
-    return governor_for(db).override_budget(day, by=by, note=Msg.lift_note)
+    return governor_for(studio).override_budget(day, by=by, note=Msg.lift_note)
 
 
 def ask_confirmation(parent: QWidget, text: str) -> bool:
@@ -173,7 +170,7 @@ class OperatorView(QWidget):
     def __init__(self, studio: Studio, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(Msg.title)
-        self._db = studio.db
+        self._studio = studio
         self._loader = LatestOnly(self)
         self._busy = False
         self.report: OpsReport | None = None
@@ -302,7 +299,7 @@ class OperatorView(QWidget):
     def refresh(self) -> None:
         """Read the report off the GUI thread (a newer request supersedes a waiting one)."""
         self._loader.submit(
-            functools.partial(load_report, self._db), self.show_report, self._refresh_failed
+            functools.partial(load_report, self._studio), self.show_report, self._refresh_failed
         )
 
     def show_report(self, report: OpsReport) -> None:
@@ -435,7 +432,7 @@ class OperatorView(QWidget):
             return
         work = functools.partial(
             decide_approval,
-            self._db,
+            self._studio,
             approval_id,
             approve,
             self.note_edit.text().strip(),
@@ -453,7 +450,7 @@ class OperatorView(QWidget):
         if self.report is None or self._busy:
             return
         if ask_confirmation(self, Msg.confirm_resume.format(reason=self.report.paid_work.reason)):
-            self._run(functools.partial(resume_paid_work, self._db), lambda _: Msg.resumed)
+            self._run(functools.partial(resume_paid_work, self._studio), lambda _: Msg.resumed)
 
     def _on_lift(self) -> None:
         if self.report is None or self._busy:
@@ -461,7 +458,7 @@ class OperatorView(QWidget):
         day, cap = self.report.budget.day, self.report.budget.cap_usd
         if ask_confirmation(self, Msg.confirm_lift.format(day=day, cap=cap)):
             self._run(
-                functools.partial(lift_hard_stop, self._db, day, operator_name()),
+                functools.partial(lift_hard_stop, self._studio, day, operator_name()),
                 lambda created: (Msg.lifted if created else Msg.already_lifted).format(day=day),
             )
 

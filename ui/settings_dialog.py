@@ -34,14 +34,12 @@ from pipeline.avio import available_encoders
 from pipeline.errors import StudioError
 from pipeline.models import VideoFormat
 from pipeline.speech.voices import NAMED_VOICES, VOICE_TABLE, list_voices
-from studio.service import Studio
-from studio.settings import (
+from studio.api import (
     AISettings,
     SecretStore,
+    Studio,
     StudioSettings,
-    load_settings,
     mask_secret,
-    save_settings,
     with_video_price,
 )
 from ui.operations import BackgroundOp
@@ -135,9 +133,8 @@ class _Loaded:
 KEY_NAMES: tuple[str, ...] = ("openai", "anthropic", "video")
 
 
-def _load(preset: StudioSettings | None, secrets: SecretStore | None) -> _Loaded:
-    """Worker thread: read settings.json and ask the keyring where each key comes from."""
-    settings = preset if preset is not None else load_settings()
+def _load(settings: StudioSettings, secrets: SecretStore | None) -> _Loaded:
+    """Worker thread: ask the keyring where each key comes from."""
     store = secrets or SecretStore()
     sources = {
         name: (store.key_source(name), mask_secret(store.get_api_key(name)))  # type: ignore[arg-type]
@@ -152,7 +149,7 @@ class SettingsDialog(QDialog):
     Args:
         studio: the open studio (its cache is shown, cleaned and given the new quota).
         parent: parent widget.
-        settings: start from these instead of loading ``settings.json`` (off-thread).
+        settings: start from these instead of the studio's settings in effect.
         secrets: the key store (default: the system keyring or memory).
 
     Signals:
@@ -184,8 +181,9 @@ class SettingsDialog(QDialog):
         # Worker callables never capture a widget: dropping the last reference to a widget on
         # a worker thread would delete it there.
         secrets_store = secrets
+        shown = settings if settings is not None else studio.settings.current
         run_in_background(
-            self, lambda: _load(settings, secrets_store), self._on_loaded, self._on_error
+            self, lambda: _load(shown, secrets_store), self._on_loaded, self._on_error
         )
         run_in_background(self, available_encoders, self._on_encoders, self._on_error)
         self._refresh_cache_usage()
@@ -457,19 +455,20 @@ class SettingsDialog(QDialog):
             return
         keys = {name: edit.text() for name, edit in self.key_edits.items() if edit.text().strip()}
         secrets = self.secrets
+        store = self.studio.settings
         self._set_enabled(False)
         self.message_label.setText(Msg.saving)
 
         def work() -> StudioSettings:
-            save_settings(settings)
-            store = secrets or SecretStore()
+            # The studio's settings tell every listener (cache quota, theme, …).
+            saved = store.update(settings)
+            key_store = secrets or SecretStore()
             for name, value in keys.items():
-                store.set_api_key(name, value)  # type: ignore[arg-type]
-            return settings
+                key_store.set_api_key(name, value)  # type: ignore[arg-type]
+            return saved
 
         def done(saved: StudioSettings) -> None:
             self.saved_settings = saved
-            self.studio.cache.quota_bytes = saved.cache_quota_bytes
             for edit in self.key_edits.values():
                 edit.clear()
             self.accept()

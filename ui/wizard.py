@@ -46,8 +46,7 @@ from pipeline.narration import script_stage
 from pipeline.speech.base import SpeechAudio, VoiceRef
 from pipeline.speech.chain import SpeechEngine
 from pipeline.speech.voices import NAMED_VOICES
-from studio.service import Studio
-from studio.settings import StudioSettings, estimate_ai_costs, load_settings
+from studio.api import Studio, StudioSettings, estimate_ai_costs, with_setting_defaults
 from ui.media import sound_enabled
 from ui.settings_dialog import error_text, language_choices, run_in_background
 
@@ -194,6 +193,7 @@ class LoadedSource:
     spec: VideoSpec
     source_path: Path | None
     source_kind: str
+    template_id: str | None = None
 
 
 _KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
@@ -214,8 +214,9 @@ def load_source(kind: str, value: str, fields: dict[str, str] | None = None) -> 
         return LoadedSource(spec_from_markdown(value, source="pasted text"), None, "pasted")
     module = _templates_module()
     if module is not None:
-        return LoadedSource(module.instantiate(value, dict(fields or {})), None, "template")
-    return LoadedSource(_builtin_templates()[value][1](), None, "template")
+        spec = module.instantiate(value, dict(fields or {}))
+        return LoadedSource(spec, None, "template", template_id=value)
+    return LoadedSource(_builtin_templates()[value][1](), None, "template", template_id=value)
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -684,7 +685,13 @@ class NewProjectWizard(QWizard):
         studio: where the project is saved (``studio.projects``).
         parent: parent widget.
         initial_path: a document to load straight away.
-        settings: defaults for the pages (default: ``settings.json``, read off-thread).
+        settings: defaults for the pages (default: the studio's settings in effect).
+
+    The pages start from what the source says itself — a template's 9:16 and hard cuts, a
+    YAML file's voice and theme — with the settings' defaults only where the source is
+    silent (:func:`studio.request.with_setting_defaults`); only what the user changes on a
+    page overrides the source. The AI page's choices are kept with the project (its render
+    overrides) when they differ from the settings.
 
     Signals:
         project_created(int): the new project's id, after it was saved.
@@ -703,8 +710,10 @@ class NewProjectWizard(QWizard):
         super().__init__(parent)
         self.setWindowTitle(Msg.title)
         self.studio = studio
-        self.settings = settings or StudioSettings()
+        self.settings = settings or studio.settings.current
         self.project_id: int | None = None
+        self._base: VideoSpec | None = None
+        self._shown: dict[str, Any] = {}
         self._saving = False
         self.source_page = SourcePage()
         self.style_page = StylePage()
@@ -722,8 +731,7 @@ class NewProjectWizard(QWizard):
         ):
             self.addPage(page)
         self._apply_settings(self.settings)
-        if settings is None:
-            run_in_background(self, load_settings, self._apply_settings, lambda _error: None)
+        self.source_page.loaded.connect(self._apply_source)
         if initial_path is not None:
             self.source_page.load_file(initial_path)
 
@@ -733,9 +741,59 @@ class NewProjectWizard(QWizard):
         if settings.captions is not None:
             self.format_page.captions_check.setChecked(settings.captions)
         self.voice_page.set_voice(settings.default_voice, settings.default_language)
-        self.style_page.look_combo.setCurrentIndex(1 if settings.theme == "dark" else 0)
         self.ai_page.llm_check.setChecked(settings.ai.llm_enabled)
         self.ai_page.clips_check.setChecked(settings.ai.video_clips_enabled)
+
+    def _apply_source(self) -> None:
+        """A source was loaded: its own options (settings' defaults where it is silent)
+        become what the pages show."""
+        spec = self.source_spec()
+        if spec is None:
+            return
+        base = with_setting_defaults(self.settings, spec)
+        self._base = base
+        self.format_page.set_format(base.format)
+        self.format_page.captions_check.setChecked(base.captions_burned_in)
+        self.voice_page.set_voice(base.voice, base.language)
+        style = self.style_page
+        row = style.transition_combo.findData(base.transition_s)
+        if row < 0:
+            style.transition_combo.addItem(
+                f"Crossfade of {base.transition_s:g} s", base.transition_s
+            )
+            row = style.transition_combo.count() - 1
+        style.transition_combo.setCurrentIndex(row)
+        style.set_accent(base.theme.accent_color)
+        style.font_combo.setCurrentIndex(style.font_combo.findData(base.theme.font_family))
+        style.look_combo.setCurrentIndex(1 if base.theme.dark else 0)
+        self._shown = self._page_values()
+
+    def _page_values(self) -> dict[str, Any]:
+        style = self.style_page
+        return {
+            "format": self.format_page.video_format().value,
+            "captions": self.format_page.captions_check.isChecked(),
+            "voice": self.voice_page.voice(),
+            "language": self.voice_page.language(),
+            "transition_s": style.transition_combo.currentData(),
+            "accent_color": style.accent(),
+            "font_family": style.font_combo.currentData(),
+            "dark": style.look_combo.currentData(),
+        }
+
+    def render_overrides(self) -> dict[str, Any]:
+        """The project's own render choices: the AI page's where they differ from the
+        settings, and the template it came from."""
+        choices: dict[str, Any] = {}
+        ai = self.settings.ai
+        if self.ai_page.llm_check.isChecked() != ai.llm_enabled:
+            choices["llm"] = self.ai_page.llm_check.isChecked()
+        if self.ai_page.clips_check.isChecked() != ai.video_clips_enabled:
+            choices["ai_clips"] = self.ai_page.clips_check.isChecked()
+        result = self.source_page.result
+        if result is not None and result.template_id:
+            choices["template_id"] = result.template_id
+        return choices
 
     def source_spec(self) -> VideoSpec | None:
         """The spec as loaded from the source, before the wizard's choices."""
@@ -752,7 +810,8 @@ class NewProjectWizard(QWizard):
         }
 
     def build_spec(self) -> VideoSpec:
-        """The source's spec with the style, format and voice chosen on the pages.
+        """The source's spec (settings' defaults where it is silent) with what the user
+        changed on the style, format and voice pages.
 
         Raises:
             RuntimeError: no source has been loaded yet.
@@ -760,20 +819,17 @@ class NewProjectWizard(QWizard):
         spec = self.source_spec()
         if spec is None:
             raise RuntimeError("no source loaded")
-        style = self.style_page
-        data = spec.model_dump()
-        data.update(
-            format=self.format_page.video_format().value,
-            captions=self.format_page.captions_check.isChecked(),
-            voice=self.voice_page.voice(),
-            language=self.voice_page.language(),
-            transition_s=style.transition_combo.currentData(),
-            theme={
-                "accent_color": style.accent(),
-                "font_family": style.font_combo.currentData(),
-                "dark": style.look_combo.currentData(),
-            },
-        )
+        base = self._base or with_setting_defaults(self.settings, spec)
+        data = base.model_dump()
+        shown = self._shown
+        theme_keys = ("accent_color", "font_family", "dark")
+        for key, value in self._page_values().items():
+            if shown and shown.get(key) == value:
+                continue  # not changed by the user: the source's own value stays
+            if key in theme_keys:
+                data["theme"] = {**data["theme"], key: value}
+            else:
+                data[key] = value
         return VideoSpec.model_validate(data)
 
     def accept(self) -> None:
@@ -784,6 +840,7 @@ class NewProjectWizard(QWizard):
         if result is None:
             return
         spec = self.build_spec()
+        overrides = self.render_overrides()
         projects = self.studio.projects
         self._saving = True
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
@@ -791,7 +848,10 @@ class NewProjectWizard(QWizard):
 
         def work() -> int:
             return projects.save_project(
-                spec, source_path=result.source_path, source_kind=result.source_kind
+                spec,
+                source_path=result.source_path,
+                source_kind=result.source_kind,
+                overrides=overrides,
             )
 
         def done(project_id: int) -> None:

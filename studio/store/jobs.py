@@ -76,6 +76,7 @@ class Job:
     finished_at: datetime | None
     updated_at: datetime
     heartbeat_at: datetime | None
+    active_s: float = 0.0
 
     @classmethod
     def from_row(cls, row: JobRow) -> Job:
@@ -99,6 +100,7 @@ class Job:
             finished_at=row.finished_at,
             updated_at=row.updated_at,
             heartbeat_at=row.heartbeat_at,
+            active_s=row.active_s or 0.0,
         )
 
 
@@ -190,7 +192,13 @@ class JobStore:
             return Job.from_row(row)
 
     def update_progress(
-        self, job_id: int, fraction: float, message: str, stage: str | None = None
+        self,
+        job_id: int,
+        fraction: float,
+        message: str,
+        stage: str | None = None,
+        *,
+        active_s: float | None = None,
     ) -> bool:
         """Record progress of a RUNNING job (also its heartbeat).
 
@@ -198,6 +206,7 @@ class JobStore:
             fraction: 0–1 of the whole job (clamped).
             message: short text for the job panel.
             stage: the stage running now; unchanged when ``None``.
+            active_s: seconds worked on the job over all attempts; unchanged when ``None``.
 
         Returns:
             ``False`` when the job is no longer RUNNING (cancelled elsewhere): stop working.
@@ -211,6 +220,8 @@ class JobStore:
         }
         if stage is not None:
             values["stage"] = stage
+        if active_s is not None:
+            values["active_s"] = max(0.0, float(active_s))
         return self._update_where(job_id, {JobState.RUNNING}, values)
 
     def finish_job(
@@ -266,14 +277,13 @@ class JobStore:
         return self._update_where(job_id, {JobState.PENDING, JobState.RUNNING}, values)
 
     def retry_job(self, job_id: int) -> bool:
-        """Queue a FAILED or CANCELLED job again (its checkpoints are kept, so it resumes).
-
-        Resets error, progress and the crash count. ``False`` if the job is in another state.
+        """Queue a FAILED or CANCELLED job again; it resumes (what it finished is in the
+        content cache). Progress and the time worked are kept (they never go back); error
+        and crash count are reset. ``False`` if the job is in another state.
         """
         values = {
             "state": JobState.PENDING,
             "error": None,
-            "progress": 0.0,
             "crash_count": 0,
             "started_at": None,
             "finished_at": None,

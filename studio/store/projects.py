@@ -1,6 +1,9 @@
 """Saving and loading projects: a :class:`pipeline.models.VideoSpec` plus where it came from.
 
-``projects.spec_json`` is the source of truth (``model_dump_json`` / ``model_validate_json``).
+``projects.spec_json`` is the source of truth (``model_dump_json`` / ``model_validate_json``),
+stored with its layout version (``spec_version``) and migrated on load
+(:func:`pipeline.models.migrate_spec`). ``overrides_json`` keeps the user's render choices for
+the project (paid AI, encoder, …: a ``studio.request.RenderOverrides``).
 ``scenes`` rows are rewritten on every save with each scene's JSON and its SHA-256, so the
 editor can tell which scenes changed since the last save.
 """
@@ -8,16 +11,18 @@ editor can tell which scenes changed since the last save.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 
-from pipeline.errors import StudioError
-from pipeline.models import VideoSpec, spec_error
+from pipeline.errors import InputError, StudioError
+from pipeline.models import SPEC_SCHEMA_VERSION, VideoSpec, migrate_spec, spec_error
 from studio.store.database import Database
 from studio.store.tables import ProjectRow, SceneRow, utcnow
 
@@ -37,7 +42,8 @@ class ProjectNotFoundError(StudioError, KeyError):
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """A loaded project. ``scene_hashes`` are the SHA-256 of each scene's JSON, in order."""
+    """A loaded project. ``scene_hashes`` are the SHA-256 of each scene's JSON, in order;
+    ``overrides`` the user's render choices (a ``RenderOverrides`` as JSON, ``{}``: none)."""
 
     id: int
     name: str
@@ -47,6 +53,7 @@ class Project:
     scene_hashes: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,7 @@ class ProjectStore:
         source_path: Path | None = None,
         source_kind: str = "",
         project_id: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
     ) -> int:
         """Insert a project, or overwrite project ``project_id``; returns the id.
 
@@ -92,6 +100,7 @@ class ProjectStore:
             name: display name (default: the spec's title).
             source_path: the document it was made from, if any.
             source_kind: ``"markdown"``, ``"wizard"``, ``"template"``, …
+            overrides: the user's render choices; ``None`` keeps what is stored.
 
         Raises:
             ProjectNotFoundError: ``project_id`` is given but does not exist.
@@ -113,6 +122,9 @@ class ProjectStore:
             row.source_path = str(source_path) if source_path is not None else None
             row.source_kind = source_kind
             row.spec_json = spec.model_dump_json()
+            row.spec_version = SPEC_SCHEMA_VERSION
+            if overrides is not None:
+                row.overrides_json = json.dumps(dict(overrides), sort_keys=True)
             row.updated_at = now
             session.flush()
             session.execute(delete(SceneRow).where(SceneRow.project_id == row.id))
@@ -144,9 +156,19 @@ class ProjectStore:
                 .order_by(SceneRow.position)
             ).all()
         try:
-            spec = VideoSpec.model_validate_json(row.spec_json)
+            data = migrate_spec(json.loads(row.spec_json), row.spec_version or 1)
+            spec = VideoSpec.model_validate(data)
         except ValidationError as error:
             raise spec_error(error, source=f"project {project_id}") from error
+        except ValueError as error:  # not JSON
+            raise InputError(
+                f"project {project_id} is damaged ({error})",
+                hint="delete it and import its document again",
+            ) from error
+        try:
+            overrides = json.loads(row.overrides_json) if row.overrides_json else {}
+        except ValueError:
+            overrides = {}
         return Project(
             id=row.id,
             name=row.name,
@@ -156,6 +178,7 @@ class ProjectStore:
             scene_hashes=tuple(hashes),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            overrides=overrides if isinstance(overrides, dict) else {},
         )
 
     def list_projects(self) -> list[ProjectSummary]:

@@ -89,7 +89,9 @@ class Base(DeclarativeBase):
 
 
 class ProjectRow(Base):
-    """A saved project: its source and its :class:`pipeline.models.VideoSpec` as JSON."""
+    """A saved project: its source, its :class:`pipeline.models.VideoSpec` as JSON (layout
+    ``spec_version``) and the user's render choices for it (``overrides_json``, a
+    ``studio.request.RenderOverrides``)."""
 
     __tablename__ = "projects"
 
@@ -98,6 +100,8 @@ class ProjectRow(Base):
     source_path: Mapped[str | None] = mapped_column(Text)
     source_kind: Mapped[str] = mapped_column(String(32), default="")
     spec_json: Mapped[str] = mapped_column(Text)
+    spec_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    overrides_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -132,7 +136,9 @@ class JobRow(Base):
     """A render (or other) job in the queue.
 
     ``input_json`` holds the render options and the spec; ``output_json`` the output paths.
-    ``progress`` is a fraction 0–1 of the whole job; ``stage`` the stage running now.
+    ``progress`` is a fraction 0–1 of the whole job (it never goes back, across attempts
+    too); ``stage`` the stage running now; ``active_s`` the seconds worked on the job over
+    all its attempts.
     """
 
     __tablename__ = "jobs"
@@ -158,6 +164,7 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class StageCheckpointRow(Base):

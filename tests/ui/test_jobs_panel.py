@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pipeline.adapters import load_document
-from pipeline.render_job import RenderOptions
+from pipeline.progress import ProgressEvent
 from studio.jobs import JobRunner
+from studio.request import RenderOverrides
 from studio.service import Studio
 from studio.store import JobState
 from ui.jobs_panel import JobsPanel, JobView, format_seconds
@@ -34,9 +35,8 @@ def test_cancel_a_running_render_from_the_panel(
     output = tmp_path / "out" / "simple.mp4"
     queued: list[int] = []
     with qtbot.waitSignal(runner.job_started, timeout=10_000) as started:
-        panel.jobs.enqueue_render(
-            spec, output, options=RenderOptions(speech_mode="offline"), on_queued=queued.append
-        )
+        request = studio.make_request(spec, overrides=RenderOverrides(offline=True), output=output)
+        panel.jobs.enqueue(request, on_queued=queued.append)
     job_id = started.args[0]
     qtbot.waitUntil(lambda: job_id in panel.items, timeout=5000)
     panel.select_job(job_id)
@@ -59,18 +59,23 @@ def test_cancel_a_running_render_from_the_panel(
 def test_progress_rows_name_stage_and_scene_and_estimate_time(
     qtbot, studio: Studio, small_spec, tmp_path: Path
 ):
-    job_id = studio.enqueue_render(small_spec, tmp_path / "never.mp4")
+    job_id = studio.enqueue(studio.make_request(small_spec, output=tmp_path / "never.mp4"))
     panel = JobsPanel(studio, None)
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: job_id in panel.items, timeout=5000)
     job = studio.jobs.claim_next_job()
     assert job is not None
     panel.jobs.jobs[job_id] = JobView(job, 0.0, "")
-    panel.jobs._on_progress(job_id, 0.5, "encode: scene 2/3 (list)")
+    event = ProgressEvent(
+        0.5, "encode", "Drawing scene 2 of 3", 1, 3, remaining_s=40.0, elapsed_s=100.0
+    )
+    panel.jobs._on_event(job_id, event)
     bar = panel.bars[job_id]
     assert bar.value() == 500
-    assert "encode: scene 2/3 (list)" in bar.format()
+    assert "Drawing scene 2 of 3" in bar.format()
     view = panel.jobs.jobs[job_id]
-    elapsed = view.elapsed_s()
-    assert elapsed is not None and view.remaining_s() == pytest.approx(elapsed, rel=0.2, abs=0.5)
+    elapsed = view.elapsed_s()  # the time worked over all attempts, counting on
+    assert elapsed is not None and 100.0 <= elapsed < 102.0
+    remaining = view.remaining_s()  # the render's own estimate, counting down
+    assert remaining is not None and 38.0 < remaining <= 40.0
     assert format_seconds(75.2) == "1:15" and format_seconds(None) == "—"

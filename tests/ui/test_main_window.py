@@ -6,11 +6,13 @@ from PySide6.QtCore import QSettings
 
 from pipeline.models import VideoSpec
 from studio.service import Studio
+from studio.settings import load_settings, settings_path
+from ui import theme
 from ui.main_window import MainWindow
 
 
 def _window(qtbot, studio: Studio, settings: QSettings) -> MainWindow:
-    window = MainWindow(studio, None, settings, speech_mode="offline")
+    window = MainWindow(studio, None, settings)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -81,14 +83,20 @@ def test_layout_and_theme_are_remembered(qtbot, studio: Studio, settings: QSetti
     window.resize(780, 560)
     window.docks["jobs"].hide()
     window.actions_["dark"].trigger()
+    # The theme is a studio setting (saved off the GUI thread), the layout a QSettings value.
+    qtbot.waitUntil(lambda: studio.settings.current.theme == "dark", timeout=5000)
+    assert theme.current_theme() == "dark"
     size = window.size()
     window.close()
-    assert settings.value("ui/theme") == "dark"
+    assert load_settings(settings_path()).theme == "dark"
+    assert settings.value("ui/theme") is None
     again = _window(qtbot, studio, settings)
     assert again.size() == size
     assert not again.docks["jobs"].isVisible()
+    assert again.actions_["dark"].isChecked()
     again.actions_["dark"].trigger()
-    assert settings.value("ui/theme") == "light"
+    qtbot.waitUntil(lambda: studio.settings.current.theme == "light", timeout=5000)
+    assert theme.current_theme() == "light"
 
 
 def test_shortcuts(qtbot, studio: Studio, settings: QSettings):

@@ -100,12 +100,16 @@ def test_clear_cache_removes_entries(qtbot, dialog, studio):
     assert seen_threads and seen_threads[0] is not main_thread
 
 
-def test_corrupt_settings_file_warns_in_the_dialog(qtbot, studio):
+def test_corrupt_settings_file_warns_in_the_dialog(qtbot):
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{broken")
+    studio = Studio()  # reads the settings once, as the app does at start
     dialog = SettingsDialog(studio, secrets=SecretStore(backend=fail.Keyring()))
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.ready, timeout=10_000):
         pass
     assert "defaults are used" in dialog.message_label.text()
+    dialog.close()
+    wait_for_operations()
+    studio.close()

@@ -126,7 +126,9 @@ def test_pasted_text_makes_a_project(qtbot, wizard, studio):
         wizard.accept()
     project = studio.projects.load_project(created.args[0])
     assert project.spec.title == "Saving money"
-    assert project.spec.format is VideoFormat.LANDSCAPE and project.spec.captions is False
+    # Nothing was changed on the pages: captions keep the format's default (off for 16:9).
+    assert project.spec.format is VideoFormat.LANDSCAPE and project.spec.captions is None
+    assert not project.spec.captions_burned_in
 
 
 def test_template_source_with_its_fields(qtbot, wizard):

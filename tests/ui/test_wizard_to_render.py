@@ -28,9 +28,12 @@ def _next(qtbot, wizard: NewProjectWizard) -> None:
 def test_wizard_to_finished_render(
     qtbot, studio: Studio, settings: QSettings, corpus_dir: Path, tmp_path: Path
 ):
-    settings.setValue("paths/output_folder", str(tmp_path / "videos"))
+    chosen = studio.settings.current.model_copy(
+        update={"output_dir": tmp_path / "videos", "encoder": "x264"}
+    )
+    studio.settings.update(chosen)
     runner = studio.make_runner()
-    window = MainWindow(studio, runner, settings, speech_mode="offline")
+    window = MainWindow(studio, runner, settings)
     qtbot.addWidget(window)
     window.show()
     runner.start()
@@ -74,9 +77,12 @@ def test_wizard_to_finished_render(
     job = studio.jobs.get_job(job_id)
     assert job is not None and job.output is not None
     output = Path(job.output["output"])
-    assert output.parent == tmp_path / "videos"
+    assert output.parent == tmp_path / "videos"  # the output folder setting
     meta = json.loads(output.with_name(output.stem + ".metadata.json").read_text(encoding="utf-8"))
     assert len(meta["scenes"]) == scenes
+    assert meta["encoder"] == "x264 (CPU)"  # the encoder setting
+    assert job.input["options"]["encoder"] == "x264"
+    assert {scene["speech_provider"] for scene in meta["scenes"]} <= {"espeak", "silence"}
     report = validate_output(
         output,
         expected_width_px=1080,
