@@ -108,6 +108,12 @@ class RenderOptions(BaseModel):
         edge_timeout_s: bound on waiting for Edge TTS before falling back, seconds.
         parallel_segments: scene chunks encoded side by side (threads).
         crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
+        languages: the languages the user asked for explicitly (``--lang ja`` or
+            ``--lang es,de,fr``): the studio renders one video per language, translating the
+            text first when it is written in another language. Empty: the spec's language,
+            no translation.
+        translate: translate the text to each of ``languages`` with the configured LLM
+            (governed); off: only the voice changes.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -118,6 +124,8 @@ class RenderOptions(BaseModel):
     parallel_segments: int = Field(default=2, ge=1, le=16)
     crf: int | None = Field(default=None, ge=0, le=51)
     preset: str | None = None
+    languages: tuple[str, ...] = ()
+    translate: bool = True
 
 
 @dataclass

@@ -44,7 +44,18 @@ FORMAT_CHOICES = ("16:9", "9:16", "1:1")
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMAT_CHOICES, help="aspect ratio (default: 16:9)")
     parser.add_argument("--voice", help="voice name (male, female) or a provider voice id")
-    parser.add_argument("--lang", help="language code, e.g. en, es, de (see `videostudio voices`)")
+    parser.add_argument(
+        "--lang",
+        help="language code, e.g. ja, or several: es,de,fr (one video each); text in another "
+        "language is translated by the configured LLM (see `videostudio voices`)",
+    )
+    parser.add_argument(
+        "--translate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="translate the text to --lang with the configured LLM (paid, governed by the "
+        "budget; default: on); --no-translate changes only the voice",
+    )
     parser.add_argument(
         "--captions",
         action=argparse.BooleanOptionalAction,
@@ -183,11 +194,15 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
     (options not given are ``None``: the document's own value or the setting applies)."""
     from studio.request import RenderOverrides
 
+    lang = getattr(args, "lang", None)
+    languages = tuple(code.strip() for code in lang.split(",") if code.strip()) if lang else ()
     return RenderOverrides(
         title=getattr(args, "title", None),
         format=getattr(args, "format", None),
         voice=getattr(args, "voice", None),
-        language=getattr(args, "lang", None),
+        language=languages[0] if languages else None,
+        languages=languages or None,
+        translate=getattr(args, "translate", None),
         captions=getattr(args, "captions", None),
         accent=getattr(args, "accent", None),
         encoder=getattr(args, "encoder", None),
@@ -241,6 +256,8 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
     from pipeline.progress import ProgressEvent
 
     console = Console(stderr=True)
+    for warning in studio.language_warnings(request):
+        console.print(f"[yellow]Note:[/yellow] {warning}")
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -258,23 +275,24 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
                 task, completed=event.fraction, description=event.message, remaining=remaining
             )
 
-        result = studio.render(request, events=on_event)
-    reused = sum(1 for scene in result.scenes if scene.segment_cached)
-    voices = sorted({scene.speech_provider for scene in result.scenes if scene.speech_provider})
-    console.print(
-        f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} scenes "
-        f"({reused} reused from cache), encoder {result.encoder}, "
-        f"voice {', '.join(voices) or 'none'}, "
-        f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
-    )
-    for label, path in (
-        ("video", result.output_path),
-        ("thumbnail", result.thumbnail_path),
-        ("subtitles", result.srt_path),
-        ("subtitles", result.vtt_path),
-        ("metadata", result.metadata_path),
-    ):
-        console.print(f"  {label:10} {path}")
+        results = studio.render_all(request, events=on_event)
+    for result in results:
+        reused = sum(1 for scene in result.scenes if scene.segment_cached)
+        voices = sorted({s.speech_provider for s in result.scenes if s.speech_provider})
+        console.print(
+            f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} "
+            f"scenes ({reused} reused from cache), encoder {result.encoder}, "
+            f"voice {', '.join(voices) or 'none'}, "
+            f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
+        )
+        for label, path in (
+            ("video", result.output_path),
+            ("thumbnail", result.thumbnail_path),
+            ("subtitles", result.srt_path),
+            ("subtitles", result.vtt_path),
+            ("metadata", result.metadata_path),
+        ):
+            console.print(f"  {label:10} {path}")
     return EXIT_OK
 
 
@@ -410,6 +428,8 @@ def _queue_add(args: argparse.Namespace) -> int:
     out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
     with _studio(args) as studio:
         request = _request(studio, spec, args, output=out_path, source=args.input)
+        for warning in studio.language_warnings(request):
+            print(f"Note: {warning}", file=sys.stderr)
         job_id = studio.enqueue(request, priority=args.priority)
     print(
         f"queued job {job_id}: {args.input} → {request.output}  (start it with `videostudio run`)"

@@ -195,17 +195,26 @@ def is_local_server(base_url: str | None) -> bool:
     return host in LOCAL_HOSTS or host.endswith(".localhost")
 
 
+def translation_available(ai: AISettings, secrets: SecretStore, *, offline: bool = False) -> bool:
+    """Whether :func:`translation_generator` would return an LLM (no request is made)."""
+    provider = ai.llm_provider
+    local = provider == "openai" and is_local_server(ai.base_url(provider))
+    if offline:
+        return local
+    return local or bool(secrets.get_api_key(provider))
+
+
 def translation_generator(
-    ai: AISettings, secrets: SecretStore, governor: BudgetGovernor
+    ai: AISettings, secrets: SecretStore, governor: BudgetGovernor, *, offline: bool = False
 ) -> StructuredGenerator | None:
     """The configured LLM for ``--lang`` translation, governed by the budget ledger.
 
     * ``llm_provider`` ``openai`` with a base URL on this machine and no OpenAI key: a local
       server (Ollama, LM Studio), spoken to through Chat Completions with no key; its
       requests are still authorized and settled in the ledger, at $0.
-    * Otherwise the provider's key is needed; without one this returns ``None`` and the
-      caller tells the user that only the voice changes
-      (:func:`pipeline.ai.translate.translate_spec`).
+    * Otherwise the provider's key is needed; without one, or ``offline`` (a render that
+      must not use the network), this returns ``None`` and the caller tells the user that
+      only the voice changes (:func:`pipeline.ai.translate.translate_spec`).
 
     The caller closes the returned generator.
     """
@@ -218,7 +227,7 @@ def translation_generator(
         return OpenAIGenerator(
             governor, model=ai.llm_model, api="chat", base_url=base_url, local_server=True
         )
-    if not key:
+    if not key or offline:
         return None
     return make_generator(
         provider, governor, model=ai.llm_model, api_key=key, base_url=base_url, prices=ai.prices

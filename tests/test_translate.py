@@ -328,3 +328,86 @@ def test_studio_builds_a_keyless_local_translator_recorded_in_the_ledger(
     # A remote endpoint without a key: nothing can translate; the caller warns.
     remote = ai.model_copy(update={"openai_base_url": "https://gateway.example/v1"})
     assert translation_generator(remote, secrets, governor) is None
+
+
+# -- the render request and the command line --------------------------------------------------
+
+
+def test_the_request_carries_the_languages_asked_for(tmp_path: Path):
+    from pipeline.errors import InputError
+    from studio.request import RenderOverrides, build_render_request, load_request
+    from studio.settings import StudioSettings
+
+    settings = StudioSettings()
+    out = tmp_path / "talk.mp4"
+    asked = RenderOverrides(languages=("es", "de", "fr", "es"))
+    request = build_render_request(settings, english_spec(), overrides=asked, output=out)
+    assert request.spec.language == "es"
+    assert request.options.languages == ("es", "de", "fr") and request.options.translate
+    assert load_request(request.to_json()).options.languages == ("es", "de", "fr")
+    one = build_render_request(
+        settings, english_spec(), overrides=RenderOverrides(language="ja"), output=out
+    )
+    assert one.options.languages == ("ja",)
+    # A settings default is no request to translate.
+    quiet = build_render_request(
+        settings.model_copy(update={"default_language": "de"}), english_spec(), output=out
+    )
+    assert quiet.spec.language == "de" and quiet.options.languages == ()
+    off = RenderOverrides(languages=("de",), translate=False)
+    assert not build_render_request(settings, english_spec(), overrides=off).options.translate
+    with pytest.raises(InputError, match="DE_de!"):
+        build_render_request(
+            settings, english_spec(), overrides=RenderOverrides(languages=("es", "DE_de!"))
+        )
+
+
+def test_studio_warns_before_rendering_when_nothing_can_translate(monkeypatch, tmp_path: Path):
+    from studio.request import RenderOverrides
+    from studio.service import open_studio
+
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with open_studio() as studio:
+        asked = RenderOverrides(languages=("de", "en"))
+        request = studio.make_request(english_spec(), overrides=asked, output=tmp_path / "a.mp4")
+        (warning,) = studio.language_warnings(request)
+        assert "stays in English: only the voice changes to German." in warning
+        assert "No LLM is configured" in warning
+        english_only = studio.make_request(
+            english_spec(), overrides=RenderOverrides(language="en"), output=tmp_path / "b.mp4"
+        )
+        assert studio.language_warnings(english_only) == []
+
+
+@pytest.mark.slow
+def test_cli_renders_one_translated_video_per_language(server, tmp_path: Path, monkeypatch, capsys):
+    from studio.cli import main
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("VIDEOSTUDIO_AI__LLM_PROVIDER", "openai")
+    monkeypatch.setenv("VIDEOSTUDIO_AI__LLM_MODEL", "llama3.2")
+    monkeypatch.setenv("VIDEOSTUDIO_AI__OPENAI_BASE_URL", server.openai_base_url)
+    doc = tmp_path / "talk.md"
+    doc.write_text("# Getting started with Python decorators\n", encoding="utf-8")
+    spanish = {
+        "Getting started with Python decorators": "Decoradores de Python",
+        "Thanks for watching": "Gracias por ver",
+    }
+    server.add(translator(JAPANESE), translator(spanish))
+    code = main(
+        ["render", str(doc), "--lang", "ja,es", "--offline", "-o", str(tmp_path / "talk.mp4")]
+    )
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Note:" not in err  # a local LLM server can translate: nothing to warn about
+    assert server.count == 2
+    assert [r.body["model"] for r in server.requests] == ["llama3.2", "llama3.2"]
+    for language, expected in (("ja", "デコレーター入門"), ("es", "Gracias por ver")):
+        video = tmp_path / f"talk.{language}.mp4"
+        with av.open(str(video)) as container:
+            assert container.streams.video[0].frames > 0
+        assert expected in video.with_suffix(".srt").read_text(encoding="utf-8")
+        metadata = video.with_name(f"talk.{language}.metadata.json").read_text(encoding="utf-8")
+        assert json.loads(metadata)["language"] == language
+    assert not (tmp_path / "talk.mp4").exists()
