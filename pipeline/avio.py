@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -1284,3 +1285,113 @@ def make_thumbnail(
     with atomic_path(Path(out_png), suffix=".png") as tmp:
         image.save(tmp, format="PNG")
     return Path(out_png)
+
+
+def split_video(video: Path, start_frames: Sequence[int], folder: Path, stem: str) -> list[Path]:
+    """Copy the video stream of ``video`` into one file per part, without re-encoding.
+
+    Part ``i`` holds frames ``start_frames[i]`` up to ``start_frames[i + 1]`` (the last part
+    runs to the end); every part must start on a keyframe — a render's scenes do, since each
+    scene's segment starts with an IDR frame. Files are ``<folder>/<stem>-NN.mp4`` (video
+    only, ``+faststart``), each written to a temporary name and renamed into place.
+
+    Args:
+        video: a finished render.
+        start_frames: first frame of each part, ascending, the first 0.
+        folder: where the parts go (created).
+        stem: file name prefix.
+
+    Returns:
+        The part files in order.
+
+    Raises:
+        EncodeError: unreadable input, a part not starting on a keyframe, disk full.
+        ValueError: ``start_frames`` empty, not ascending or not starting at 0.
+    """
+    if not start_frames or start_frames[0] != 0 or list(start_frames) != sorted(start_frames):
+        raise ValueError("start_frames must be ascending and start at 0")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}-{n + 1:02d}.mp4" for n in range(len(start_frames))]
+    bounds = list(start_frames)
+    try:
+        with av.open(str(video)) as source:
+            stream = source.streams.video[0]
+            tb = stream.time_base
+            rate = stream.average_rate or stream.guessed_rate
+            if tb is None or not rate:
+                raise EncodeError(f"{video.name} has no usable video timing", hint="render again")
+            outputs: list[tuple[av.container.OutputContainer, Any, Path]] = []
+            part = -1
+            first_pts = 0
+            try:
+                for packet in source.demux(stream):
+                    if packet.pts is None:
+                        continue
+                    frame = round(float(packet.pts * tb * rate))
+                    while part + 1 < len(bounds) and frame >= bounds[part + 1]:
+                        part += 1
+                        if not packet.is_keyframe:
+                            raise EncodeError(
+                                f"part {part + 1} of {video.name} does not start on a keyframe",
+                                hint="export from a render made by Video Studio",
+                            )
+                        tmp = _temp_path_for(paths[part])
+                        out = av.open(
+                            str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}
+                        )
+                        outputs.append((out, out.add_stream_from_template(stream), tmp))
+                        first_pts = packet.pts
+                    if part < 0:
+                        continue
+                    container, out_stream, _ = outputs[part]
+                    packet.stream = out_stream
+                    packet.pts -= first_pts
+                    if packet.dts is not None:
+                        packet.dts -= first_pts
+                    _mux(container, packet)
+                for container, _, _ in outputs:
+                    container.close()
+                for (_, _, tmp), path in zip(outputs, paths, strict=False):
+                    os.replace(tmp, path)
+            except BaseException:
+                for container, _, tmp in outputs:
+                    with contextlib.suppress(Exception):
+                        container.close()
+                    _unlink_quietly(tmp)
+                raise
+    except (av.error.FFmpegError, OSError) as exc:
+        raise _as_encode_error(exc, folder, "scene files in") from exc
+    if len(outputs) != len(paths):
+        raise EncodeError(
+            f"{video.name} has fewer frames than its scenes need", hint="render again"
+        )
+    return paths
+
+
+def extract_audio(video: Path, out_path: Path) -> Path:
+    """Copy the audio stream of ``video`` into ``out_path`` (``.m4a``), without re-encoding.
+
+    Raises:
+        EncodeError: no audio stream, unreadable input, disk full.
+    """
+    tmp = _temp_path_for(out_path)
+    try:
+        with av.open(str(video)) as source:
+            if not source.streams.audio:
+                raise EncodeError(f"{video.name} has no sound to export", hint="render again")
+            stream = source.streams.audio[0]
+            with av.open(str(tmp), mode="w", format="mp4") as output:
+                out_stream = output.add_stream_from_template(stream)
+                for packet in source.demux(stream):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = out_stream
+                    _mux(output, packet)
+        os.replace(tmp, out_path)
+    except (av.error.FFmpegError, OSError) as exc:
+        _unlink_quietly(tmp)
+        raise _as_encode_error(exc, out_path, "the sound file") from exc
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return out_path

@@ -114,6 +114,8 @@ class RenderOptions(BaseModel):
             no translation.
         translate: translate the text to each of ``languages`` with the configured LLM
             (governed); off: only the voice changes.
+        exports: extra files for video editors after the render (``"otio"``: an
+            OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -126,6 +128,7 @@ class RenderOptions(BaseModel):
     preset: str | None = None
     languages: tuple[str, ...] = ()
     translate: bool = True
+    exports: tuple[Literal["otio"], ...] = ()
 
 
 @dataclass

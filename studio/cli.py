@@ -84,6 +84,13 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="let the configured LLM write narration (paid; default: the setting)",
     )
     parser.add_argument(
+        "--export",
+        action="append",
+        choices=("otio",),
+        help="also write files for video editors: otio = OpenTimelineIO timeline (.otio, "
+        ".otioz with media) and Final Cut Pro 7 XML, with one file per scene",
+    )
+    parser.add_argument(
         "--ai-clips",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -153,9 +160,33 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
     _add_render_options(add)
 
+    batch = commands.add_parser(
+        "batch",
+        help="render every row of a manifest (CSV, JSONL, YAML) or every document of a folder",
+        description="Each row becomes a queued render job (the same request as `render` "
+        "with the row's options); rows already rendered are not rendered again. The options "
+        "below apply to every row unless the row sets its own.",
+    )
+    batch.add_argument("manifest", type=Path, help="manifest file, or a folder of documents")
+    batch.add_argument(
+        "--report", type=Path, help="report CSV (default: batch-report.csv beside the manifest)"
+    )
+    batch.add_argument(
+        "--output-dir", type=Path, help="where rows without an output go (default: beside it)"
+    )
+    batch.add_argument("--priority", type=int, default=0, help="queue priority of the rows")
+    batch.add_argument(
+        "--no-run", action="store_true", help="only queue the rows (run them with `run`)"
+    )
+    _add_render_options(batch)
+
     jobs = commands.add_parser("jobs", help="list jobs with their state and progress")
     jobs.add_argument("--limit", type=int, default=30, help="show at most this many (default 30)")
     commands.add_parser("run", help="work the job queue headless until it is empty")
+    export = commands.add_parser(
+        "export", help="write an OpenTimelineIO timeline (+ FCP7 XML) of a finished render"
+    )
+    export.add_argument("video", type=Path, help="a video rendered by Video Studio (.mp4)")
     cancel = commands.add_parser("cancel", help="cancel a pending or running job")
     cancel.add_argument("job_id", type=int)
     retry = commands.add_parser("retry", help="queue a failed or cancelled job again (it resumes)")
@@ -210,6 +241,7 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
+        exports=tuple(args.export) if getattr(args, "export", None) else None,
     )
 
 
@@ -285,13 +317,16 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
             f"voice {', '.join(voices) or 'none'}, "
             f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
         )
-        for label, path in (
+        outputs = [
             ("video", result.output_path),
             ("thumbnail", result.thumbnail_path),
             ("subtitles", result.srt_path),
             ("subtitles", result.vtt_path),
             ("metadata", result.metadata_path),
-        ):
+        ]
+        if "otio" in request.options.exports:
+            outputs.append(("timeline", result.output_path.with_suffix(".otio")))
+        for label, path in outputs:
             console.print(f"  {label:10} {path}")
     return EXIT_OK
 
@@ -469,54 +504,118 @@ def _jobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> int:
+def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
+    """Work the queue until it is empty (or Ctrl-C); returns the jobs that did not succeed
+    and whether the run was interrupted."""
     import signal
 
     from PySide6.QtCore import QCoreApplication, QTimer
-    from rich.console import Console
 
     from pipeline.progress import ProgressEvent
 
-    console = Console(stderr=True)
     app = QCoreApplication.instance() or QCoreApplication([])
     failed: list[int] = []
-    with _studio(args) as studio:
-        runner = studio.make_runner()
-        last: dict[int, str] = {}
+    interrupted = [False]
+    runner = studio.make_runner()
+    last: dict[int, str] = {}
 
-        def on_event(job_id: int, event: ProgressEvent) -> None:
-            if last.get(job_id) != event.stage:
-                last[job_id] = event.stage
-                console.print(f"job {job_id}: {event.fraction * 100:5.1f} %  {event.message}")
+    def on_event(job_id: int, event: ProgressEvent) -> None:
+        if last.get(job_id) != event.stage:
+            last[job_id] = event.stage
+            console.print(f"job {job_id}: {event.fraction * 100:5.1f} %  {event.message}")
 
-        def on_finished(job_id: int, state: str, error: str) -> None:
-            if state != "SUCCEEDED":
-                failed.append(job_id)
-            console.print(f"job {job_id}: {state}" + (f" — {error}" if error else ""))
+    def on_finished(job_id: int, state: str, error: str) -> None:
+        if state != "SUCCEEDED":
+            failed.append(job_id)
+        console.print(f"job {job_id}: {state}" + (f" — {error}" if error else ""))
 
-        def on_sigint(*_: object) -> None:
-            console.print("interrupted: cancelling running jobs (they resume with `retry`)")
-            runner.shutdown(0)
-            app.quit()
+    def on_sigint(*_: object) -> None:
+        interrupted[0] = True
+        console.print("interrupted: cancelling running jobs (they resume with `retry`)")
+        runner.shutdown(0)
+        app.quit()
 
-        runner.job_event.connect(on_event)
-        runner.job_finished.connect(on_finished)
-        runner.idle.connect(app.quit)
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        ticker = QTimer()  # lets Python run its signal handlers while Qt's loop waits
-        ticker.start(200)
-        ticker.timeout.connect(lambda: None)
+    runner.job_event.connect(on_event)
+    runner.job_finished.connect(on_finished)
+    runner.idle.connect(app.quit)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    ticker = QTimer()  # lets Python run its signal handlers while Qt's loop waits
+    ticker.start(200)
+    ticker.timeout.connect(lambda: None)
+    try:
         recovered = runner.start()
         if recovered:
             console.print(f"recovered after a crash: jobs {recovered}")
         if runner.running_ids:
             app.exec()
         runner.shutdown()
+    finally:
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
+    return failed, interrupted[0]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with _studio(args) as studio:
+        failed, interrupted = _work_queue(studio, console)
         remaining = studio.pending_or_running()
     console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
+    if interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_for_editors
+
+    result = export_for_editors(args.video)
+    print(f"timeline  {result.otio}\nbundle    {result.otioz}\nPremiere  {result.fcp_xml}")
+    print(f"media     {result.sound.parent} ({len(result.scene_media)} scenes + sound)")
+    return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from studio.batch import enqueue_batch, plan_batch, refresh_states, report_rows, write_report
+
+    console = Console(stderr=True)
+    interrupted = False
+    with _studio(args) as studio:
+        batch = plan_batch(
+            studio, args.manifest, defaults=render_overrides(args), output_dir=args.output_dir
+        )
+        enqueue_batch(studio, batch, priority=args.priority)
+        queued = sum(1 for row in batch.valid if not row.reused)
+        console.print(
+            f"batch: {len(batch.rows)} rows, {queued} queued, "
+            f"{len(batch.valid) - queued} already queued or done, "
+            f"{len(batch.rows) - len(batch.valid)} invalid"
+        )
+        if not args.no_run and batch.valid:
+            _, interrupted = _work_queue(studio, console)
+        refresh_states(studio, batch)
+    table = Table(title=f"Batch {args.manifest}")
+    for column in ("line", "source", "state", "output", "error"):
+        table.add_column(column, overflow="fold")
+    for row in report_rows(batch):
+        output = Path(row["output"]).name if row["output"] else ""
+        table.add_row(row["line"], row["source"], row["state"], output, row["error"])
+    Console().print(table)
+    base = args.manifest if args.manifest.is_dir() else args.manifest.parent
+    report = write_report(batch, args.report or base / "batch-report.csv")
+    console.print(f"report: {report}")
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if any(row.request is None for row in batch.rows):
+        return EXIT_BAD_INPUT
+    if args.no_run:
+        return EXIT_OK
+    return EXIT_OK if all(row.state == "SUCCEEDED" for row in batch.rows) else EXIT_FAILURE
 
 
 def _cancel_or_retry(args: argparse.Namespace) -> int:
@@ -698,6 +797,10 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             return _jobs(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "batch":
+            return _batch(args)
+        if args.command == "export":
+            return _export(args)
         if args.command in ("cancel", "retry"):
             return _cancel_or_retry(args)
         if args.command == "cache":

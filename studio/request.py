@@ -62,6 +62,7 @@ class RenderOverrides(BaseModel):
             translated first; ``language`` is the first. Only explicit choices translate: a
             settings default language never does.
         translate: translate the text to the asked languages (default on).
+        exports: extra outputs for video editors (``"otio"``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,6 +81,7 @@ class RenderOverrides(BaseModel):
     template_id: str | None = None
     languages: tuple[str, ...] | None = None
     translate: bool | None = None
+    exports: tuple[Literal["otio"], ...] | None = None
 
     def asked_languages(self) -> tuple[str, ...]:
         """The languages the user asked for, in order, without repeats (may be empty)."""
@@ -118,7 +120,7 @@ class RenderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = REQUEST_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     spec: VideoSpec
     output: Path
     options: RenderOptions = Field(default_factory=RenderOptions)
@@ -209,6 +211,7 @@ def build_render_request(
         speech_mode="offline" if offline else "auto",
         languages=languages,
         translate=overrides.translate if overrides.translate is not None else True,
+        exports=overrides.exports or (),
     )
     ai = settings.ai
     paid = PaidChoices(

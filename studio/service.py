@@ -461,6 +461,10 @@ class Studio:
                 self._remember_throughput(result.throughput)
                 if services is not None:
                     services.record_tiers(job_id, spec, result.scenes)
+                if "otio" in request.options.exports:
+                    from pipeline.export import export_for_editors
+
+                    export_for_editors(result.output_path, result.metadata_path)
                 results.append(result)
             return results
         finally:

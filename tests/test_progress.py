@@ -54,13 +54,17 @@ def test_work_plan_fraction_and_remaining_follow_measured_speed() -> None:
     plan.set_cost("a", 10.0)
     plan.set_cost("b", 10.0)
     plan.start("a")
-    now[0] = 10.0  # stage a runs at half the estimated speed
+    now[0] = 2.0  # start-up: not part of the stage's pace
+    plan.advance("a", 0.1)
+    assert plan.remaining_s() is None  # nothing measured yet
+    now[0] = 12.0  # 4 estimated seconds in 10 s: 2.5 s per estimated second
     plan.advance("a", 0.5)
     assert plan.fraction() == pytest.approx(0.25)
-    # rest of a at its measured 2 s per estimated second, b at the job's overall speed
-    assert plan.remaining_s() == pytest.approx(5 * 2 + 10 * 2)
+    # the rest of a at its own measured pace, b at the pace measured over the job
+    assert plan.remaining_s() == pytest.approx(5 * 2.5 + 10 * 2.5)
     plan.set_cost("b", 0.0)  # b turned out to be cached
     assert plan.fraction() == pytest.approx(0.5)
+    assert plan.remaining_s() == pytest.approx(5 * 2.5)
 
 
 def test_throughput_round_trip_and_blend() -> None:

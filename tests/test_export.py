@@ -1,0 +1,90 @@
+"""Export for video editors: an OpenTimelineIO timeline (and its .otioz bundle and FCP7 XML)
+read back with opentimelineio matches the render clip for clip."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import av
+import opentimelineio as otio
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.export import export_for_editors
+from pipeline.models import build_spec
+from studio.request import RenderOverrides
+from studio.service import Studio
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export")
+    spec = build_spec(
+        {
+            "title": "Export",
+            "scenes": [
+                {"scene_type": "title", "title": "Export", "narration": "A timeline for editors."},
+                {
+                    "scene_type": "list",
+                    "header": "Steps",
+                    "items": ["Render", "Export", "Edit"],
+                    "narration": "First render. Then export. Then edit in your editor.",
+                },
+                {"scene_type": "outro", "main_text": "Done", "narration": "That is all."},
+            ],
+        }
+    )
+    with Studio(root / "data", root / "cache") as studio:
+        request = studio.make_request(
+            spec,
+            overrides=RenderOverrides(offline=True, exports=("otio",)),
+            output=root / "out" / "export.mp4",
+        )
+        studio.render(request)
+    return root / "out" / "export.mp4"
+
+
+def _frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for packet in container.demux(stream) if packet.pts is not None)
+
+
+def test_otio_timeline_matches_the_render(exported: Path) -> None:
+    meta = json.loads(exported.with_name("export.metadata.json").read_text(encoding="utf-8"))
+    timeline = otio.adapters.read_from_file(str(exported.with_suffix(".otio")))
+    video_track = timeline.video_tracks()[0]
+    clips = list(video_track.find_clips())
+    assert len(clips) == len(meta["scenes"]) == 3
+    fps = meta["fps"]
+    for clip, scene in zip(clips, meta["scenes"], strict=True):
+        frames = round(scene["duration_s"] * fps)
+        assert clip.source_range.duration.to_frames() == frames
+        media = Path(clip.media_reference.target_url.removeprefix("file://"))
+        assert media.is_file() and _frames(media) == frames
+        assert clip.metadata["videostudio"]["scene_type"] == scene["scene_type"]
+    assert timeline.duration().to_frames() == meta["n_frames"]
+    sound = list(timeline.audio_tracks()[0].find_clips())
+    assert len(sound) == 1 and sound[0].source_range.duration.to_frames() == meta["n_frames"]
+    cues = exported.with_suffix(".srt").read_text(encoding="utf-8").count(" --> ")
+    assert len(video_track.markers) == cues > 0
+
+
+def test_otioz_bundles_the_media_and_fcp_xml_reads_back(exported: Path) -> None:
+    with zipfile.ZipFile(exported.with_suffix(".otioz")) as bundle:
+        names = bundle.namelist()
+    assert sum(1 for n in names if n.startswith("media/") and n.endswith(".mp4")) == 3
+    assert any(n.endswith(".m4a") for n in names)
+    premiere = otio.adapters.read_from_file(
+        str(exported.with_name("export.fcp.xml")), adapter_name="fcp_xml"
+    )
+    assert len(list(premiere.video_tracks()[0].find_clips())) == 3
+
+
+def test_export_without_metadata_is_an_input_error(tmp_path: Path) -> None:
+    video = tmp_path / "other.mp4"
+    video.write_bytes(b"not a render")
+    with pytest.raises(InputError, match="metadata"):
+        export_for_editors(video)
