@@ -5,7 +5,10 @@ Run:  .venv/bin/python benchmarks/explainer60.py   (add --warm to also time a ca
 Prints wall time, frames per second, peak RSS, the encoder, per-stage seconds and a line
 ``real-time factor: N`` (video seconds ÷ wall seconds). Target on the 2-core reference
 machine with libx264 at the default settings: real-time factor >= 6 and peak RSS <= 600 MB.
-Speech is eSpeak NG (offline), so the figure does not depend on a network.
+Speech is offline, so the figure does not depend on a network: Piper (the default English
+offline voice) unless ``--offline-voice espeak`` (or ``VIDEOSTUDIO_OFFLINE_VOICE``) says
+otherwise. Also prints the speech stage's cost (seconds per second of narration) and the
+output's loudness measured on the decoded AAC.
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", action="store_true", help="also time a second, cached run")
     parser.add_argument("--keep", type=Path, help="copy the output MP4 here")
+    parser.add_argument("--offline-voice", help="piper or espeak (default: piper)")
+    parser.add_argument("--music", help="a bundled bed (calm, bright, pulse) or an audio file")
     args = parser.parse_args()
     data = dict(SPEC)
     data["scenes"] = [
@@ -106,7 +111,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="explainer60-") as tmp:
         out = Path(args.keep) if args.keep else Path(tmp) / "explainer60.mp4"
         store = DirectoryStore(Path(tmp) / "store")
-        options = RenderOptions(speech_mode="offline")
+        options = RenderOptions(
+            speech_mode="offline", offline_voice=args.offline_voice, music=args.music
+        )
         started = time.perf_counter()
         result = render_video(spec, out, store, options)
         wall_s = time.perf_counter() - started
@@ -119,6 +126,18 @@ def main() -> None:
         print(f"frames per second: {n_frames / wall_s:.1f}")
         for stage, seconds in result.stage_seconds.items():
             print(f"  stage {stage:9s} {seconds:6.2f} s")
+        providers = sorted({scene.speech_provider for scene in result.scenes})
+        speech_s = result.stage_seconds.get("speech", 0.0)
+        narration_s = sum(scene.narration_duration_s for scene in result.scenes)
+        print(
+            f"speech: {', '.join(providers)}, {speech_s:.2f} s for {narration_s:.1f} s of "
+            f"narration ({speech_s / max(narration_s, 1e-9):.3f} s per second of speech)"
+        )
+        print(
+            f"loudness: {result.audio['integrated_lufs']} LUFS integrated, "
+            f"{result.audio['true_peak_dbtp']} dBTP true peak (target "
+            f"{result.audio['target_lufs']} LUFS, {result.audio['channels']} channel(s))"
+        )
         print(f"peak RSS: {_peak_rss_mb():.0f} MB")
         print(f"real-time factor: {result.duration_s / wall_s:.2f}")
         if args.warm:

@@ -8,26 +8,25 @@ and FFmpeg (through PyAV); nothing else in the project imports ``av``.
 from __future__ import annotations
 
 import contextlib
-import errno
+import math
 import os
 import queue
-import shutil
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import av
+import av.filter
 import numpy as np
 
-from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError
-from pipeline.fsutil import TEMP_PREFIX
+from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError, StudioError
+from pipeline.fsutil import temp_path_for
 from pipeline.progress import NEVER_CANCEL, CancelToken, Progress, no_progress
 from pipeline.render.base import FrameSource, RGBFrame
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio
@@ -84,6 +83,234 @@ def decode_audio_file(path: str | Path, to_rate_hz: int = SAMPLE_RATE_HZ) -> Mon
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(chunks).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audio filters and loudness (FFmpeg's filters through PyAV's filter graph)
+# ---------------------------------------------------------------------------------------------
+
+AudioBlock = np.ndarray
+"""Planar float32 audio, shape ``(channels, n_samples)``, at :data:`SAMPLE_RATE_HZ`."""
+
+AUDIO_BLOCK_SAMPLES = 48 * 1024
+"""Samples per block when audio is streamed (about 1 s at 48 kHz)."""
+
+_LAYOUTS = {1: "mono", 2: "stereo"}
+
+
+def _layout(channels: int) -> str:
+    try:
+        return _LAYOUTS[channels]
+    except KeyError:
+        raise ValueError(f"1 or 2 audio channels are supported, not {channels}") from None
+
+
+class AudioFilterChain:
+    """A streaming chain of FFmpeg audio filters (one input, one output), via PyAV.
+
+    Blocks go in with :meth:`push` and come out (possibly re-cut, or delayed by a filter's
+    look-ahead) as planar float32 ``(channels, n)``; :meth:`close` flushes the rest. The last
+    output frame's metadata (e.g. ``lavfi.r128.*`` of ``ebur128``) is kept in
+    :attr:`metadata`. Used for loudness metering and limiting; memory does not grow with the
+    length of the audio.
+
+    Args:
+        filters: ``(filter name, arguments)`` pairs, e.g. ``[("alimiter", "limit=0.8")]``.
+        channels: 1 (mono) or 2 (stereo).
+        sample_rate_hz: rate of the blocks pushed in.
+
+    Raises:
+        ValueError: unknown filter or bad arguments (FFmpeg's message).
+    """
+
+    def __init__(
+        self,
+        filters: Sequence[tuple[str, str]],
+        *,
+        channels: int,
+        sample_rate_hz: int = SAMPLE_RATE_HZ,
+    ) -> None:
+        self.channels = channels
+        self.sample_rate_hz = sample_rate_hz
+        self._layout = _layout(channels)
+        self._graph = av.filter.Graph()
+        try:
+            node = self._graph.add_abuffer(
+                format="fltp",
+                sample_rate=sample_rate_hz,
+                layout=self._layout,
+                time_base=Fraction(1, sample_rate_hz),
+            )
+            for name, args in [
+                *filters,
+                ("aformat", f"sample_fmts=fltp:channel_layouts={self._layout}"),
+            ]:
+                nxt = self._graph.add(name, args)
+                node.link_to(nxt)
+                node = nxt
+            sink = self._graph.add("abuffersink")
+            node.link_to(sink)
+            self._graph.configure()
+        except (av.error.FFmpegError, ValueError, KeyError) as exc:
+            raise ValueError(f"audio filter chain {filters!r} cannot be built: {exc}") from exc
+        self._pts = 0
+        self.metadata: dict[str, str] = {}
+
+    def _pull(self) -> list[AudioBlock]:
+        out: list[AudioBlock] = []
+        while True:
+            try:
+                frame = self._graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return out
+            if frame.metadata:
+                self.metadata = dict(frame.metadata)
+            out.append(frame.to_ndarray().reshape(self.channels, -1))
+
+    def push(self, block: AudioBlock) -> list[AudioBlock]:
+        """Filter one block ``(channels, n)``; returns whatever the chain has output so far."""
+        data = np.ascontiguousarray(block, dtype=np.float32).reshape(self.channels, -1)
+        if data.shape[1] == 0:
+            return []
+        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=self._layout)
+        frame.sample_rate = self.sample_rate_hz
+        frame.pts = self._pts
+        frame.time_base = Fraction(1, self.sample_rate_hz)
+        self._pts += data.shape[1]
+        self._graph.push(frame)
+        return self._pull()
+
+    def close(self) -> list[AudioBlock]:
+        """Flush the chain; returns the remaining output."""
+        self._graph.push(None)
+        return self._pull()
+
+
+@dataclass(frozen=True)
+class LoudnessMeasurement:
+    """Loudness of some audio, per ITU-R BS.1770-4 / EBU R128.
+
+    Attributes:
+        integrated_lufs: gated integrated loudness, LUFS; ``None`` when nothing passed the
+            −70 LUFS absolute gate (silence, or shorter than one 400 ms block).
+        true_peak_dbtp: highest true peak over all channels, dBTP (``None`` if not measured
+            or silent). Measured by FFmpeg's ``ebur128`` on a 4× oversampled signal (the
+            BS.1770-4 Annex 2 method: upsample to 192 kHz, take the sample peak).
+        duration_s: audio measured, seconds.
+    """
+
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    duration_s: float
+
+
+class LoudnessMeter:
+    """A streaming BS.1770-4 meter: FFmpeg's ``ebur128`` filter (``peak=true`` for the true
+    peak). Feed blocks with :meth:`add`, read :meth:`result` once at the end.
+
+    Args:
+        channels: 1 or 2.
+        true_peak: also measure the true peak (about 1.7× the cost).
+    """
+
+    def __init__(self, channels: int, *, true_peak: bool = False) -> None:
+        args = "metadata=1" + (":peak=true" if true_peak else "")
+        self._chain = AudioFilterChain([("ebur128", args)], channels=channels)
+        self._true_peak = true_peak
+        self._n = 0
+        self._result: LoudnessMeasurement | None = None
+
+    def add(self, block: AudioBlock) -> None:
+        """Measure one more block ``(channels, n)`` (or ``(n,)`` for mono)."""
+        data = np.asarray(block, dtype=np.float32).reshape(self._chain.channels, -1)
+        self._n += data.shape[1]
+        self._chain.push(data)
+
+    def result(self) -> LoudnessMeasurement:
+        """The measurement of everything added (the meter is closed by the first call)."""
+        if self._result is None:
+            self._chain.close()
+            meta = self._chain.metadata
+            integrated = _float_or_none(meta.get("lavfi.r128.I"))
+            if integrated is not None and integrated <= -70.0:
+                integrated = None
+            peak: float | None = None
+            if self._true_peak:
+                linear = _float_or_none(meta.get("lavfi.r128.true_peak"))
+                peak = 20.0 * math.log10(linear) if linear and linear > 0 else None
+            self._result = LoudnessMeasurement(
+                integrated, peak, self._n / self._chain.sample_rate_hz
+            )
+        return self._result
+
+
+def _float_or_none(text: str | None) -> float | None:
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def measure_loudness(samples: np.ndarray, *, true_peak: bool = False) -> LoudnessMeasurement:
+    """Loudness of audio held in memory: mono ``(n,)`` or planar ``(channels, n)`` float32 at
+    :data:`SAMPLE_RATE_HZ` (see :class:`LoudnessMeter`)."""
+    data = np.asarray(samples, dtype=np.float32)
+    channels = 1 if data.ndim == 1 else data.shape[0]
+    meter = LoudnessMeter(channels, true_peak=true_peak)
+    data = data.reshape(channels, -1)
+    for start in range(0, data.shape[1], AUDIO_BLOCK_SAMPLES):
+        meter.add(data[:, start : start + AUDIO_BLOCK_SAMPLES])
+    return meter.result()
+
+
+def probe_audio_file(path: str | Path) -> float:
+    """Duration of the first audio stream of ``path`` in seconds (decoding it, as headers of
+    MP3/OGG files may lie).
+
+    Raises:
+        ValueError: no audio stream, or nothing decodable.
+        OSError / av.error.FFmpegError: unreadable file.
+    """
+    n = 0
+    rate = SAMPLE_RATE_HZ
+    for block in iter_audio_file(path, channels=1):
+        n += block.shape[1]
+    if n == 0:
+        raise ValueError(f"{path} has no decodable audio")
+    return n / rate
+
+
+def iter_audio_file(
+    path: str | Path, *, channels: int = 2, block_samples: int = AUDIO_BLOCK_SAMPLES
+) -> Iterator[AudioBlock]:
+    """Decode any audio file FFmpeg reads (MP3, WAV, M4A/AAC, OGG/Vorbis/Opus, FLAC) to planar
+    float32 blocks ``(channels, ≤ block_samples)`` at :data:`SAMPLE_RATE_HZ`, streaming (one
+    block in memory at a time).
+
+    Raises:
+        ValueError: the file has no audio stream.
+        OSError / av.error.FFmpegError: unreadable file.
+    """
+    layout = _layout(channels)
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            raise ValueError(f"{path} has no audio stream")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE_HZ)
+        pending: list[np.ndarray] = []
+        size = 0
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                pending.append(out.to_ndarray().reshape(channels, -1))
+                size += pending[-1].shape[1]
+                if size >= block_samples:
+                    yield np.concatenate(pending, axis=1)
+                    pending, size = [], 0
+        for out in resampler.resample(None):
+            pending.append(out.to_ndarray().reshape(channels, -1))
+        if pending:
+            yield np.concatenate(pending, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,10 +517,9 @@ def probe_encoder(preference: str = "auto") -> EncoderChoice:
 
 
 def _temp_path_for(out_path: Path) -> Path:
-    """A unique hidden temporary name in the target's folder (same filesystem → atomic rename)."""
-    return out_path.with_name(
-        f"{TEMP_PREFIX}{out_path.stem}.{uuid.uuid4().hex[:12]}{out_path.suffix}"
-    )
+    """A unique hidden temporary name in the target's folder (same filesystem → atomic rename),
+    carrying this process's id (see :func:`pipeline.fsutil.temp_path_for`)."""
+    return temp_path_for(out_path)
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -301,18 +527,16 @@ def _unlink_quietly(path: Path) -> None:
         path.unlink()
 
 
-def _as_encode_error(exc: BaseException, target: Path, what: str) -> EncodeError:
-    """Turn an FFmpeg/OS error into an :class:`EncodeError` the user can act on."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        try:
-            free = shutil.disk_usage(target.parent).free
-            free_text = f"{free / 1e6:.0f} MB free"
-        except OSError:
-            free_text = "free space unknown"
-        return EncodeError(
-            f"disk full while writing {what} {target.name} ({free_text} in {target.parent})",
-            hint="free space on that disk or choose another output folder, then run again",
-        )
+def _as_encode_error(exc: BaseException, target: Path, what: str) -> StudioError:
+    """Turn an FFmpeg/OS error into an error the user can act on: a full, read-only or
+    forbidden folder becomes a :class:`~pipeline.preflight.StorageError` naming it; anything
+    else an :class:`EncodeError`."""
+    if isinstance(exc, OSError):
+        from pipeline.preflight import storage_error
+
+        translated = storage_error(exc, target.parent, f"the {what} {target.name}")
+        if translated is not None:
+            return translated
     return EncodeError(
         f"writing {what} {target.name} failed: {exc}",
         hint="run again; if it keeps failing, try --encoder x264 and report the error",
@@ -587,41 +811,101 @@ _AUDIO_CHUNK_SAMPLES = 48 * 1024
 """Samples per frame handed to the AAC encoder (PyAV splits them into 1024-sample frames)."""
 
 
-def _fit_audio(audio: MonoAudio, n_samples: int) -> np.ndarray:
-    """Pad with silence or cut ``audio`` to exactly ``n_samples``; shape ``(1, n_samples)``."""
-    data = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
-    if len(data) >= n_samples:
-        data = data[:n_samples]
-    else:
-        data = np.concatenate([data, np.zeros(n_samples - len(data), np.float32)])
-    return np.clip(data, -1.0, 1.0).reshape(1, -1)
+class AudioSource(Protocol):
+    """Audio streamed into :func:`concat_and_mux` (e.g. :class:`pipeline.audio.master.MasteredAudio`).
+
+    ``channels`` is 1 or 2; ``blocks()`` yields planar float32 ``(channels, n)`` blocks at
+    :data:`SAMPLE_RATE_HZ`, ``n_samples`` in all (the muxer pads or cuts to the video).
+    """
+
+    channels: int
+    n_samples: int
+
+    def blocks(self) -> Iterator[np.ndarray]: ...
+
+
+class _ArraySource:
+    """A mono array as an :class:`AudioSource`."""
+
+    def __init__(self, audio: MonoAudio) -> None:
+        self._audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        self.channels = 1
+        self.n_samples = len(self._audio)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        for start in range(0, self.n_samples, _AUDIO_CHUNK_SAMPLES):
+            yield self._audio[start : start + _AUDIO_CHUNK_SAMPLES].reshape(1, -1)
+
+
+def _fitted_blocks(source: AudioSource, n_samples: int) -> Iterator[np.ndarray]:
+    """``source``'s blocks cut or padded with silence to exactly ``n_samples``, clipped to
+    −1..1, re-cut to :data:`_AUDIO_CHUNK_SAMPLES` (one block in memory at a time)."""
+    channels = source.channels
+    pending = np.zeros((channels, 0), np.float32)
+    produced = 0
+    for block in source.blocks():
+        data = np.asarray(block, dtype=np.float32).reshape(channels, -1)
+        pending = np.concatenate([pending, data], axis=1) if pending.shape[1] else data
+        while pending.shape[1] >= _AUDIO_CHUNK_SAMPLES and produced < n_samples:
+            take = min(_AUDIO_CHUNK_SAMPLES, n_samples - produced)
+            yield np.clip(pending[:, :take], -1.0, 1.0)
+            pending = pending[:, take:]
+            produced += take
+        if produced >= n_samples:
+            return
+    while produced < n_samples:
+        take = min(_AUDIO_CHUNK_SAMPLES, n_samples - produced)
+        chunk = np.zeros((channels, take), np.float32)
+        have = min(take, pending.shape[1])
+        chunk[:, :have] = pending[:, :have]
+        pending = pending[:, have:]
+        yield np.clip(chunk, -1.0, 1.0)
+        produced += take
 
 
 def _encode_audio_worker(
-    stream: av.AudioStream, samples: np.ndarray, out: queue.Queue, stop: threading.Event
+    stream: av.AudioStream,
+    source: AudioSource,
+    n_samples: int,
+    out: queue.Queue,
+    stop: threading.Event,
 ) -> None:
-    """Encode ``samples`` (1, n) float32 to AAC on ``stream``'s encoder, packets into ``out``.
+    """Encode ``source`` fitted to ``n_samples`` to AAC on ``stream``'s encoder, packets
+    into ``out`` (bounded: the source is produced as fast as the muxer takes packets).
 
     Ends with ``None`` on success or the exception on failure. Only the codec context is used
     here; the muxing thread owns the container.
     """
+    layout = _layout(source.channels)
     try:
-        n = samples.shape[1]
-        for start in range(0, n, _AUDIO_CHUNK_SAMPLES):
+        position = 0
+        for chunk in _fitted_blocks(source, n_samples):
             if stop.is_set():
                 return
-            chunk = samples[:, start : start + _AUDIO_CHUNK_SAMPLES]
-            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(chunk, dtype=np.float32), format="fltp", layout=layout
+            )
             frame.sample_rate = SAMPLE_RATE_HZ
-            frame.pts = start
+            frame.pts = position
             frame.time_base = Fraction(1, SAMPLE_RATE_HZ)
+            position += chunk.shape[1]
             for packet in stream.encode(frame):
-                out.put(packet)
+                _put(out, packet, stop)
         for packet in stream.encode(None):
-            out.put(packet)
-        out.put(None)
+            _put(out, packet, stop)
+        _put(out, None, stop)
     except BaseException as exc:  # handed to the muxing thread, which re-raises it
-        out.put(exc)
+        _put(out, exc, stop)
+
+
+def _put(out: queue.Queue, item: object, stop: threading.Event) -> None:
+    """Put ``item`` on the bounded queue, giving up when ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
 
 
 def _check_segments(
@@ -669,7 +953,7 @@ def _segment_frames(container: av.container.InputContainer) -> int:
 
 def concat_and_mux(
     segments: Sequence[Path],
-    audio: MonoAudio,
+    audio: MonoAudio | AudioSource,
     out_path: Path,
     *,
     fps: int,
@@ -687,8 +971,10 @@ def concat_and_mux(
     (checked here, else :class:`EncodeError`). Each segment starts with an IDR frame.
 
     The audio is fitted to the video's length (cut, or padded with silence) so both tracks end
-    together, and encoded once to AAC-LC, 48 kHz mono, on its own thread while the video is
-    copied; packets are interleaved by time. With ``faststart`` the ``moov`` atom is moved in
+    together, and encoded once to AAC-LC, 48 kHz, mono or stereo as the source is (stereo at
+    1.5 × ``audio_bitrate``), on its own thread while the video is copied; packets are interleaved by
+    time. An :class:`AudioSource` is streamed block by block (the whole track is never in
+    memory); the encoder thread waits when the muxer falls behind (bounded queue). With ``faststart`` the ``moov`` atom is moved in
     front of ``mdat`` (``movflags=+faststart``).
 
     The file is written to a hidden temporary name beside ``out_path`` and renamed into place
@@ -697,7 +983,8 @@ def concat_and_mux(
 
     Args:
         segments: segment files from :func:`encode_segment`, in playing order (≥ 1).
-        audio: the whole narration, mono float32 at :data:`SAMPLE_RATE_HZ`.
+        audio: the soundtrack: mono float32 at :data:`SAMPLE_RATE_HZ`, or an
+            :class:`AudioSource` (mono or stereo, streamed).
         out_path: the final ``.mp4``.
         fps: frame rate of the segments.
         audio_bitrate: AAC bitrate in bits per second.
@@ -729,20 +1016,20 @@ def concat_and_mux(
         seg_frames = [_segment_frames(c) for c in inputs]
         total_frames = sum(seg_frames)
         n_samples = round(total_frames * SAMPLE_RATE_HZ / fps)
-        samples = _fit_audio(audio, n_samples)
+        source: AudioSource = audio if hasattr(audio, "blocks") else _ArraySource(audio)  # type: ignore[arg-type]
 
         options = {"movflags": "+faststart"} if faststart else {}
         with av.open(str(tmp), mode="w", format="mp4", options=options) as output:
             vout = output.add_stream_from_template(inputs[0].streams.video[0])
-            aout = output.add_stream("aac", rate=SAMPLE_RATE_HZ, layout="mono")
-            aout.bit_rate = audio_bitrate
+            aout = output.add_stream("aac", rate=SAMPLE_RATE_HZ, layout=_layout(source.channels))
+            aout.bit_rate = audio_bitrate if source.channels == 1 else audio_bitrate * 3 // 2
             aout.time_base = Fraction(1, SAMPLE_RATE_HZ)
             aout.codec_context.open()  # here, before the audio thread and the header use it
 
-            audio_q: queue.Queue = queue.Queue()
+            audio_q: queue.Queue = queue.Queue(maxsize=256)
             worker = threading.Thread(
                 target=_encode_audio_worker,
-                args=(aout, samples, audio_q, stop),
+                args=(aout, source, n_samples, audio_q, stop),
                 name="aac-encode",
                 daemon=True,
             )
@@ -982,6 +1269,8 @@ class DecodeReport:
         audio_end_s: pts of the last audio frame plus its length, seconds.
         errors: one message per demux/decode error, plus one if fewer video frames were
             decoded than the index promises (a truncated file).
+        loudness: integrated loudness and true peak of the decoded audio (BS.1770,
+            :class:`LoudnessMeter`), or ``None`` without a mono/stereo audio track.
     """
 
     video_frames: int
@@ -991,6 +1280,7 @@ class DecodeReport:
     video_end_s: float
     audio_end_s: float
     errors: list[str]
+    loudness: LoudnessMeasurement | None = None
 
     @property
     def ok(self) -> bool:
@@ -1004,6 +1294,7 @@ _MAX_DECODE_ERRORS = 20
 def decode_check(path: Path) -> DecodeReport:
     """Decode every video and audio frame of ``path`` and count what came out.
 
+    The decoded audio also goes through a BS.1770 meter (integrated loudness, true peak).
     Decoders run with ``err_detect=explode`` so corrupt data raises instead of being
     concealed; each error is counted and decoding continues with the next packet (at most 20
     messages are kept). An unreadable container is reported as an error, not raised.
@@ -1026,6 +1317,14 @@ def decode_check(path: Path) -> DecodeReport:
         if vs is not None:
             expected = int(vs.frames or 0)
             vs.thread_type = "AUTO"  # frame threads: the check decodes every frame
+        meter: LoudnessMeter | None = None
+        resampler: av.AudioResampler | None = None
+        if aus is not None and aus.codec_context.channels in _LAYOUTS:
+            channels = int(aus.codec_context.channels)
+            meter = LoudnessMeter(channels, true_peak=True)
+            resampler = av.AudioResampler(
+                format="fltp", layout=_layout(channels), rate=SAMPLE_RATE_HZ
+            )
         if not streams:
             return DecodeReport(0, 0, 0, 0, 0.0, 0.0, ["the file has no audio or video stream"])
 
@@ -1060,6 +1359,9 @@ def decode_check(path: Path) -> DecodeReport:
                     audio_frames += 1
                     audio_samples += frame.samples
                     audio_end_s = max(audio_end_s, start_s + frame.samples / frame.sample_rate)
+                    if meter is not None and resampler is not None:
+                        for out in resampler.resample(frame):
+                            meter.add(out.to_ndarray())
     if expected and video_frames < expected:
         _note(f"only {video_frames} of {expected} video frames could be decoded")
     return DecodeReport(
@@ -1070,6 +1372,7 @@ def decode_check(path: Path) -> DecodeReport:
         video_end_s=video_end_s,
         audio_end_s=audio_end_s,
         errors=errors,
+        loudness=meter.result() if meter is not None and audio_samples else None,
     )
 
 

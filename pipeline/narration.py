@@ -8,9 +8,10 @@
   no Markdown/HTML markup, code summarised instead of read symbol by symbol.
 * :func:`script_stage` gives one narration per scene of a spec.
 
-All fixed wording lives in :data:`PHRASES` (English); every other language of the voice table
-takes its translation from the message catalogs of :mod:`pipeline.i18n` (a phrase missing there
-falls back to English). To change a phrase, change it here and in each catalog
+All fixed wording lives in :data:`PHRASES` (English, with each scene type's own phrases);
+every other language of the voice table takes its translation from the message catalogs of
+:mod:`pipeline.i18n` (a phrase missing there falls back to English). To change a phrase,
+change it here (or in its scene type's descriptor) and in each catalog
 (``pipeline/i18n/locales/<language>.po``); a test fails until every catalog has it.
 """
 
@@ -20,47 +21,11 @@ import re
 import unicodedata
 
 from pipeline.i18n import phrase_table
-from pipeline.models import (
-    MAX_NARRATION_TEXT,
-    AdScene,
-    CheckpointScene,
-    ClipScene,
-    CodeComparisonScene,
-    CommandScene,
-    ExerciseScene,
-    LearningObjectivesScene,
-    ListScene,
-    OutroScene,
-    ProblemScene,
-    QuizScene,
-    QuoteScene,
-    Scene,
-    SolutionScene,
-    TitleScene,
-    VideoSpec,
-)
+from pipeline.models import MAX_NARRATION_TEXT, Scene, VideoSpec
+from pipeline.scene_types import REGISTRY, descriptor
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
-        "run_commands": "Run {count} {noun}, starting with {first}.",
-        "command_one": "command",
-        "command_many": "commands",
-        "comparison": "First, the {before} version. Then, the {after} version.",
-        "quote_said": "{quote}, as {attribution} said.",
-        "objectives_intro": "In this lesson, you will:",
-        "difficulty": "Difficulty: {difficulty}.",
-        "duration_min": "It takes about {minutes} minutes.",
-        "solution_code": "Here is the solution in {language}.",
-        "quiz_options": "Is it {options}?",
-        "quiz_or": "or",
-        "quiz_answer": "The answer is {answer}.",
-        "checkpoint": "Checkpoint {number}.",
-        "checkpoint_done": "So far, we covered:",
-        "checkpoint_review": "Ask yourself:",
-        "checkpoint_next": "Next up:",
-        "exercise_time": "Plan on {time}.",
-        "exercise_steps": "Here is what to do:",
-        "exercise_hints": "A hint:",
         "the_code": "the code",
         "a_link": "a link",
         "and": "and",
@@ -76,7 +41,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "sentence_end": ".",
     },
 }
-"""Fixed wording in English; other languages come from :func:`pipeline.i18n.phrase_table`."""
+"""Fixed wording in English; other languages come from :func:`pipeline.i18n.phrase_table`.
+
+The English wording of each scene type's own phrases (``quiz_answer``, ``run_commands``, …)
+is declared by its descriptor (:attr:`SceneTypeDescriptor.phrases
+<pipeline.scene_types.base.SceneTypeDescriptor.phrases>`) and merged into ``"en"`` here; the
+catalogs translate every key."""
+
+for _descriptor in REGISTRY.values():
+    for _key, _text in _descriptor.phrases.items():
+        PHRASES["en"].setdefault(_key, _text)
+
 
 _SENTENCE_ENDS = ".!?:。！？：।"
 
@@ -89,7 +64,7 @@ def narrate_scene(scene: Scene, *, language: str = "en") -> str:
     """Narration for ``scene`` built from its content, cleaned for speech.
 
     Args:
-        scene: any of the 12 scene types.
+        scene: a scene of any registered type; its descriptor gives the parts.
         language: BCP-47 code; picks the phrase catalog (English when it has none).
 
     Returns:
@@ -97,106 +72,14 @@ def narrate_scene(scene: Scene, *, language: str = "en") -> str:
         mention every revealable item in order and read no code symbols or URLs.
     """
     p = _phrases(language)
-    parts = _parts(scene, p)
+    parts = descriptor(scene.scene_type).narration_parts(scene, p)
     joined = " ".join(_sentence(part, p) for part in parts if part.strip())
-    text = clean_for_speech(joined, language=language)
-    return _clip(text, MAX_NARRATION_TEXT)
-
-
-def _parts(scene: Scene, p: dict[str, str]) -> list[str]:
-    if isinstance(scene, TitleScene):
-        return [scene.title, scene.subtitle]
-    if isinstance(scene, ListScene):
-        items = [_join(item.title, item.description) for item in scene.items]
-        return [scene.header, scene.description, *items]
-    if isinstance(scene, CommandScene):
-        return [scene.header, scene.description, _commands_summary(scene.commands, p)]
-    if isinstance(scene, CodeComparisonScene):
-        comparison = p["comparison"].format(
-            before=scene.before_label.lower() or "before",
-            after=scene.after_label.lower() or "after",
-        )
-        return [scene.header, comparison, scene.improvement]
-    if isinstance(scene, QuoteScene):
-        quote = _strip_end(scene.quote_text)
-        if scene.attribution:
-            quote = p["quote_said"].format(quote=quote, attribution=scene.attribution)
-        return [scene.context, quote]
-    if isinstance(scene, OutroScene):
-        return [scene.main_text, scene.sub_text]
-    if isinstance(scene, LearningObjectivesScene):
-        extra = [p["difficulty"].format(difficulty=scene.difficulty)] if scene.difficulty else []
-        if scene.duration_min:
-            extra.append(p["duration_min"].format(minutes=scene.duration_min))
-        return [scene.lesson_title, p["objectives_intro"], *scene.objectives, *extra]
-    if isinstance(scene, ProblemScene):
-        extra = [p["difficulty"].format(difficulty=scene.difficulty)] if scene.difficulty else []
-        return [scene.title, scene.problem_text, *extra]
-    if isinstance(scene, SolutionScene):
-        code = p["solution_code"].format(language=scene.language) if scene.code.strip() else ""
-        return [scene.title, scene.explanation, code]
-    if isinstance(scene, QuizScene):
-        options = [_strip_end(option) for option in scene.options]
-        comma = "," if len(options) > 2 else ""
-        listed = ", ".join(options[:-1]) + f"{comma} {p['quiz_or']} " + options[-1]
-        parts = [scene.question, p["quiz_options"].format(options=listed)]
-        if scene.show_answer:
-            answer = _strip_end(scene.options[scene.correct_index])
-            parts.append(p["quiz_answer"].format(answer=answer))
-        return parts
-    if isinstance(scene, CheckpointScene):
-        parts = [p["checkpoint"].format(number=scene.checkpoint_number)]
-        for key, entries in (
-            ("checkpoint_done", scene.completed_topics),
-            ("checkpoint_review", scene.review_questions),
-            ("checkpoint_next", scene.next_topics),
-        ):
-            if entries:
-                parts += [p[key], *entries]
-        return parts
-    if isinstance(scene, ClipScene | AdScene):
-        return [scene.headline, scene.body]
-    if isinstance(scene, ExerciseScene):
-        parts = [scene.title]
-        if scene.difficulty:
-            parts.append(p["difficulty"].format(difficulty=scene.difficulty))
-        if scene.estimated_time:
-            parts.append(p["exercise_time"].format(time=scene.estimated_time))
-        parts += [p["exercise_steps"], *scene.instructions]
-        if scene.hints:
-            parts += [p["exercise_hints"], scene.hints[0]]
-        return parts
-    return []  # pragma: no cover - the union is exhaustive
-
-
-def _join(title: str, description: str) -> str:
-    title = _strip_end(title)
-    return f"{title}: {description}" if description else title
-
-
-def _strip_end(text: str) -> str:
-    return text.strip().rstrip(".!?;:,").strip()
+    return _clip(clean_for_speech(joined, language=language), MAX_NARRATION_TEXT)
 
 
 def _sentence(text: str, p: dict[str, str]) -> str:
     text = text.strip()
     return text if text[-1:] in _SENTENCE_ENDS else text + p["sentence_end"]
-
-
-_PROMPT_RE = re.compile(r"^\s*(?:\$|>|#|PS [^>]*>)\s*")
-_IDENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
-
-
-def _commands_summary(commands: list[str], p: dict[str, str]) -> str:
-    """``Run three commands, starting with tool install.`` — never reads symbols."""
-    if not commands:
-        return ""
-    first_words = _IDENT_RE.findall(_PROMPT_RE.sub("", commands[0]))[:2]
-    first = " ".join(word.strip(".-") for word in first_words) or p["the_code"]
-    numbers = p["numbers"].split()
-    count = numbers[len(commands)] if len(commands) < len(numbers) else str(len(commands))
-    noun = p["command_one"] if len(commands) == 1 else p["command_many"]
-    return p["run_commands"].format(count=count, noun=noun, first=first)
 
 
 # --- cleaning ---------------------------------------------------------------------------
@@ -248,7 +131,7 @@ def clean_for_speech(text: str, *, language: str = "en") -> str:
     text = _REF_LINK_RE.sub(r"\1", text)
     text = _TAG_RE.sub(" ", text)
     text = _URL_RE.sub(lambda m: _host(m.group(1)), text)
-    text = _WWW_RE.sub(lambda m: _host(m.group(1)), text)
+    text = _WWW_RE.sub(lambda m: "www." + _host(m.group(1)), text)
     text = _EMAIL_RE.sub(lambda m: _host(m.group(1)), text)
     text = _CODE_SPAN_RE.sub(lambda m: _speak_code(m.group(1), p), text)
     text = _SHORTCODE_RE.sub(" ", text)
@@ -275,7 +158,7 @@ def clean_for_speech(text: str, *, language: str = "en") -> str:
 
 
 def _host(netloc: str) -> str:
-    return netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower().removeprefix("www.")
+    return netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower()
 
 
 def _speak_code(code: str, p: dict[str, str]) -> str:

@@ -36,12 +36,14 @@ from pipeline.render.fonts import fonts_token
 from pipeline.render_job import render_context, scene_renderer, synthesize_speech
 from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio
 from pipeline.speech.chain import SpeechEngine, SpeechMode
-from pipeline.timeline import SceneTiming, TimingManifest, build_timeline
+from pipeline.timeline import SceneTiming, TimingManifest, build_timeline, revealable_items
 
 THUMBNAIL_WIDTH_PX = 384
 """Width of storyboard card thumbnails (drawn by the same renderers at a small size)."""
+ESTIMATED_WORDS_PER_S = 2.5
+"""Speaking rate assumed for a scene whose narration has not been synthesised yet."""
 
-_SPEECH_CACHE_SIZE = 256
+_SPEECH_CACHE_SIZE = 24  # a few scenes around the one previewed; the store keeps the rest
 _RENDERER_CACHE_SIZE = 6
 
 
@@ -163,6 +165,20 @@ def _renderer_key(spec: VideoSpec, manifest: TimingManifest, ctx: RenderContext,
     return content_key("preview", parts)
 
 
+def _neighbourhood(spec: VideoSpec, scene_index: int) -> tuple[VideoSpec, int]:
+    """The scenes the frames of scene ``scene_index`` depend on, and its index among them.
+
+    A scene's length, reveals and captions come from its own narration only, and its
+    crossfade starts from the previous scene's final frame (every item shown, no captions), so
+    previewing scene ``i`` needs the speech of scenes ``i - 1`` and ``i``, not of the whole
+    video: a 100-scene project previews its first scene as fast as a 2-scene one. Renderers use
+    scene-relative times only, so the frames are those of the whole video's timeline.
+    """
+    first = max(0, scene_index - 1)
+    local = spec.model_copy(update={"scenes": list(spec.scenes[first : scene_index + 1])})
+    return local, scene_index - first
+
+
 def _check_index(spec: VideoSpec, scene_index: int) -> None:
     if not 0 <= scene_index < len(spec.scenes):
         raise IndexError(f"scene {scene_index} is outside the {len(spec.scenes)} scenes")
@@ -178,13 +194,14 @@ def preview_renderer(
         PreviewError: the scene type has no renderer yet.
     """
     _check_index(spec, scene_index)
-    plan = plan_scenes(spec, store, speech_mode=speech_mode)
+    local, at = _neighbourhood(spec, scene_index)
+    plan = plan_scenes(local, store, speech_mode=speech_mode)
     ctx = render_context(spec)
-    key = _renderer_key(spec, plan.manifest, ctx, scene_index)
+    key = _renderer_key(local, plan.manifest, ctx, at)
     renderer = _renderers.get(key)
     if renderer is None:
         try:
-            renderer = scene_renderer(spec, plan.manifest, ctx, scene_index)
+            renderer = scene_renderer(local, plan.manifest, ctx, at)
         except KeyError as error:
             kind = spec.scenes[scene_index].scene_type
             raise PreviewError(
@@ -192,7 +209,7 @@ def preview_renderer(
                 hint="render the video to see this scene, or change its type",
             ) from error
         _renderers.put(key, renderer)
-    return renderer, plan.manifest.scenes[scene_index]
+    return renderer, plan.manifest.scenes[at]
 
 
 def preview_frame(
@@ -284,13 +301,14 @@ def write_scene_wav(
     """Write scene ``scene_index``'s sound to a 16-bit mono WAV in ``folder`` (named by its
     content, so a second call is free) and return its path."""
     _check_index(spec, scene_index)
-    plan = plan_scenes(spec, store, speech_mode=speech_mode)
-    timing = plan.manifest.scenes[scene_index]
-    speech = plan.speech[scene_index]
+    local, at = _neighbourhood(spec, scene_index)
+    plan = plan_scenes(local, store, speech_mode=speech_mode)
+    timing = plan.manifest.scenes[at]
+    speech = plan.speech[at]
     name = content_key(
         "preview-wav",
         {
-            "text": plan.narrations[scene_index],
+            "text": plan.narrations[at],
             "voice": speech.voice_id,
             "n": timing.n_frames,
             "fps": timing.fps,
@@ -318,3 +336,114 @@ def write_scene_wav(
 def durations_s(timings: Sequence[SceneTiming]) -> list[float]:
     """Scene lengths in seconds, in order."""
     return [timing.duration_s for timing in timings]
+
+
+def scene_thumbnail(
+    spec: VideoSpec, scene_index: int, *, width_px: int = THUMBNAIL_WIDTH_PX
+) -> RGBFrame | None:
+    """The storyboard thumbnail of one scene, drawn without synthesising any speech.
+
+    A thumbnail shows every item revealed (quiz answers hidden), without crossfade or
+    captions, so it does not depend on when the narration reveals the items: the scene is
+    laid out on a provisional timing (narration length estimated at
+    :data:`ESTIMATED_WORDS_PER_S`) and drawn by the encoder's renderer at ``width_px`` wide.
+    Pixel-identical to the thumbnail of :func:`scene_thumbnails`; cached in memory by content.
+
+    Returns:
+        RGB uint8 ``(height_px, width_px, 3)``, or ``None`` for a scene type without a renderer.
+
+    Raises:
+        IndexError: no such scene.
+    """
+    _check_index(spec, scene_index)
+    scene = spec.scenes[scene_index]
+    full = render_context(spec)
+    height_px = max(2, round(full.height_px * width_px / full.width_px))
+    key = content_key(
+        "thumbnail-1",
+        {
+            "scene": scene.model_dump(mode="json"),
+            "size": [width_px, height_px],
+            "theme": spec.theme.model_dump(mode="json"),
+            "fps": full.fps,
+            "renderer": RENDERER_VERSION,
+        },
+    )
+    thumb = _thumbnails.get(key)
+    if thumb is not None:
+        return thumb
+    text = script_stage(spec.model_copy(update={"scenes": [scene]}))[0]
+    words = max(len(text.split()), len(revealable_items(scene)))
+    n_samples = round(words / ESTIMATED_WORDS_PER_S * SAMPLE_RATE_HZ)
+    silent = SpeechAudio(samples=np.zeros(n_samples, np.float32))
+    one = spec.model_copy(update={"scenes": [scene]})
+    timing = build_timeline(one, [silent], [text]).scenes[0]
+    ctx = RenderContext(width_px, height_px, full.fps, full.theme, captions=False)
+    try:
+        thumb = make_renderer(scene, ctx, timing).thumbnail()
+    except KeyError:
+        return None
+    _thumbnails.put(key, thumb)
+    return thumb
+
+
+def representative_time_s(
+    spec: VideoSpec,
+    scene_index: int,
+    store: ArtifactStore,
+    *,
+    speech_mode: SpeechMode = "offline",
+) -> float:
+    """When scene ``scene_index`` shows what it is about: the first frame after its crossfade
+    and all its reveals (:meth:`~pipeline.render.engine.SceneRenderer.settled_s`), in seconds
+    from the scene's start. The preview opens a scene there rather than at 0 s, where it is
+    still fading in from the previous scene.
+
+    Raises:
+        IndexError: no such scene.
+        PreviewError: the scene type has no renderer yet.
+    """
+    renderer, timing = preview_renderer(spec, scene_index, store, speech_mode=speech_mode)
+    settled = getattr(renderer, "settled_s", None)
+    if settled is None:  # a frame source without reveals: a third of the way in
+        return (timing.n_frames // 3) / timing.fps
+    return float(settled())
+
+
+def scene_duration_s(
+    spec: VideoSpec,
+    scene_index: int,
+    store: ArtifactStore,
+    *,
+    speech_mode: SpeechMode = "offline",
+) -> float:
+    """The length of scene ``scene_index`` in the render, in seconds (whole frames): its own
+    narration spoken (cached like every preview's speech) plus the timeline's padding and
+    bounds. Needs the speech of this scene only.
+
+    Raises:
+        IndexError: no such scene.
+        SpeechError: the narration cannot be spoken.
+    """
+    _check_index(spec, scene_index)
+    one = spec.model_copy(update={"scenes": [spec.scenes[scene_index]]})
+    return plan_scenes(one, store, speech_mode=speech_mode).manifest.scenes[0].duration_s
+
+
+def scene_speech(
+    spec: VideoSpec,
+    scene_index: int,
+    store: ArtifactStore,
+    *,
+    speech_mode: SpeechMode = "offline",
+) -> SpeechAudio:
+    """The narration audio the preview of scene ``scene_index`` uses (its ``provider`` says
+    which voice spoke it: the preview labels a voice that differs from the render's).
+
+    Raises:
+        IndexError: no such scene.
+        SpeechError: the narration cannot be spoken.
+    """
+    _check_index(spec, scene_index)
+    local, at = _neighbourhood(spec, scene_index)
+    return plan_scenes(local, store, speech_mode=speech_mode).speech[at]

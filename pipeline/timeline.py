@@ -26,21 +26,17 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.i18n.scripts import SENTENCE_END_CHARS, join_words, needs_space
-from pipeline.models import (
-    CheckpointScene,
-    CommandScene,
-    ExerciseScene,
-    LearningObjectivesScene,
-    ListScene,
-    QuizScene,
-    Scene,
-    VideoSpec,
-)
+from pipeline.models import Scene, VideoSpec
+from pipeline.scene_types import descriptor
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio, SpeechAudio, WordTiming
+
+if TYPE_CHECKING:
+    from pipeline.audio.mix import VoiceClip
 
 MIN_SCENE_S = 1.0
 MAX_CAPTION_CHARS = 42
@@ -139,20 +135,11 @@ class TimingManifest:
 
 
 def revealable_items(scene: Scene) -> list[str]:
-    """The texts of a scene that appear one after another, in reveal order (may be empty)."""
-    if isinstance(scene, ListScene):
-        return [item.title for item in scene.items]
-    if isinstance(scene, LearningObjectivesScene):
-        return list(scene.objectives)
-    if isinstance(scene, CommandScene):
-        return list(scene.commands)
-    if isinstance(scene, ExerciseScene):
-        return list(scene.instructions)
-    if isinstance(scene, QuizScene):
-        return list(scene.options)
-    if isinstance(scene, CheckpointScene):
-        return [*scene.completed_topics, *scene.review_questions, *scene.next_topics]
-    return []
+    """The texts of a scene that appear one after another, in reveal order (may be empty).
+
+    The scene type's descriptor says which (:mod:`pipeline.scene_types`).
+    """
+    return descriptor(scene.scene_type).revealable_items(scene)
 
 
 def estimate_word_timings(text: str, duration_s: float) -> list[WordTiming]:
@@ -303,30 +290,48 @@ def build_timeline(
     return TimingManifest(fps=fps, scenes=tuple(timings))
 
 
+def voice_clips(manifest: TimingManifest, speech: Sequence[SpeechAudio]) -> list[VoiceClip]:
+    """Each scene's narration placed on the timeline, for :class:`pipeline.audio.mix.Mix`.
+
+    A clip starts at its scene's start plus the lead-in, in samples at
+    :data:`SAMPLE_RATE_HZ`; its samples are loaded only when the mix reaches it (a released
+    :class:`SpeechAudio` reads them back from the cache), so a long video never holds every
+    clip in memory.
+    """
+    from pipeline.audio.mix import VoiceClip  # the audio package imports avio, which imports us
+
+    clips: list[VoiceClip] = []
+    for timing, audio in zip(manifest.scenes, speech, strict=True):
+        if audio.n_samples == 0:
+            continue
+        begin = round((timing.start_s + timing.narration_offset_s) * SAMPLE_RATE_HZ)
+        clips.append(VoiceClip(begin, audio.n_samples, lambda a=audio: a.samples))
+    return clips
+
+
+def track_samples(manifest: TimingManifest) -> int:
+    """The audio track's length: the video's duration in samples at :data:`SAMPLE_RATE_HZ`."""
+    return round(manifest.n_frames * SAMPLE_RATE_HZ / manifest.fps)
+
+
 def assemble_audio(manifest: TimingManifest, speech: Sequence[SpeechAudio]) -> MonoAudio:
-    """Place each scene's narration on one continuous track.
+    """Place each scene's narration on one continuous track, in memory (previews, tests).
 
     Returns mono float32 at :data:`SAMPLE_RATE_HZ` whose length is exactly the video's
     duration (``n_frames / fps * sample_rate``, rounded). Clip edges get 5 ms fades against
-    clicks; the track is peak-normalised to -1 dBFS when louder than that.
+    clicks; the track is peak-normalised to -1 dBFS when louder than that. Renders stream the
+    mix instead and master it (:mod:`pipeline.audio.master`).
     """
-    total = round(manifest.n_frames * SAMPLE_RATE_HZ / manifest.fps)
-    track = np.zeros(total, dtype=np.float32)
-    fade = int(0.005 * SAMPLE_RATE_HZ)
-    ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
-    for timing, audio in zip(manifest.scenes, speech, strict=True):
-        clip = np.asarray(audio.samples, dtype=np.float32).copy()
-        if len(clip) > 2 * fade:
-            clip[:fade] *= ramp
-            clip[-fade:] *= ramp[::-1]
-        begin = round((timing.start_s + timing.narration_offset_s) * SAMPLE_RATE_HZ)
-        end = min(total, begin + len(clip))
-        track[begin:end] += clip[: end - begin]
-    peak = float(np.max(np.abs(track))) if total else 0.0
+    from pipeline.audio.mix import Mix
+
+    mix = Mix(track_samples(manifest), voice_clips(manifest, speech))
+    blocks = [block.reshape(-1) for block in mix.blocks()]
+    track = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    peak = float(np.max(np.abs(track))) if len(track) else 0.0
     limit = 10 ** (-1 / 20)
     if peak > limit:
         track *= limit / peak
-    return track
+    return track.astype(np.float32, copy=False)
 
 
 def _timestamp(seconds: float, separator: str) -> str:

@@ -12,6 +12,9 @@ from pathlib import Path
 from pipeline import avio
 from pipeline.errors import OutputValidationError
 
+LOUDNESS_TOLERANCE_LU = 1.0
+"""Allowed difference between the output's integrated loudness and its target, LU."""
+
 DURATION_TOLERANCE_S = 0.1
 """Allowed difference between the container duration and the expected duration, seconds."""
 
@@ -78,13 +81,19 @@ def validate_output(
     expected_height_px: int,
     expected_fps: int,
     expected_duration_s: float,
+    expected_loudness_lufs: float | None = None,
+    loudness_tolerance_lu: float = LOUDNESS_TOLERANCE_LU,
+    true_peak_limit_dbtp: float | None = None,
 ) -> ValidationReport:
     """Check a finished MP4 the way a publishing platform would.
 
     Checks: H.264 video; AAC audio; yuv420p; the expected frame size and frame rate;
     container duration within :data:`DURATION_TOLERANCE_S` of ``expected_duration_s``; audio
     and video durations within one frame (``1 / expected_fps``) of each other; the whole file
-    decodes without errors; the index (``moov``) precedes the media data (faststart).
+    decodes without errors; the index (``moov``) precedes the media data (faststart). With
+    ``expected_loudness_lufs``: the decoded AAC's integrated loudness (ITU-R BS.1770, FFmpeg
+    ``ebur128``) is within ``loudness_tolerance_lu`` of it; with ``true_peak_limit_dbtp``: its
+    true peak (4× oversampled) is at or below it.
 
     Never raises for a bad file: every problem becomes a failed check. Call
     :meth:`ValidationReport.raise_if_failed` to turn failures into an exception.
@@ -155,6 +164,28 @@ def validate_output(
         more = f" (+{len(decode.errors) - 3} more)" if len(decode.errors) > 3 else ""
         detail = "; ".join(decode.errors[:3]) + more
     report.add("decodes without errors", decode.ok, detail)
+
+    loudness = decode.loudness
+    if expected_loudness_lufs is not None:
+        measured = loudness.integrated_lufs if loudness is not None else None
+        report.add(
+            "loudness",
+            measured is not None
+            and abs(measured - expected_loudness_lufs) <= loudness_tolerance_lu + 1e-9,
+            f"{measured:.1f} LUFS integrated, target {expected_loudness_lufs:g} LUFS "
+            f"(± {loudness_tolerance_lu:g} LU)"
+            if measured is not None
+            else "the audio is silent or could not be measured",
+        )
+    if true_peak_limit_dbtp is not None:
+        peak = loudness.true_peak_dbtp if loudness is not None else None
+        report.add(
+            "true peak",
+            peak is None or peak <= true_peak_limit_dbtp + 1e-9,
+            f"{peak:.1f} dBTP, at most {true_peak_limit_dbtp:g} dBTP"
+            if peak is not None
+            else "silent audio",
+        )
 
     report.add(
         "faststart",

@@ -2,8 +2,10 @@
 
 Runs the real app under Xvfb (``xvfb-run`` if no display is set; ``--offscreen`` to skip X),
 on temporary data and cache folders: opens the sample project (resources/samples/demo.md),
-walks through library, storyboard + preview, properties, the job panel with a finished render,
-the dark palette and (if present) the new-project wizard, and grabs each screen.
+walks through the empty window, storyboard + preview, properties, the job panel with a finished
+render in the embedded player, the operator view, the settings dialog, the dark palette and
+the new-project wizard's template gallery, and grabs each screen. Look at every image before
+committing it.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -72,9 +74,11 @@ def main() -> int:
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Video Studio")
     settings = QSettings(str(root / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("paths/output_folder", str(root / "renders"))
     theme.apply_theme("light", settings)
     studio = Studio()
+    studio.settings.update(
+        studio.settings.current.model_copy(update={"output_dir": root / "renders"})
+    )
     runner = studio.make_runner()
     runner.start()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -124,19 +128,18 @@ def main() -> int:
     )
     project_id = studio.projects.save_project(spec, source_path=sample, source_kind="md")
 
-    window = MainWindow(studio, runner, settings, speech_mode="offline")
+    window = MainWindow(studio, runner, settings)
     window.resize(WIDTH, HEIGHT)
     window.show()
-    pump(500)
+    pump(800)
     shoot(window, "01-library")
 
     window.open_project(project_id)
     wait(window.project_loaded)
     wait(window.storyboard.model.thumbnails_ready)
     window.storyboard.view.setCurrentIndex(window.storyboard.model.index(1))
-    wait(window.preview.frame_shown)
-    window.preview.scrubber.setValue(window.preview.scrubber.maximum() // 2)
-    wait(window.preview.frame_shown)
+    wait(window.preview.frame_shown)  # the scene at its representative moment
+    pump(1500)  # durations arrive on the cards
     shoot(window, "02-storyboard-preview")
 
     window.properties.setCurrentIndex(0)
@@ -149,30 +152,42 @@ def main() -> int:
     view = jobs.selected()
     if view is not None and view.output_path is not None:
         jobs.play(view.output_path)
-        pump(1500)
-        if jobs.player is not None:
-            jobs.player.pause()  # type: ignore[attr-defined]
-    shoot(window, "04-jobs-finished", from_screen=True)
+        pump(2500)
+        player = jobs.player
+        if player is not None:
+            player.pause()  # type: ignore[attr-defined]
+    shoot(window, "04-jobs-player", from_screen=True)
+
+    window.docks["operator"].show()
+    window.docks["operator"].raise_()
+    wait(window.operator.refreshed, 10_000)
+    shoot(window, "05-operator", from_screen=True)
+    window.docks["properties"].raise_()
+
+    from ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(studio, window)
+    dialog.show()
+    wait(dialog.ready, 10_000)
+    shoot(dialog, "06-settings")
+    dialog.reject()
 
     window.actions_["dark"].trigger()
     window.storyboard.view.setCurrentIndex(window.storyboard.model.index(2))
     wait(window.preview.frame_shown)
-    pump(300)
-    window.preview.scrubber.setValue(window.preview.scrubber.maximum() * 3 // 4)
-    wait(window.preview.frame_shown)
-    shoot(window, "05-dark")
+    pump(800)
+    shoot(window, "07-dark", from_screen=True)
     window.actions_["dark"].trigger()
 
-    try:
-        from ui.wizard import NewProjectWizard
-    except ImportError:
-        print("ui/wizard.py not present: no wizard screenshot")
-    else:
-        wizard = NewProjectWizard(studio, window)
-        wizard.resize(820, 620)
-        wizard.show()
-        shoot(wizard, "06-wizard")
-        wizard.reject()
+    from ui.wizard import NewProjectWizard
+
+    wizard = NewProjectWizard(studio, window)
+    wizard.show()
+    page = wizard.source_page
+    rows = [k for k, t in enumerate(page.templates) if t.fields]
+    page.template_list.setCurrentRow(rows[0] if rows else 0)
+    shoot(wizard, "08-wizard-templates")
+    wizard.reject()
 
     window.close()
     runner.shutdown(30_000)

@@ -1,5 +1,5 @@
 """``python -m studio`` runs the ``videostudio`` command line."""
 
-from studio.cli import main
+from studio.cli import exit_process, main
 
-raise SystemExit(main())
+exit_process(main())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from studio import paths
 from studio.budget import Approval, BudgetGovernor
+from studio.cli import exit_process
 from studio.cli import main as cli_main
 from studio.jobs import JobRunner
 from studio.ops import OpsReport, ops_report
@@ -53,6 +54,7 @@ __all__ = [
     "budget_policy",
     "cli_main",
     "estimate_ai_costs",
+    "exit_process",
     "mask_secret",
     "ops_report",
     "paths",

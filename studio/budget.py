@@ -11,7 +11,13 @@ floats only at the edges (:class:`~pipeline.ai.base.CostEstimate` ``usd``, repor
 converted with :func:`usd_to_micros` (``Decimal(str(usd))``, rounded half-up), so a thousand
 $0.10 reservations add up to exactly $100.
 
-Definitions, per local calendar day ``D`` (the day the reservation was made, in ``tz``):
+Days: the budget counts calendar days in *one* zone stored with the budget in the database
+(``budget_settings.time_zone``, ``UTC`` unless an operator sets another with
+:meth:`BudgetGovernor.set_time_zone`), never in the zone of the process making the call: two
+processes with ``TZ=Etc/GMT+12`` and ``TZ=Etc/GMT-14`` on one database (26 hours apart, on
+different local dates for most of the day) count the same day and share one cap.
+
+Definitions, per budget day ``D`` (the day the reservation was made, in the budget's zone):
 
 - **committed spend(D)** = settled actual costs + reconciled estimates (or actuals, when a
   late settle corrected them) + estimates of reservations still outstanding, over the ledger
@@ -34,22 +40,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from pipeline.ai.base import CostEstimate, PaidWorkBlocked, Reservation
-from pipeline.errors import StudioError
+from pipeline.errors import InputError, StudioError
 from studio.store.database import Database
 from studio.store.tables import (
     ApprovalRow,
     ApprovalState,
     BudgetAlertRow,
     BudgetOverrideRow,
+    BudgetSettingsRow,
     LedgerEntryRow,
     LedgerState,
     PaidWorkStateRow,
@@ -263,9 +271,29 @@ def committed_micros_expr() -> ColumnElement[int]:
 
 
 def day_of(moment: datetime, tz: tzinfo | None = None) -> str:
-    """The calendar day of the aware ``moment`` in ``tz`` (``None``: this machine's local
-    zone), as an ISO date string."""
-    return moment.astimezone(tz).date().isoformat()
+    """The calendar day of the aware ``moment`` in ``tz`` (``None``: UTC), as an ISO date
+    string. Never the process's local zone: processes in different zones share a budget."""
+    return moment.astimezone(tz or UTC).date().isoformat()
+
+
+DEFAULT_TIME_ZONE = "UTC"
+"""The budget's zone until an operator sets another."""
+_SETTINGS_ROW_ID = 1
+
+
+def parse_time_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (``"UTC"``, ``"Europe/Berlin"``, ``"Etc/GMT+12"``).
+
+    Raises:
+        InputError: not a zone this machine knows (exit code 2).
+    """
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise InputError(
+            f"unknown time zone {name!r}",
+            hint="use an IANA zone name such as UTC, Europe/Berlin or America/New_York",
+        ) from error
 
 
 def _day_text(day: date | str) -> str:
@@ -283,7 +311,10 @@ class BudgetGovernor:
         policy: the daily budget and thresholds.
         clock: returns the current aware UTC time.
         job_id: the job whose paid calls this governor authorizes (recorded in the ledger).
-        tz: the zone whose calendar days the budget counts (``None``: the local zone).
+        tz: count calendar days in this zone instead of the one stored with the budget
+            (``None``, the normal case: the stored zone, UTC by default; see
+            :meth:`time_zone`). For tests and reports of a fixed zone only: processes that
+            share a database must all use the stored zone.
         on_alert: called (after the transaction commits) with each newly recorded alert,
             once per day and level — e.g. to notify the operator.
     """
@@ -317,8 +348,45 @@ class BudgetGovernor:
         )
 
     def today(self) -> str:
-        """Today's local calendar day (ISO date string)."""
-        return day_of(self.clock(), self.tz)
+        """Today's day in the budget's zone (ISO date string)."""
+        return day_of(self.clock(), self.zone())
+
+    def zone(self, session: Session | None = None) -> tzinfo:
+        """The zone the budget counts days in: ``tz`` if given, else the stored one."""
+        if self.tz is not None:
+            return self.tz
+        return parse_time_zone(self.time_zone(session))
+
+    def time_zone(self, session: Session | None = None) -> str:
+        """The name of the zone stored with the budget (``"UTC"`` unless set)."""
+        if session is not None:
+            row = session.get(BudgetSettingsRow, _SETTINGS_ROW_ID)
+            return row.time_zone if row is not None else DEFAULT_TIME_ZONE
+        with self.db.begin() as own:
+            return self.time_zone(own)
+
+    def set_time_zone(self, name: str) -> str:
+        """Store the zone whose calendar days the budget counts (for every process sharing
+        this database). Spend already recorded keeps the day it was counted for.
+
+        Returns:
+            the zone's canonical name.
+
+        Raises:
+            InputError: an unknown zone.
+        """
+        zone = parse_time_zone(name)
+        statement = sqlite_insert(BudgetSettingsRow).values(
+            id=_SETTINGS_ROW_ID, time_zone=zone.key, updated_at=self.clock()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"time_zone": zone.key, "updated_at": self.clock()},
+        )
+        with self.db.begin() as session:
+            session.execute(statement)
+        _log.info("budget days are now counted in %s", zone.key)
+        return zone.key
 
     # -- the Governor protocol ------------------------------------------------------------
 
@@ -342,11 +410,11 @@ class BudgetGovernor:
         if micros < 0:
             raise ValueError(f"a cost estimate cannot be negative: {estimate.usd}")
         now = self.clock()
-        day = day_of(now, self.tz)
         blocked: PaidWorkBlocked | None = None
         reservation: Reservation | None = None
         alerts: list[BudgetAlert] = []
         with self.db.begin_immediate() as session:
+            day = day_of(now, self.zone(session))  # read under the write lock with the spend
             pause = session.get(PaidWorkStateRow, _PAUSE_ROW_ID)
             if pause is not None and pause.paused:
                 blocked = PaidWorkBlocked(

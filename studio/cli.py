@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
@@ -43,7 +43,39 @@ FORMAT_CHOICES = ("16:9", "9:16", "1:1")
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMAT_CHOICES, help="aspect ratio (default: 16:9)")
-    parser.add_argument("--voice", help="voice name (male, female) or a provider voice id")
+    parser.add_argument(
+        "--voice",
+        help="voice for every scene: male, male_warm, female, female_friendly or a provider "
+        "voice id (see `videostudio voices`)",
+    )
+    parser.add_argument(
+        "--keep-scene-voices",
+        action="store_const",
+        const=True,
+        help="with --voice: scenes that name their own voice keep it",
+    )
+    parser.add_argument(
+        "--offline-voice",
+        choices=("piper", "espeak"),
+        help="offline voice tried first (default: the setting, else piper for English)",
+    )
+    parser.add_argument(
+        "--loudness",
+        type=float,
+        metavar="LUFS",
+        help="integrated loudness of the output: -14, -16 (default) or -23 LUFS",
+    )
+    parser.add_argument(
+        "--music",
+        metavar="FILE|NAME",
+        help="music under the voice: an MP3/WAV/M4A/OGG/FLAC file or calm, bright, pulse",
+    )
+    parser.add_argument(
+        "--music-level",
+        type=float,
+        metavar="DB",
+        help="music loudness under the voice while it speaks, dB (default -15)",
+    )
     parser.add_argument(
         "--lang",
         help="language code, e.g. ja, or several: es,de,fr (one video each); text in another "
@@ -71,6 +103,18 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         "--accent", help="accent colour: #rrggbb or orange/blue/purple/green/pink/cyan"
     )
     parser.add_argument("--title", help="video title (default: from the document)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="condense the video to about this length (±15 %%; default: the setting, else "
+        "the whole document)",
+    )
+    parser.add_argument(
+        "--all-sections",
+        action="store_true",
+        help="keep changelog, licence, contributor and badge sections (skipped by default)",
+    )
     parser.add_argument(
         "--offline",
         action="store_const",
@@ -122,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_const", const=True, help="never use the network for speech"
     )
     gui.add_argument("--open", type=int, metavar="PROJECT_ID", help="open this project")
+    gui.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the main window, print one line about it and quit (exit 0 if it was shown);"
+        " checks an installed bundle",
+    )
 
     render = commands.add_parser("render", help="render a document or a template to MP4")
     render.add_argument(
@@ -205,10 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     ops = commands.add_parser("ops", help="spend vs budget, approvals, hit rate, fallbacks, errors")
     ops.add_argument("--days", type=int, default=30, help="period of the figures (default 30)")
 
-    budget = commands.add_parser("budget", help="today's budget; override the stop; resume")
-    budget.add_argument(
-        "action", nargs="?", choices=("status", "override", "resume"), default="status"
+    budget = commands.add_parser(
+        "budget", help="today's budget; override the stop; resume; the zone of its days"
     )
+    budget.add_argument(
+        "action", nargs="?", choices=("status", "override", "resume", "zone"), default="status"
+    )
+    budget.add_argument("zone_name", nargs="?", metavar="ZONE", help="with `zone`: e.g. UTC")
     budget.add_argument("--note", default="", help="why (kept with the override)")
 
     cache = commands.add_parser("cache", help="artefact cache: stats, clean, verify")
@@ -241,6 +294,12 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
         template_id=getattr(args, "template", None),
+        duration_s=getattr(args, "duration", None),
+        keep_scene_voices=getattr(args, "keep_scene_voices", None),
+        offline_voice=getattr(args, "offline_voice", None),
+        loudness_lufs=getattr(args, "loudness", None),
+        music=getattr(args, "music", None),
+        music_level_db=getattr(args, "music_level", None),
         exports=tuple(args.export) if getattr(args, "export", None) else None,
     )
 
@@ -269,14 +328,31 @@ def _request(
     )
 
 
-def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
-    from pipeline.adapters import load_document
+def _load_document(studio: Studio, path: Path, args: argparse.Namespace) -> VideoSpec:
+    """The document as a spec; the loader's notes (sections skipped, pages without text,
+    condensed to the scene cap) are printed to stderr."""
+    from pipeline.adapters import read_document
 
-    spec = load_document(input_path)
+    keep_all = bool(getattr(args, "all_sections", False))
+    skip = studio.settings.current.skip_boilerplate and not keep_all
+    loaded = read_document(path, skip_boilerplate=skip)
+    for note in loaded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return loaded.spec
+
+
+def _print_notes(request: RenderRequest) -> None:
+    for note in request.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
     if output is None:
         output = Path.cwd() / f"{input_path.stem}.mp4"
     with _studio(args) as studio:
+        spec = _load_document(studio, input_path, args)
         request = _request(studio, spec, args, output=output, source=input_path)
+        _print_notes(request)
         return _render_request(studio, request)
 
 
@@ -457,12 +533,11 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _queue_add(args: argparse.Namespace) -> int:
-    from pipeline.adapters import load_document
-
-    spec = load_document(args.input)
     out_path = args.output if args.output is not None else Path.cwd() / f"{args.input.stem}.mp4"
     with _studio(args) as studio:
+        spec = _load_document(studio, args.input, args)
         request = _request(studio, spec, args, output=out_path, source=args.input)
+        _print_notes(request)
         for warning in studio.language_warnings(request):
             print(f"Note: {warning}", file=sys.stderr)
         job_id = studio.enqueue(request, priority=args.priority)
@@ -516,6 +591,7 @@ def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
     app = QCoreApplication.instance() or QCoreApplication([])
     failed: list[int] = []
     interrupted = [False]
+    stopped: list[int] = []  # running when interrupted: reported as not succeeded
     runner = studio.make_runner()
     last: dict[int, str] = {}
 
@@ -531,6 +607,7 @@ def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
 
     def on_sigint(*_: object) -> None:
         interrupted[0] = True
+        stopped.extend(runner.running_ids)
         console.print("interrupted: cancelling running jobs (they resume with `retry`)")
         runner.shutdown(0)
         app.quit()
@@ -552,6 +629,12 @@ def _work_queue(studio: Studio, console: Any) -> tuple[list[int], bool]:
     finally:
         ticker.stop()
         signal.signal(signal.SIGINT, previous)
+    for job_id in stopped:  # their end came after the event loop had stopped
+        job = studio.jobs.get_job(job_id)
+        state = job.state.value if job is not None else "unknown"
+        console.print(f"job {job_id}: {state} (resume it with `videostudio retry {job_id}`)")
+        if job_id not in failed:
+            failed.append(job_id)
     return failed, interrupted[0]
 
 
@@ -562,9 +645,10 @@ def _run(args: argparse.Namespace) -> int:
     with _studio(args) as studio:
         failed, interrupted = _work_queue(studio, console)
         remaining = studio.pending_or_running()
-    console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
     if interrupted:
+        console.print(f"interrupted; {remaining} jobs still pending")
         return EXIT_INTERRUPTED
+    console.print(f"queue worked: {len(failed)} not succeeded, {remaining} still pending")
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -640,7 +724,8 @@ def _cache(args: argparse.Namespace) -> int:
     with _studio(args) as studio:
         if args.cache_command == "clean":
             removed = studio.cache.clean(all=args.all)
-            print(f"removed {len(removed)} entries")
+            leftovers = studio.sweep_leftovers()
+            print(f"removed {len(removed)} entries and {len(leftovers)} leftovers of killed runs")
         elif args.cache_command == "verify":
             dropped = studio.cache.verify()
             print(f"verified; dropped {len(dropped)} corrupt entries")
@@ -711,12 +796,16 @@ def _budget(args: argparse.Namespace) -> int:
         elif args.action == "resume":
             governor.resume_paid_work()
             print("paid work may run again")
+        elif args.action == "zone" and args.zone_name:
+            print(f"budget days are counted in {governor.set_time_zone(args.zone_name)}")
         status = governor.status()
         pause = governor.pause_state()
+        zone = governor.time_zone()
     print(
         f"{status.day}: ${status.committed_usd:.2f} committed of ${status.daily_usd:.2f} "
         f"(alert at ${status.alert_usd:.2f}, hard stop at ${status.cap_usd:.2f}"
         f"{', lifted today' if status.overridden else ''}) — {status.state}"
+        f"; days counted in {zone}"
     )
     if pause.paused:
         print(f"paid work is PAUSED: {pause.reason}  (resume with `videostudio budget resume`)")
@@ -768,7 +857,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     try:
         if args.command in (None, "gui") and gui is not None:
             if args.command is None:
-                args.offline, args.open = None, None
+                args.offline, args.open, args.smoke_test = None, None, False
             return gui(args)
         if args.command == "render":
             if args.template:
@@ -819,7 +908,49 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        problem = environment_problem(error, args.data_dir)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+def environment_problem(error: BaseException, data_dir: Path | None) -> StudioError | None:
+    """A disk or database failure that reached the top as a library error, as a message
+    naming the folder and what to do (full, read-only, not allowed; for the database also
+    damaged or busy), or ``None`` for anything else (a bug: its traceback is shown)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.preflight import storage_error
+    from studio import paths
+    from studio.store import database_error
+
+    if isinstance(error, DBAPIError):
+        return database_error(error, (data_dir or paths.data_dir()) / paths.DATABASE_FILE)
+    if isinstance(error, OSError):
+        return storage_error(error, None, "its files")
+    return None
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process with ``code``; after an interrupt (130), at once.
+
+    Tearing the interpreter down (freeing every module and object) can take most of a second
+    on a busy machine; an interrupted command has already cleaned up after itself, so it
+    flushes its output and logs and leaves with :func:`os._exit` (Ctrl-C is honoured within
+    a second). Entry points call this; :func:`main` itself only returns the code.
+    """
+    if code == EXIT_INTERRUPTED:
+        import logging
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        logging.shutdown()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_process(main())

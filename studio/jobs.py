@@ -16,6 +16,8 @@ Rules:
 * Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
   work checks between frame batches; a job cancelled from another process is noticed at its
   next progress write.
+* Damaged rows: a job whose stored row cannot be read back is FAILED with the reason when
+  the runner starts or reaches it, and the rest of the queue runs.
 * Crashes: on :meth:`JobRunner.start`, jobs left RUNNING by a dead process are requeued. If
   that process *crashed* (a fatal error was recorded, see :class:`~studio.service.Studio`)
   they count a crash, and after :data:`~studio.store.MAX_CRASHES` crashes without new progress
@@ -26,6 +28,14 @@ Rules:
 
 Following superqt's ``WorkerBase``, signals live on a ``QObject`` (a ``QRunnable`` cannot carry
 them) and workers never touch widgets.
+
+Threads: the runner's own thread (the GUI thread in the desktop studio) never touches the
+database. Claiming jobs, loading their checkpoints, recording their end and reading their final
+state run on a private one-thread *scheduler* pool (:meth:`JobRunner.schedule` only asks it
+to run) or on the job's worker; ``job_started``, ``job_finished`` and ``idle`` are still
+emitted from the runner's thread (queued to it), in the order the events happened.
+:meth:`JobRunner.start` is the one synchronous exception, for the command line;
+the desktop studio calls :meth:`JobRunner.start_in_background`.
 """
 
 from __future__ import annotations
@@ -39,10 +49,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.errors import Cancelled, StudioError
+from pipeline.preflight import storage_error
 from pipeline.progress import CancelToken, Monotonic, ProgressEvent
-from studio.store import Checkpoint, Job, JobState, JobStore
+from studio.store import Checkpoint, Job, JobState, JobStore, database_error
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +139,10 @@ class JobRunner(QObject):
     idle = Signal()
     # Internal: delivered in the runner's thread (queued) when a worker is done.
     _worker_done = Signal(int, str, str, str)
+    # Internal: from the scheduler thread to the runner's thread (queued).
+    _launched = Signal(int)
+    _went_idle = Signal()
+    _set_aside = Signal(int, str, str)
 
     def __init__(
         self,
@@ -147,19 +163,46 @@ class JobRunner(QObject):
         self.pool = pool or QThreadPool.globalInstance()
         self._running: dict[int, tuple[str, CancelToken]] = {}
         self._lock = threading.Lock()
+        self._schedule_lock = threading.Lock()  # one claiming pass at a time
+        self._schedule_queued = False
         self._paused = False
+        # Claims and other database writes of the scheduler run here, never on the GUI thread.
+        self._scheduler = QThreadPool(self)
+        self._scheduler.setMaxThreadCount(1)
         self._worker_done.connect(self._on_worker_done)
+        self._launched.connect(self.job_started)
+        self._went_idle.connect(self.idle)
+        self._set_aside.connect(self.job_finished)
 
     # -- public API (call from the runner's thread) -------------------------------------
 
     def start(self) -> list[int]:
-        """Recover jobs left RUNNING by a crashed process, then start working the queue.
+        """Recover jobs left RUNNING by a crashed process, set damaged job rows aside
+        (FAILED with the reason, see :mod:`studio.store.jobs`), then start working the queue,
+        on the calling thread (the command line: :attr:`running_ids` is filled when it
+        returns).
 
         Returns the ids of recovered jobs.
         """
         recovered = self.store.recover_after_crash(crashed=self.previous_run_crashed)
-        self.schedule()
+        for job in self.store.quarantine_damaged():
+            self.job_finished.emit(job.id, job.state.value, job.error or "")
+        self._schedule_now()
         return recovered
+
+    def start_in_background(self) -> None:
+        """:meth:`start` on the scheduler thread (the desktop studio: the GUI thread never
+        writes the database). Recovered jobs are logged; ``job_started`` follows as usual."""
+
+        def recover_and_schedule() -> None:
+            recovered = self.store.recover_after_crash(crashed=self.previous_run_crashed)
+            if recovered:
+                log.info("resuming %d job(s) left by the previous session", len(recovered))
+            for job in self.store.quarantine_damaged():  # job_finished, on the runner's thread
+                self._set_aside.emit(job.id, job.state.value, job.error or "")
+            self._schedule_now()
+
+        self._scheduler.start(_Task(recover_and_schedule))
 
     def enqueue(
         self,
@@ -186,7 +229,8 @@ class JobRunner(QObject):
         return changed or running is not None
 
     def retry(self, job_id: int) -> bool:
-        """Queue a FAILED or CANCELLED job again; it resumes from its checkpoints."""
+        """Queue a FAILED or CANCELLED job again; it resumes (its handler reuses what earlier
+        attempts finished, e.g. a render's cached speech clips and video chunks)."""
         changed = self.store.retry_job(job_id)
         if changed:
             self.schedule()
@@ -199,10 +243,26 @@ class JobRunner(QObject):
             return sorted(self._running)
 
     def schedule(self) -> None:
-        """Claim and start as many pending jobs as the per-kind limits allow."""
+        """Ask the scheduler thread to claim and start as many pending jobs as the per-kind
+        limits allow (returns at once; any thread may call it)."""
         if self._paused:
             return
-        while True:
+        with self._lock:
+            if self._schedule_queued:  # a pass that has not started yet will see this job too
+                return
+            self._schedule_queued = True
+        self._scheduler.start(_Task(self._schedule_now))
+
+    def _schedule_now(self) -> None:
+        """Claim and launch pending jobs, on the calling thread (the scheduler's, or
+        :meth:`start`'s)."""
+        with self._lock:
+            self._schedule_queued = False
+        with self._schedule_lock:
+            self._claim_pending()
+
+    def _claim_pending(self) -> None:
+        while not self._paused:
             with self._lock:
                 counts: dict[str, int] = {}
                 for kind, _ in self._running.values():
@@ -217,11 +277,12 @@ class JobRunner(QObject):
         with self._lock:
             nothing_running = not self._running
         if nothing_running:
-            self.idle.emit()
+            self._went_idle.emit()
 
     def shutdown(self, timeout_ms: int = -1) -> None:
         """Stop scheduling, cancel running jobs and wait for the workers (for app exit, tests)."""
         self._paused = True
+        self._scheduler.waitForDone(timeout_ms)  # no claim may launch a job after this
         with self._lock:
             tokens = [token for _, token in self._running.values()]
         for token in tokens:
@@ -277,26 +338,39 @@ class JobRunner(QObject):
                 state = JobState.CANCELLED
             except StudioError as exc:
                 state, error = JobState.FAILED, str(exc)
-            except Exception as exc:  # a bug: keep the app alive, record it, log the traceback
-                log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
-                state, error = JobState.FAILED, f"unexpected error: {exc!r}"
+            except Exception as exc:
+                problem = self._environment_problem(exc)
+                if problem is not None:  # a full or read-only disk, the database's included
+                    state, error = JobState.FAILED, str(problem)
+                else:  # a bug: keep the app alive, record it, log the traceback
+                    log.error("job %s failed unexpectedly:\n%s", job.id, traceback.format_exc())
+                    state, error = JobState.FAILED, f"unexpected error: {exc!r}"
             if token.cancelled and state is not JobState.SUCCEEDED:
                 state = JobState.CANCELLED
+            shown = state.value
             try:
                 self.store.finish_job(job.id, state, error=error or None, output=output)
+                final = self.store.get_job(job.id)  # e.g. CANCELLED by another process
+                shown = final.state.value if final is not None else shown
             except Exception:  # the database is gone (app shutting down): the crash sweep fixes it
                 log.exception("could not record the end of job %s", job.id)
-            self._worker_done.emit(job.id, job.kind, state.value, error)
+            self._worker_done.emit(job.id, job.kind, shown, error)
 
         log.info("job %d started (%s, attempt %d)", job.id, job.kind, job.attempts)
-        self.job_started.emit(job.id)
+        self._launched.emit(job.id)  # job_started, from the runner's thread
         self.pool.start(_Task(work))
+
+    def _environment_problem(self, error: Exception) -> StudioError | None:
+        """A disk or database failure as a message naming the folder and what to do."""
+        if isinstance(error, DBAPIError):
+            return database_error(error, self.store.db.path)
+        if isinstance(error, OSError):
+            return storage_error(error, None, "the job's files")
+        return None
 
     @Slot(int, str, str, str)
     def _on_worker_done(self, job_id: int, kind: str, state: str, error: str) -> None:
         with self._lock:
             self._running.pop(job_id, None)
-        final = self.store.get_job(job_id)
-        shown = final.state.value if final is not None else state
-        self.job_finished.emit(job_id, shown, error)
+        self.job_finished.emit(job_id, state, error)
         self.schedule()

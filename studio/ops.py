@@ -101,24 +101,25 @@ def ops_report(
     clock: Callable[[], datetime] = utcnow,
     tz: tzinfo | None = None,
 ) -> OpsReport:
-    """Gather the operator's figures for the ``days`` local calendar days ending today.
+    """Gather the operator's figures for the ``days`` budget days ending today.
 
     Args:
         db: the open, migrated studio database.
         policy: the budget policy in force (default: $5/day, alert 80 %, stop 120 %).
         days: length of the period, ≥ 1.
         clock: returns the current aware UTC time.
-        tz: the zone of the budget's calendar days (``None``: the local zone).
+        tz: the zone of the budget's calendar days (``None``: the zone stored with the budget,
+            see :meth:`~studio.budget.BudgetGovernor.time_zone`).
     """
     if days < 1:
         raise ValueError(f"days must be >= 1, not {days}")
     governor = BudgetGovernor(db, policy, clock=clock, tz=tz)
+    zone = governor.zone()
     now = clock()
-    today = date.fromisoformat(day_of(now, tz))
+    today = date.fromisoformat(day_of(now, zone))
     first = today - timedelta(days=days - 1)
     day_names = [(first + timedelta(days=n)).isoformat() for n in range(days)]
-    local_zone = now.astimezone(tz).tzinfo
-    since = datetime(first.year, first.month, first.day, tzinfo=local_zone)
+    since = datetime(first.year, first.month, first.day, tzinfo=zone)
 
     budget = governor.status(today)
     with db.begin() as session:

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.condense import condense_spec
 from pipeline.errors import InputError
 from pipeline.models import (
     SPEC_SCHEMA_VERSION,
@@ -37,7 +38,9 @@ from pipeline.models import (
     migrate_spec,
     spec_error,
 )
+from pipeline.preflight import check_not_a_folder
 from pipeline.render_job import RenderOptions
+from pipeline.speech.voices import override_voice
 from studio.paid import PaidChoices
 from studio.settings import StudioSettings
 
@@ -62,6 +65,11 @@ class RenderOverrides(BaseModel):
             translated first; ``language`` is the first. Only explicit choices translate: a
             settings default language never does.
         translate: translate the text to the asked languages (default on).
+        duration_s: condense the video to about this many seconds (±15 %); ``None``: the
+            setting (``target_duration_s``), else the whole document.
+        keep_scene_voices: with ``voice``, scenes that pin a voice keep it.
+        offline_voice / loudness_lufs / music / music_level_db: sound options
+            (:class:`~pipeline.render_job.RenderOptions`).
         exports: extra outputs for video editors (``"otio"``).
     """
 
@@ -81,6 +89,12 @@ class RenderOverrides(BaseModel):
     template_id: str | None = None
     languages: tuple[str, ...] | None = None
     translate: bool | None = None
+    duration_s: float | None = Field(default=None, gt=0, le=36_000)
+    keep_scene_voices: bool | None = None
+    offline_voice: str | None = None
+    loudness_lufs: float | None = None
+    music: str | None = None
+    music_level_db: float | None = None
     exports: tuple[Literal["otio"], ...] | None = None
 
     def asked_languages(self) -> tuple[str, ...]:
@@ -116,6 +130,8 @@ class RenderRequest(BaseModel):
         paid: which paid AI the render may use.
         source: the document it came from, if any.
         project_id: the project it belongs to, if any.
+        notes: what the user should know about how the request was made (the video was
+            condensed to a target length); not used by the render.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -127,6 +143,7 @@ class RenderRequest(BaseModel):
     paid: PaidChoices = Field(default_factory=PaidChoices)
     source: Path | None = None
     project_id: int | None = None
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """As stored in the job queue (the spec carries its own schema version)."""
@@ -188,7 +205,8 @@ def build_render_request(
         project_id: the project it belongs to.
 
     Raises:
-        InputError: an override does not validate (the message names the field).
+        InputError: an override does not validate (the message names the field), or the
+            output names a folder.
     """
     overrides = overrides or RenderOverrides()
     data = with_setting_defaults(settings, spec).model_dump(mode="json")
@@ -196,6 +214,17 @@ def build_render_request(
     if overrides.accent is not None:
         data["theme"] = {**data["theme"], "accent_color": overrides.accent}
     resolved = build_spec(data, source="render options")
+    notes: list[str] = []
+    target_s = (
+        overrides.duration_s if overrides.duration_s is not None else settings.target_duration_s
+    )
+    if target_s is not None:
+        condensed = condense_spec(resolved, target_s)
+        resolved, notes = condensed.spec, list(condensed.notes)
+    if overrides.voice is not None:  # --voice: every scene, unless it pins one and is kept
+        resolved = override_voice(
+            resolved, overrides.voice, keep_scene_voices=bool(overrides.keep_scene_voices)
+        )
 
     encoder = overrides.encoder if overrides.encoder is not None else settings.encoder
     offline = overrides.offline if overrides.offline is not None else settings.offline
@@ -206,13 +235,23 @@ def build_render_request(
                 f"invalid language code {code!r} in the render options",
                 hint="use codes such as ja, es, de, pt-BR (see `videostudio voices`)",
             )
-    options = RenderOptions(
-        encoder=encoder,
-        speech_mode="offline" if offline else "auto",
-        languages=languages,
-        translate=overrides.translate if overrides.translate is not None else True,
-        exports=overrides.exports or (),
-    )
+    sound: dict[str, Any] = {
+        name: getattr(overrides, name)
+        if getattr(overrides, name) is not None
+        else getattr(settings, name)
+        for name in ("offline_voice", "loudness_lufs", "music", "music_level_db")
+    }
+    try:
+        options = RenderOptions(
+            encoder=encoder,
+            speech_mode="offline" if offline else "auto",
+            exports=overrides.exports or (),
+            languages=languages,
+            translate=overrides.translate if overrides.translate is not None else True,
+            **sound,
+        )
+    except ValidationError as error:
+        raise spec_error(error, source="render options") from error
     ai = settings.ai
     paid = PaidChoices(
         llm=overrides.llm if overrides.llm is not None else ai.llm_enabled,
@@ -223,6 +262,7 @@ def build_render_request(
         folder = settings.output_dir or default_output_dir or Path.cwd()
         output = folder / f"{slug(resolved.title)}.mp4"
     output = Path(output).expanduser()
+    check_not_a_folder(output)  # before the suffix: `-o videos` is not `videos.mp4`
     if output.suffix.lower() != ".mp4":
         output = output.with_suffix(".mp4")
     return RenderRequest(
@@ -232,6 +272,7 @@ def build_render_request(
         paid=paid,
         source=source.resolve() if source is not None else None,
         project_id=project_id,
+        notes=tuple(notes),
     )
 
 

@@ -31,6 +31,7 @@ from pipeline.fsutil import (
     sweep_temp_files,
 )
 from pipeline.models import VideoSpec
+from pipeline.preflight import preflight
 from pipeline.progress import NEVER_CANCEL, CancelToken, EventSink, ProgressEvent, no_events
 from pipeline.render_job import RenderResult, StageObserver, render_video
 from pipeline.workplan import Throughput
@@ -54,6 +55,7 @@ from studio.request import (
 )
 from studio.settings import SecretStore, SettingsStore, StudioSettings, settings_path
 from studio.store import Job, JobState, JobStore, ProjectStore, open_database
+from studio.validation import check_render_request
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,9 @@ class Studio:
         """
         from pipeline.adapters import load_document
 
-        spec = with_setting_defaults(self.settings.current, load_document(path))
+        settings = self.settings.current
+        spec = load_document(path, skip_boilerplate=settings.skip_boilerplate)
+        spec = with_setting_defaults(settings, spec)
         kind = path.suffix.lower().lstrip(".")
         return self.projects.save_project(spec, source_path=path, source_kind=kind)
 
@@ -190,7 +194,15 @@ class Studio:
     # -- queue ------------------------------------------------------------------------
 
     def enqueue(self, request: RenderRequest, *, priority: int = 0) -> int:
-        """Queue ``request``; returns the job id (``videostudio run`` or the studio runs it)."""
+        """Queue ``request``; returns the job id (``videostudio run`` or the studio runs it).
+
+        The request is checked first, as a render would be (:func:`studio.validation.
+        check_render_request`): a bad voice or output path is refused now, not when it runs.
+
+        Raises:
+            InputError, StorageError: see :func:`~studio.validation.check_render_request`.
+        """
+        check_render_request(request.spec, request.output)
         return self.jobs.enqueue_job(
             RENDER, request.to_json(), priority=priority, project_id=request.project_id
         )
@@ -281,6 +293,18 @@ class Studio:
         with contextlib.suppress(OSError):
             Path(record.name).unlink()
         self._crash_record = None
+
+    def sweep_leftovers(self) -> list[Path]:
+        """Remove what killed processes left, without the runner lock (safe beside live
+        renders): their staging folders, the temporary files they made beside outputs (an
+        interrupted output commit is rolled back first, see :class:`pipeline.fsutil.OutputSet`)
+        and cache writes older than 15 minutes. Called when a render starts and by
+        ``videostudio cache clean``. Returns the paths removed."""
+        removed = sweep_stale_staging(self.staging_root)
+        removed += self.cache.sweep_temp_files()
+        if removed:
+            log.info("removed %d leftovers of killed processes", len(removed))
+        return removed
 
     def startup_sweep(self) -> list[Path]:
         """Remove temporary files a crashed process left: in the cache and beside the outputs
@@ -398,9 +422,16 @@ class Studio:
         the fallback tier of each clip scene is recorded for the operator view. Progress
         arrives as typed events whose remaining time comes from this machine's measured
         throughput, which the render then updates.
+
+        Before any work: leftovers of killed renders are swept, the request is checked
+        (:func:`~studio.validation.check_render_request`) and every disk it writes to must
+        have room for it (:func:`~pipeline.preflight.preflight`).
         """
         paid = request.paid
         ai = self.settings.current.ai
+        self.sweep_leftovers()
+        spec, output = check_render_request(request.spec, request.output)
+        preflight(spec, output, {"cache": self.cache_dir, "data": self.data_dir})
         services = None
         translator = None
         if paid.llm or paid.ai_clips:
@@ -428,7 +459,7 @@ class Studio:
                 offline = request.options.speech_mode == "offline"
                 translator = translation_generator(ai, SecretStore(), governor, offline=offline)
                 outcomes = translate_spec_many(
-                    request.spec, targets, translator, template_id=paid.template_id
+                    spec, targets, translator, template_id=paid.template_id
                 )
                 for outcome in outcomes:
                     for warning in outcome.warnings:
@@ -437,20 +468,18 @@ class Studio:
                         log.info("%s: %s", outcome.target_language, note)
                     specs.append((outcome.spec, outcome.target_language))
             elif targets:  # translation off: only the voice changes
-                specs = [(request.spec.model_copy(update={"language": c}), c) for c in targets]
+                specs = [(spec.model_copy(update={"language": c}), c) for c in targets]
             else:
-                specs = [(request.spec, "")]
-            jobs = [
-                (spec, _language_output(request.output, code, len(specs))) for spec, code in specs
-            ]
+                specs = [(spec, "")]
+            jobs = [(one, _language_output(output, code, len(specs))) for one, code in specs]
             results = []
-            for number, (spec, output) in enumerate(jobs):
+            for number, (one, one_output) in enumerate(jobs):
                 result = render_video(
-                    spec,
-                    output,
+                    one,
+                    one_output,
                     store,
                     request.options,
-                    events=_language_events(events, number, len(jobs), spec.language),
+                    events=_language_events(events, number, len(jobs), one.language),
                     cancel=cancel,
                     observer=observer,
                     staging_root=self.staging_root,
@@ -460,7 +489,7 @@ class Studio:
                 )
                 self._remember_throughput(result.throughput)
                 if services is not None:
-                    services.record_tiers(job_id, spec, result.scenes)
+                    services.record_tiers(job_id, one, result.scenes)
                 if "otio" in request.options.exports:
                     from pipeline.export import export_for_editors
 

@@ -159,6 +159,16 @@ class StudioSettings(BaseSettings):
         cache_quota_gb: size limit of the content cache, in GB (10⁹ bytes).
         theme: look of the app, ``"light"`` or ``"dark"``.
         last_folder: the folder of the last document opened in the studio.
+        target_duration_s: condense every video to about this length in seconds (±15 %,
+            :func:`pipeline.condense.condense_spec`); ``None`` renders documents in full.
+        skip_boilerplate: leave changelog, licence, contributor and badge sections out of
+            documents (:data:`pipeline.adapters.scenes.BOILERPLATE_SECTIONS`).
+        offline_voice: the offline voice tried first, ``"piper"`` (English) or ``"espeak"``;
+            ``None`` → Piper for English. ``VIDEOSTUDIO_OFFLINE_VOICE`` or ``--offline-voice``.
+        loudness_lufs: integrated loudness of every output: −14, −16 (default) or −23 LUFS.
+        music: a music bed under the voice (``calm``, ``bright``, ``pulse`` or a file's path);
+            ``None`` for none.
+        music_level_db: the bed's level under the voice while it speaks, dB.
         ai: optional paid AI.
     """
 
@@ -180,6 +190,12 @@ class StudioSettings(BaseSettings):
     cache_quota_gb: float = Field(default=5.0, gt=0, le=10_000)
     theme: Literal["light", "dark"] = "light"
     last_folder: Path | None = None
+    target_duration_s: float | None = Field(default=None, gt=0, le=36_000)
+    skip_boilerplate: bool = True
+    offline_voice: Literal["piper", "espeak"] | None = None
+    loudness_lufs: float = Field(default=-16.0, ge=-31.0, le=-9.0)
+    music: str | None = None
+    music_level_db: float = Field(default=-15.0, ge=-40.0, le=0.0)
     ai: AISettings = Field(default_factory=AISettings)
 
     _load_warnings: list[str] = PrivateAttr(default_factory=list)

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# English offline renders use Piper by default; Piper costs ~10x eSpeak's CPU, so the suite
+# renders with eSpeak and the Piper tests (tests/test_piper.py) ask for Piper explicitly.
+os.environ.setdefault("VIDEOSTUDIO_OFFLINE_VOICE", "espeak")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
@@ -30,3 +33,11 @@ def isolated_folders(
     monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("VIDEOSTUDIO_CACHE_DIR", str(root / "cache"))
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_qt_application(qapp: object) -> object:
+    """Create pytest-qt's QApplication before any test runs: a command that works the queue
+    in-process (``cli_main(["batch", …])``) would otherwise create a QCoreApplication first,
+    and every later Qt test would fail on pytest-qt's "not an instance of qapp_cls" warning."""
+    return qapp

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from pipeline.adapters import load_document, spec_from_markdown, spec_from_text
+from pipeline.adapters import load_document, read_document, spec_from_markdown, spec_from_text
 from pipeline.adapters.builder import VideoBuilder
 from pipeline.adapters.yaml_scenes import spec_from_yaml
 from pipeline.errors import InputError
@@ -301,7 +301,7 @@ BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".jo
         ("deep.yaml", b"[" * 50_000, "nested too deeply"),
         ("fake.pdf", b"hello, not a pdf", "not a PDF"),
         ("fake.docx", b"hello, not a zip", "not a zip"),
-        ("notes.rtf", b"{\\rtf1}", ".md, .markdown, .txt, .pdf, .docx, .yaml, .yml"),
+        ("notes.rtf", b"{\\rtf1}", ".md, .markdown, .rst, .rest, .txt, .pdf, .docx, .yaml, .yml"),
     ],
 )
 def test_hostile_input_gives_clear_error(
@@ -358,12 +358,23 @@ def test_five_megabytes_on_one_line_is_fast(tmp_path: Path) -> None:
     assert types(spec)[0] == "title" and len(spec.scenes) <= MAX_SCENES
 
 
-def test_long_prose_is_capped_with_summary(tmp_path: Path) -> None:
-    sections = "".join(f"## Part {n}\n\n" + "Some words here. " * 40 + "\n\n" for n in range(150))
-    spec = spec_from_markdown("# Huge\n\n" + sections)
+def test_long_prose_past_the_cap_is_condensed_and_the_user_told(tmp_path: Path) -> None:
+    """Issue 9: past 100 scenes the document is condensed (its end kept) and a note says so."""
+    sections = "".join(
+        f"## Part {n}\n\n" + "Some words here. " * 40 + "\n\n" + f"- point {n}\n- more\n\n"
+        for n in range(150)
+    )
+    path = tmp_path / "huge.md"
+    path.write_text("# Huge\n\n" + sections + "## Conclusion\n\nThat is all.\n")
+    loaded = read_document(path)
+    spec = loaded.spec
     assert len(spec.scenes) == MAX_SCENES
     assert spec.scenes[-1].scene_type == "outro"
-    assert spec.scenes[-2].scene_type == "list" and spec.scenes[-2].header == "Also covered"
+    assert spec.scenes[-2].title == "Conclusion"  # the end is never silently dropped
+    assert any("huge.md" in note and "100-scene limit" in note for note in loaded.notes)
+    titles = [s.title for s in spec.scenes[1:-2]]
+    numbers = [int(t.split()[1]) for t in titles]
+    assert numbers == sorted(numbers)  # document order kept
 
 
 def test_deeply_nested_list_is_flattened(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from pipeline import avio
 from pipeline.errors import Cancelled, EncodeError, EncoderUnavailableError
 from pipeline.fsutil import TEMP_PREFIX
+from pipeline.preflight import StorageError
 from pipeline.progress import CancelToken
 from pipeline.speech.base import SAMPLE_RATE_HZ
 from pipeline.validate import validate_output
@@ -251,9 +252,9 @@ def test_disk_full_while_muxing_keeps_the_old_file(tmp_path, joined, monkeypatch
         real_mux(container, packet)
 
     monkeypatch.setattr(avio, "_mux", failing_mux)
-    with pytest.raises(EncodeError, match="disk full") as info:
+    with pytest.raises(StorageError, match="disk is full") as info:
         avio.concat_and_mux([i.path for i in infos], sine(3.3), out, fps=FPS)
-    assert "free space" in info.value.hint
+    assert "free some space" in info.value.hint and str(tmp_path) in info.value.message
     assert out.read_bytes() == b"previous render"
     assert not leftovers(tmp_path)
 

@@ -82,7 +82,7 @@ def test_mux_hits_enospc(qtbot, studio: Studio, corpus_dir: Path, tmp_path: Path
     assert _run_one(qtbot, studio, second) == "FAILED"
     job = studio.jobs.get_job(second)
     assert job is not None and job.state is JobState.FAILED
-    assert "disk full" in (job.error or "")
+    assert "disk is full" in (job.error or "")
     assert _digest(out) == before  # the previous output is untouched
     assert _leftovers(tmp_path) == []
 

@@ -146,7 +146,7 @@ def test_language_without_catalog_falls_back_to_english() -> None:
     ("raw", "expected"),
     [
         ("See https://github.com/foo/bar for more.", "See github.com for more."),
-        ("Visit www.example.org/page today", "Visit example.org today"),
+        ("Visit www.example.org/page today", "Visit www.example.org today"),
         ("This is **bold** and *italic* text", "This is bold and italic text"),
         ("Read [the docs](https://docs.example.com/x) now", "Read the docs now"),
         ("Line one<br>line two", "Line one line two"),

@@ -88,8 +88,11 @@ def test_speech_is_cached_in_the_store_and_in_memory(spec: VideoSpec, tmp_path: 
     store = DirectoryStore(tmp_path / "store")
     preview.preview_frame(spec, 0, 0.5, store)
     stored = sorted(p.name for p in (tmp_path / "store").rglob("*") if p.is_file())
+    assert len(stored) == 1  # only the previewed scene is voiced
+    preview.preview_frame(spec, 2, 0.5, store)  # scene 3 and, for its crossfade, scene 2
+    stored = sorted(p.name for p in (tmp_path / "store").rglob("*") if p.is_file())
     assert len(stored) == 3  # one speech clip per scene
-    preview.preview_frame(spec, 2, 0.5, store)  # served from memory: nothing new stored
+    preview.preview_frame(spec, 1, 0.5, store)  # served from memory: nothing new stored
     assert sorted(p.name for p in (tmp_path / "store").rglob("*") if p.is_file()) == stored
 
 

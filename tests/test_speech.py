@@ -17,18 +17,24 @@ import pytest
 from pipeline.errors import SpeechError
 from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine, offline_forced
-from pipeline.speech.edge import EdgeProvider, EdgeReachability, EdgeTimeouts
-from pipeline.speech.espeak import EspeakProvider
-from pipeline.speech.voices import (
-    VOICE_TABLE,
+from pipeline.speech.edge import (
+    EdgeProvider,
+    EdgeReachability,
+    EdgeTimeouts,
     edge_voice_id,
-    espeak_voice_id,
     is_edge_voice_id,
+)
+from pipeline.speech.espeak import EspeakProvider, espeak_voice_id
+from pipeline.speech.voices import (
+    NAMED_VOICES,
+    VOICE_TABLE,
     list_voices,
     normalize_language,
 )
 from pipeline.speech.wordtimes import WordEvent, word_timings
 from tests.fake_edge_server import FakeEdgeServer, FakeWord
+
+ESPEAK_FIRST = {"VIDEOSTUDIO_OFFLINE_VOICE": "espeak"}
 
 SENTENCE_20 = (
     "The committee reviewed every proposal carefully before choosing the three projects "
@@ -234,7 +240,7 @@ def test_voice_table_covers_video_gen_languages():
 
 def test_every_espeak_table_voice_exists_in_bundled_data(espeak):
     rows = [r for r in list_voices() if r.provider == "espeak"]
-    assert len(rows) == 2 * len(VOICE_TABLE)
+    assert len(rows) == len(NAMED_VOICES) * len(VOICE_TABLE)
     missing = [r.voice_id for r in rows if not espeak.has_voice(r.voice_id)]
     assert missing == []
     assert all(r.offline for r in rows)
@@ -242,7 +248,7 @@ def test_every_espeak_table_voice_exists_in_bundled_data(espeak):
 
 def test_every_edge_table_voice_is_a_short_name_of_its_language():
     rows = [r for r in list_voices() if r.provider == "edge"]
-    assert len(rows) == 2 * len(VOICE_TABLE)
+    assert len(rows) == len(NAMED_VOICES) * len(VOICE_TABLE)
     for row in rows:
         assert is_edge_voice_id(row.voice_id), row
         assert row.voice_id.split("-")[0] == row.language, row
@@ -298,7 +304,7 @@ def fast_engine(first_byte_s: float = 1.0) -> SpeechEngine:
     edge = EdgeProvider(
         EdgeTimeouts(first_byte_s=first_byte_s, base_total_s=3.0), reachability=EdgeReachability()
     )
-    return SpeechEngine("auto", edge=edge, env={})
+    return SpeechEngine("auto", providers={"edge": edge}, env=ESPEAK_FIRST)
 
 
 def test_edge_happy_path_decodes_audio_and_word_boundaries(point_edge_at, monkeypatch, tmp_path):
@@ -324,7 +330,7 @@ def test_engine_uses_edge_when_reachable(point_edge_at):
     with FakeEdgeServer("happy", mp3=make_mp3(0.5), words=[FakeWord("Hi", 0.0, 0.2)]) as server:
         point_edge_at(server)
         engine = fast_engine()
-        assert engine.plan(VoiceRef()) == ["edge", "espeak"]
+        assert engine.plan(VoiceRef()) == ["edge", "espeak", "piper"]
         audio = engine.synthesize("Hi", VoiceRef("de", "male"))
     assert audio.provider == "edge"
     assert audio.voice_id == "de-DE-ConradNeural"
@@ -343,7 +349,7 @@ def test_edge_undecodable_audio_falls_back_and_leaves_no_files(
     assert any("could not be decoded" in note for note in audio.notes), audio.notes
     assert list(tmp_path.iterdir()) == []
     # a bad answer is not a connection failure: Edge stays eligible
-    assert engine.reachability.unavailable_reason() is None
+    assert engine.provider("edge").unavailable_reason() is None
 
 
 @pytest.mark.parametrize("mode", ["http500", "close"])
@@ -365,7 +371,7 @@ def test_edge_failure_falls_back_to_espeak_quickly(point_edge_at, mode):
         assert server.connections == first_connections
         assert second.provider == "espeak"
         assert any("edge skipped" in note for note in second.notes)
-        assert engine.plan(VoiceRef()) == ["espeak"]
+        assert engine.plan(VoiceRef()) == ["espeak", "piper"]
 
 
 def test_edge_hang_falls_back_within_the_bound(point_edge_at):
@@ -390,7 +396,7 @@ def test_online_mode_raises_instead_of_falling_back(point_edge_at):
     with FakeEdgeServer("http500") as server:
         point_edge_at(server)
         edge = EdgeProvider(EdgeTimeouts(first_byte_s=1.0), reachability=EdgeReachability())
-        engine = SpeechEngine("online", edge=edge, env={})
+        engine = SpeechEngine("online", providers={"edge": edge}, env={})
         with pytest.raises(SpeechError, match="HTTP 500"):
             engine.synthesize("Must be Edge.", VoiceRef("en", "male"))
 
@@ -424,8 +430,8 @@ def no_network(monkeypatch):
 
 
 def test_offline_mode_never_opens_a_socket(no_network):
-    engine = SpeechEngine("offline", env={})
-    assert engine.plan(VoiceRef()) == ["espeak"]
+    engine = SpeechEngine("offline", env=ESPEAK_FIRST)
+    assert engine.plan(VoiceRef()) == ["espeak", "piper"]
     audio = engine.synthesize("Offline narration only.", VoiceRef("en", "male"))
     assert audio.provider == "espeak"
     assert audio.notes == []
@@ -433,7 +439,7 @@ def test_offline_mode_never_opens_a_socket(no_network):
 
 
 def test_offline_environment_variable_forces_offline(no_network):
-    env = {"VIDEOSTUDIO_OFFLINE": "1"}
+    env = {"VIDEOSTUDIO_OFFLINE": "1", **ESPEAK_FIRST}
     assert offline_forced(env)
     assert not offline_forced({"VIDEOSTUDIO_OFFLINE": "0"})
     engine = SpeechEngine("auto", env=env)
@@ -469,7 +475,7 @@ def test_engine_unknown_language_is_a_speech_error_with_hint(no_network):
 
 def test_cache_key_parts_name_everything_that_shapes_audio():
     engine = SpeechEngine("offline", env={})
-    key = engine.cache_key_parts("Hello.", VoiceRef("en", "female"))
+    key = engine.cache_key_parts("Hello.", VoiceRef("en", "female"))  # Piper has no female
     assert key["provider"] == "espeak"
     assert key["voice_id"] == "en-us+f3"
     assert key["library"].startswith("espeak-ng 1.")

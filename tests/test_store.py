@@ -44,6 +44,7 @@ TABLES = {
     "budget_overrides",
     "budget_alerts",
     "scene_tiers",
+    "budget_settings",
     "alembic_version",
 }
 
@@ -92,7 +93,7 @@ def test_new_database_has_tables_pragmas_and_head_revision(db: Database) -> None
     assert db.pragma("synchronous") == 2  # FULL
     assert db.pragma("busy_timeout") == 10_000
     assert db.integrity_check() == ["ok"]
-    assert _revisions(db) == [head_revision()] == ["0004_request"]
+    assert _revisions(db) == [head_revision()] == ["0005_budget_zone"]
 
 
 def test_migrated_schema_matches_the_orm_classes(db: Database) -> None:
@@ -127,7 +128,7 @@ def test_older_database_is_upgraded_on_open(tmp_path: Path) -> None:
     insert_old_job(path)
 
     with open_database(path) as db:
-        assert _revisions(db) == ["0004_request"]
+        assert _revisions(db) == ["0005_budget_zone"]
         assert "ix_jobs_claim" in _indexes(db, "jobs")
         assert "ix_cache_entries_last_used_at" in _indexes(db, "cache_entries")
         assert [job.input for job in JobStore(db).list_jobs()] == [{"kept": True}]
@@ -136,9 +137,9 @@ def test_older_database_is_upgraded_on_open(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "studio.sqlite3"
     path.write_bytes(b"this is not SQLite" * 100)
-    with pytest.raises(DatabaseOpenError, match="could not open the database") as caught:
+    with pytest.raises(DatabaseOpenError, match="is damaged") as caught:
         open_database(path)
-    assert "another --data-dir" in caught.value.hint
+    assert "move the file away" in caught.value.hint and "another --data-dir" in caught.value.hint
 
 
 def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
@@ -158,7 +159,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
         thread.join()
     assert errors == []
     with Database(path) as db:
-        assert _revisions(db) == ["0004_request"]
+        assert _revisions(db) == ["0005_budget_zone"]
 
 
 def test_begin_immediate_takes_the_write_lock_before_reading(db: Database) -> None:
@@ -465,7 +466,7 @@ def test_migration_0004_keeps_jobs_and_projects_and_versions_them(tmp_path: Path
     insert_old_job(path)
 
     with open_database(path) as db:
-        assert _revisions(db) == ["0004_request"]
+        assert _revisions(db) == [head_revision()]
         job = JobStore(db).list_jobs()[0]
         assert job.input == {"kept": True} and job.active_s == 0.0
         project = ProjectStore(db).load_project(1)

@@ -17,8 +17,8 @@ import argparse
 import logging
 import sys
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from pipeline.errors import StudioError
 from studio.api import JobRunner, RunnerBusyError, Studio
@@ -38,15 +38,17 @@ def app_settings() -> QSettings:
 
 
 def start_runner(studio: Studio) -> JobRunner | None:
-    """Take the queue's lock and start working it; ``None`` if another process has it."""
+    """Take the queue's lock and start working it; ``None`` if another process has it.
+
+    Recovery and claiming run on the runner's scheduler thread: the GUI thread never writes
+    the database.
+    """
     try:
         runner = studio.make_runner()
     except RunnerBusyError as error:
         errors.show_error(error)
         return None
-    recovered = runner.start()
-    if recovered:
-        log.info("resuming %d job(s) left by the previous session", len(recovered))
+    runner.start_in_background()
     return runner
 
 
@@ -62,12 +64,30 @@ def stop_runner(studio: Studio, runner: JobRunner | None) -> None:
             studio.jobs.retry_job(job_id)
 
 
+def report_and_quit(app: QApplication, window: QWidget) -> None:
+    """End a ``gui --smoke-test`` run: print what was shown and quit; exit code 0 if visible.
+
+    The line names the window title, its size and the Qt platform, e.g.
+    ``smoke test: main window shown: 'No project — Video Studio' 1400x900 on offscreen``.
+    """
+    shown = window.isVisible()
+    state = "shown" if shown else "NOT shown"
+    size = window.size()
+    print(
+        f"smoke test: main window {state}: {window.windowTitle()!r} "
+        f"{size.width()}x{size.height()} on {app.platformName()}",
+        flush=True,
+    )
+    app.exit(0 if shown else 1)
+
+
 def run_app(options: argparse.Namespace) -> int:
     """Run the desktop studio until its window closes; returns the exit code.
 
     Args:
         options: the parsed command line (``data_dir``, ``cache_dir``, and the ``gui``
-            command's ``offline`` and ``open``; see :func:`studio.cli.build_parser`).
+            command's ``offline``, ``open`` and ``smoke_test``; see
+            :func:`studio.cli.build_parser`).
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -92,10 +112,15 @@ def run_app(options: argparse.Namespace) -> int:
     window.show()
     if getattr(options, "open", None) is not None:
         window.open_project(options.open)
+    if getattr(options, "smoke_test", False):
+        QTimer.singleShot(0, lambda: report_and_quit(app, window))
     try:
         code = app.exec()
     finally:
+        from ui import thumbnailer
+
         stop_runner(studio, runner)
         wait_for_operations()
+        thumbnailer.shutdown()
         studio.close()
     return int(code)

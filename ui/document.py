@@ -23,30 +23,15 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from pipeline.errors import InputError
 from pipeline.models import MAX_SCENES, Scene, VideoFormat, VideoSpec, spec_error
+from pipeline.scene_types import REGISTRY
 
 _SCENE = TypeAdapter(Scene)
 
 DEFAULT_SCENES: dict[str, dict[str, Any]] = {
-    "title": {"title": "New title", "subtitle": ""},
-    "command": {"header": "Commands", "commands": ["$ echo hello"]},
-    "list": {"header": "Key points", "items": [{"title": "First point"}]},
-    "code_comparison": {
-        "header": "Before and after",
-        "before_code": "x = 1",
-        "after_code": "x = 2",
-    },
-    "quote": {"quote_text": "Make it simple, but significant.", "attribution": ""},
-    "outro": {"main_text": "Thanks for watching", "sub_text": ""},
-    "learning_objectives": {"lesson_title": "Lesson", "objectives": ["First objective"]},
-    "problem": {"title": "Problem", "problem_text": "Describe the problem."},
-    "solution": {"title": "Solution", "explanation": "Explain the solution."},
-    "quiz": {"question": "Which one?", "options": ["A", "B"], "correct_index": 0},
-    "checkpoint": {"completed_topics": ["What we covered"]},
-    "exercise": {"title": "Exercise", "instructions": ["First step"]},
-    "clip": {"prompt": "Describe the clip to generate.", "headline": "Headline"},
-    "ad": {"role": "hook", "headline": "Your hook here"},
+    name: dict(described.default_content) for name, described in REGISTRY.items()
 }
-"""The content a newly added scene of each type starts with (valid, ready to edit)."""
+"""The content a newly added scene of each type starts with (valid, ready to edit); each
+scene type's descriptor declares it (:mod:`pipeline.scene_types`)."""
 
 
 def new_scene(scene_type: str) -> Any:

@@ -3,7 +3,9 @@
 Rows follow the :class:`~studio.jobs.JobRunner`'s signals; the database is read and written
 off the GUI thread (:class:`~ui.operations.BackgroundOp`). Each row shows the project, the
 state, a progress bar naming the stage and scene, the elapsed and the estimated remaining time.
-A finished render plays in the embedded player (``QMediaPlayer`` + ``QVideoWidget``).
+A finished render plays in the embedded player (:class:`ui.player.VideoPlayer`). "Open
+folder" falls back to copying the folder's path when no file manager can open it; its menu
+also copies the folder's or the video's path.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSplitter,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -31,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from pipeline.progress import ProgressEvent
 from studio.api import RENDER, Job, JobRunner, JobState, RenderRequest, Studio
-from ui.media import sound_enabled
+from ui import icons
 from ui.operations import BackgroundOp
 
 COLUMNS = ("Video", "State", "Progress", "Elapsed", "Remaining")
@@ -265,9 +269,30 @@ class JobsPanel(QWidget):
         self.render_button = QPushButton("Render", self)
         self.render_button.setToolTip("Render the current project (Ctrl+R)")
         self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop the selected render (it can be resumed)")
         self.retry_button = QPushButton("Retry", self)
-        self.folder_button = QPushButton("Open folder", self)
+        self.retry_button.setToolTip("Render again; finished scenes are reused")
+        self.folder_button = QToolButton(self)
+        self.folder_button.setText("Open folder")
+        self.folder_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.folder_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.folder_button.setToolTip("Show the folder of the selected video")
+        self.folder_menu = QMenu(self.folder_button)
+        self.copy_folder_action = self.folder_menu.addAction("Copy folder path")
+        self.copy_video_action = self.folder_menu.addAction("Copy video path")
+        self.folder_button.setMenu(self.folder_menu)
         self.play_button = QPushButton("Play", self)
+        self.play_button.setToolTip("Play the selected video here")
+        for button, name in (
+            (self.render_button, "render"),
+            (self.cancel_button, "cancel"),
+            (self.retry_button, "retry"),
+            (self.folder_button, "folder"),
+            (self.play_button, "play"),
+        ):
+            icons.apply(button, name)
+        icons.apply(self.copy_folder_action, "copy")
+        icons.apply(self.copy_video_action, "copy")
         buttons = QHBoxLayout()
         for button in (
             self.render_button,
@@ -277,14 +302,22 @@ class JobsPanel(QWidget):
             self.play_button,
         ):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        self.notice = QLabel("", self)
+        self.notice.setObjectName("jobs_notice")
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons.addWidget(self.notice, 1)
         self.status = QLabel("", self)
         buttons.addWidget(self.status)
 
         self.player_box = QWidget(self)
         self.player_box.hide()
         self._player: object | None = None
-        self._video_widget: QWidget | None = None
+        self.empty_label = QLabel(
+            "No renders yet. Press Render (Ctrl+R) to make a video of the open project.", self
+        )
+        self.empty_label.setObjectName("jobs_empty")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.tree)
@@ -294,12 +327,19 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
+        layout.addWidget(self.empty_label)
         layout.addWidget(splitter, 1)
 
         self.render_button.clicked.connect(self.render_requested.emit)
         self.cancel_button.clicked.connect(self._cancel_selected)
         self.retry_button.clicked.connect(self._retry_selected)
-        self.folder_button.clicked.connect(self._open_folder)
+        self.folder_button.clicked.connect(self.open_folder)
+        self.copy_folder_action.triggered.connect(
+            lambda: self._copy_path(self.selected(), folder=True)
+        )
+        self.copy_video_action.triggered.connect(
+            lambda: self._copy_path(self.selected(), folder=False)
+        )
         self.play_button.clicked.connect(self._play_selected)
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.jobs.changed.connect(self._on_changed)
@@ -386,7 +426,11 @@ class JobsPanel(QWidget):
         self.cancel_button.setEnabled(state in (JobState.PENDING, JobState.RUNNING))
         self.retry_button.setEnabled(state in (JobState.FAILED, JobState.CANCELLED))
         self.folder_button.setEnabled(view is not None)
+        self.copy_video_action.setEnabled(view is not None and view.output_path is not None)
         self.play_button.setEnabled(view is not None and view.output_path is not None)
+        has_jobs = bool(self.jobs.jobs)
+        self.empty_label.setVisible(not has_jobs)
+        self.tree.setVisible(has_jobs)
         running = sum(1 for v in self.jobs.jobs.values() if v.state is JobState.RUNNING)
         pending = sum(1 for v in self.jobs.jobs.values() if v.state is JobState.PENDING)
         self.status.setText(f"{running} running, {pending} waiting" if running or pending else "")
@@ -401,41 +445,54 @@ class JobsPanel(QWidget):
         if view is not None:
             self.jobs.retry(view.job.id)
 
-    def _open_folder(self) -> None:
+    def open_folder(self) -> bool:
+        """Show the selected video's folder in the file manager; without one, copy the
+        folder's path to the clipboard and say so. Returns whether a file manager opened it."""
         view = self.selected()
-        if view is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(view.output_folder)))
+        if view is None:
+            return False
+        folder = view.output_folder
+        if folder.is_dir() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.notice.setText(f"Opened {folder}")
+            return True
+        self._copy_path(view, folder=True, why="No file manager could open it — ")
+        return False
+
+    def _copy_path(self, view: JobView | None, *, folder: bool, why: str = "") -> None:
+        if view is None:
+            return
+        path = view.output_folder if folder else view.output_path
+        if path is None:
+            return
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(str(path))
+        self.notice.setText(f"{why}copied the path: {path}")
+        self.notice.setToolTip(str(path))
 
     def _play_selected(self) -> None:
         view = self.selected()
         if view is not None and view.output_path is not None:
             self.play(view.output_path)
 
-    def play(self, path: Path) -> None:
+    def play(self, path: Path, *, autoplay: bool = True) -> None:
         """Play ``path`` in the embedded player."""
-        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-        from PySide6.QtMultimediaWidgets import QVideoWidget
+        from ui.player import VideoPlayer
 
         if self._player is None:
-            video = QVideoWidget(self.player_box)
-            video.setMinimumSize(320, 180)
+            player = VideoPlayer(self.player_box)
             layout = QVBoxLayout(self.player_box)
             layout.setContentsMargins(0, 0, 0, 0)
-            layout.addWidget(video)
-            player = QMediaPlayer(self)
-            if sound_enabled():
-                player.setAudioOutput(QAudioOutput(self))
-            player.setVideoOutput(video)
-            self._player, self._video_widget = player, video
-        player = self._player
-        assert isinstance(player, QMediaPlayer)
+            layout.addWidget(player)
+            player.closed.connect(self.player_box.hide)
+            self._player = player
+        assert isinstance(self._player, VideoPlayer)
         self.player_box.show()
-        player.setSource(QUrl.fromLocalFile(str(path)))
-        player.play()
+        self._player.load(path, autoplay=autoplay)
 
     @property
     def player(self) -> object | None:
-        """The embedded ``QMediaPlayer`` (created on first play)."""
+        """The embedded :class:`~ui.player.VideoPlayer` (created on first play)."""
         return self._player
 
     def stop_player(self) -> None:

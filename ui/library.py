@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -23,6 +23,28 @@ from studio.api import ProjectSummary, Studio
 from ui.operations import BackgroundOp
 
 ProjectIdRole = Qt.ItemDataRole.UserRole + 1
+
+
+class PlaceholderListView(QListView):
+    """A list that says what to do when it is empty (``placeholder``)."""
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = placeholder
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The rows, or the placeholder text when there are none."""
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0 and self.placeholder:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
+            painter.end()
 
 
 def when(moment: datetime) -> str:
@@ -55,7 +77,11 @@ class LibraryPanel(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.view = QListView(self)
+        self.view = PlaceholderListView(
+            "No projects yet. Click New… for a template, or Open document… to start from "
+            "a file (you can also drop one on the window).",
+            self,
+        )
         self.view.setObjectName("library")
         self.view.setModel(self.proxy)
         self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)

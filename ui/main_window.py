@@ -14,16 +14,20 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
+    QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QWidget,
 )
 
+from pipeline.adapters import SUPPORTED_SUFFIXES
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import InputError, StudioError
 from pipeline.models import VideoSpec
@@ -35,20 +39,20 @@ from studio.api import (
     Studio,
     StudioSettings,
 )
-from ui import theme
+from ui import icons, theme
+from ui.autosave import ProjectSaver
 from ui.document import ProjectDocument
 from ui.errors import show_error
 from ui.jobs_panel import JobsPanel
 from ui.library import LibraryPanel
-from ui.operations import BackgroundOp
+from ui.operations import BackgroundOp, writer_pool
 from ui.operator_view import OperatorView
-from ui.preview import PreviewPanel
+from ui.preview import PreviewPanel, RenderPlan
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
 
-DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".yaml", ".yml")
-DOCUMENT_FILTER = "Documents (*.md *.markdown *.txt *.pdf *.docx *.yaml *.yml)"
-AUTOSAVE_DELAY_MS = 1500
+DOCUMENT_SUFFIXES = SUPPORTED_SUFFIXES
+DOCUMENT_FILTER = "Documents (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES) + ")"
 
 
 def run_critique(studio: Studio, spec: VideoSpec) -> list[Any]:
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
             store,
             audio_folder=lambda: studio.cache_dir / "preview-audio",
             speech_mode=self._preview_speech(),
+            render_plan=self._render_plan(studio.settings.current),
         )
         self.properties = PropertiesPanel(self.document)
         self.jobs = JobsPanel(studio, runner)
@@ -139,6 +144,13 @@ class MainWindow(QMainWindow):
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{key}")
+            if key == "operator":  # tall content: scroll rather than grow the window
+                scroll = QScrollArea(dock)
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QFrame.Shape.NoFrame)
+                scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                scroll.setWidget(widget)
+                widget = scroll
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
@@ -146,10 +158,10 @@ class MainWindow(QMainWindow):
         self.docks["properties"].raise_()
         self.docks["operator"].hide()
 
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(AUTOSAVE_DELAY_MS)
-        self._autosave.timeout.connect(self.save)
+        self.saver = ProjectSaver(self.document, studio.projects, self)
+        self.save_status = QLabel("", self)
+        self.save_status.setObjectName("save_status")
+        self.statusBar().addPermanentWidget(self.save_status)
         self._make_actions()
         self._connect()
         self._restore_layout()
@@ -161,6 +173,18 @@ class MainWindow(QMainWindow):
     def _preview_speech(self) -> str:
         # The voice a render would use offline; previews never wait for the network.
         return "offline"
+
+    @staticmethod
+    def _render_plan(settings: StudioSettings) -> RenderPlan:
+        """What a render under ``settings`` uses that the preview may only approximate."""
+        from pipeline.speech.chain import offline_forced
+
+        offline = settings.offline or offline_forced()
+        return RenderPlan(
+            speech_mode="offline" if offline else "auto",
+            llm_narration=settings.ai.llm_enabled,
+            ai_clips=settings.ai.video_clips_enabled,
+        )
 
     # -- actions -------------------------------------------------------------------------
 
@@ -209,6 +233,31 @@ class MainWindow(QMainWindow):
         )
         self.addAction(self.actions_["undo"])
         self.addAction(self.actions_["redo"])
+        for key in (
+            "new",
+            "open",
+            "save",
+            "settings",
+            "quit",
+            "undo",
+            "redo",
+            "duplicate",
+            "delete",
+            "render",
+            "critique",
+            "dark",
+        ):
+            icons.apply(self.actions_[key], key)
+        self.actions_["render"].setToolTip("Render the open project to an MP4 (Ctrl+R)")
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("toolbar_main")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for key in ("new", "open", None, "undo", "redo", None, "render"):
+            if key is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions_[key])
         self.actions_["dark"].setCheckable(True)
         self.actions_["dark"].setChecked(theme.current_theme() == "dark")
         bar = self.menuBar()
@@ -240,10 +289,15 @@ class MainWindow(QMainWindow):
         self.library.new_requested.connect(lambda: self.new_project())
         self.library.import_requested.connect(self.open_document_dialog)
         self.jobs.render_requested.connect(self.render_current)
+        self.preview.new_requested.connect(lambda: self.new_project())
+        self.preview.import_requested.connect(self.open_document_dialog)
         self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.document.project_changed.connect(self._update_title)
-        self.document.spec_changed.connect(self._on_edited)
         self.document.reset.connect(self._update_enabled)
+        self.document.undo_stack.cleanChanged.connect(self._show_save_state)
+        self.saver.saving.connect(lambda: self._show_save_state(False))
+        self.saver.saved.connect(self._on_saved)
+        self.saver.failed.connect(self._on_save_failed)
         self._update_enabled()
 
     def _update_enabled(self) -> None:
@@ -281,18 +335,26 @@ class MainWindow(QMainWindow):
         """The studio's settings changed (on the GUI thread): apply what the window shows."""
         theme.apply_theme(settings.theme)
         self.actions_["dark"].setChecked(settings.theme == "dark")
+        self.preview.set_render_plan(self._render_plan(settings))
 
     # -- projects --------------------------------------------------------------------------
 
     def open_project(self, project_id: int) -> None:
-        """Load project ``project_id`` into the editor (read off the GUI thread)."""
+        """Load project ``project_id`` into the editor.
+
+        Unsaved edits of the open project are saved first; the read runs on the writer
+        thread after that save, so switching projects never drops an edit.
+        """
+        if self.saver.is_dirty():
+            self.saver.save_now()
         projects = self.studio.projects
-        BackgroundOp(lambda: projects.load_project(project_id), parent=self).success(
-            self._on_project_loaded
-        ).run()
+        BackgroundOp(
+            lambda: projects.load_project(project_id), parent=self, pool=writer_pool()
+        ).success(self._on_project_loaded).run()
 
     def _on_project_loaded(self, project: Project) -> None:
-        self._autosave.stop()
+        if self.saver.is_dirty():  # edited while the project was being read: keep those edits
+            self.saver.save_now()
         self.document.load(
             project.spec,
             project_id=project.id,
@@ -305,34 +367,25 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self.project_loaded.emit(project.id)
 
-    def _on_edited(self) -> None:
-        if not self.document.undo_stack.isClean():
-            self._autosave.start()
-
     def save(self) -> None:
-        """Save the document as its project (off the GUI thread)."""
-        self._autosave.stop()
-        doc = self.document
-        if doc.spec is None:
-            return
-        spec, project_id, name = doc.spec, doc.project_id, doc.name
-        source, kind = doc.source_path, doc.source_kind
-        projects = self.studio.projects
-        index = doc.undo_stack.index()
+        """Save the document as its project now (Ctrl+S; on the writer thread)."""
+        self.saver.save_now()
 
-        def saved(new_id: int) -> None:
-            if doc.undo_stack.index() == index:
-                doc.mark_saved(new_id)
-            else:
-                doc.project_id = new_id
-            self.library.reload()
+    def _show_save_state(self, clean: bool) -> None:
+        if not self.document.is_open():
+            self.save_status.setText("")
+        elif clean:
+            self.save_status.setText("All changes saved")
+        else:
+            self.save_status.setText("Saving…")
 
-        BackgroundOp(
-            lambda: projects.save_project(
-                spec, name=name, source_path=source, source_kind=kind, project_id=project_id
-            ),
-            parent=self,
-        ).success(saved).run()
+    def _on_saved(self, _project_id: int) -> None:
+        self._show_save_state(self.document.undo_stack.isClean())
+        self.library.reload()
+
+    def _on_save_failed(self, error: BaseException) -> None:
+        self.save_status.setText("Not saved — retrying on the next edit")
+        show_error(error, self)
 
     def new_project(self, initial_path: Path | None = None) -> None:
         """Open the new-project wizard (with ``initial_path`` pre-filled, if given)."""
@@ -503,20 +556,9 @@ class MainWindow(QMainWindow):
         """Remember the layout and save unsaved edits before closing."""
         self._unsubscribe()
         self.save_layout()
-        self.preview._stop()
+        self.preview.stop()
         self.jobs.stop_player()
-        doc = self.document
-        if doc.spec is not None and not doc.undo_stack.isClean():
-            try:  # the window is closing: a last short synchronous write is acceptable
-                doc.mark_saved(
-                    self.studio.projects.save_project(
-                        doc.spec,
-                        name=doc.name,
-                        source_path=doc.source_path,
-                        source_kind=doc.source_kind,
-                        project_id=doc.project_id,
-                    )
-                )
-            except StudioError as error:
-                show_error(error, self)
+        # The window is closing: save on the writer thread and wait for it (bounded).
+        if not self.saver.flush() and self.saver.last_error is not None:
+            show_error(self.saver.last_error, self)
         super().closeEvent(event)

@@ -7,7 +7,10 @@
         .run()
 
 The callable runs on the UI's own :class:`QThreadPool` (separate from the job runner's, so a
-render never starves a preview). Its result or exception comes back to the GUI thread through
+render never starves a preview). Saving the user's work runs on a third pool,
+:func:`writer_pool`: one thread that does nothing but project reads and writes, in the order
+they were asked for, so a save never waits behind a preview's speech synthesis and a project
+opened after a save reads what was saved. Its result or exception comes back to the GUI thread through
 the signals of a :class:`QObject` that lives there (a ``QRunnable`` cannot carry signals), and
 the callbacks run on the GUI thread. Without a ``failure`` callback, the error goes to the one
 error dialog (:func:`ui.errors.show_error`). If ``parent`` is deleted before the work ends, the
@@ -30,6 +33,8 @@ from PySide6.QtWidgets import QWidget
 log = logging.getLogger(__name__)
 
 _pool: QThreadPool | None = None
+_writer: QThreadPool | None = None
+_single: dict[str, QThreadPool] = {}
 _live: set[_Relay] = set()
 
 
@@ -43,9 +48,44 @@ def operations_pool() -> QThreadPool:
     return _pool
 
 
+def writer_pool() -> QThreadPool:
+    """The pool that saves and opens projects: one thread, first in first out.
+
+    Nothing else runs there (no previews, no thumbnails, no speech), so a save starts as soon
+    as the previous project read or write ends; one thread keeps saves and loads in order.
+    """
+    global _writer
+    if _writer is None:
+        _writer = QThreadPool()
+        _writer.setMaxThreadCount(1)
+        _writer.setExpiryTimeout(-1)  # keep the thread: the next save starts at once
+    return _writer
+
+
+def _single_thread(name: str) -> QThreadPool:
+    pool = _single.get(name)
+    if pool is None:
+        pool = _single[name] = QThreadPool()
+        pool.setMaxThreadCount(1)
+    return pool
+
+
+def thumbnail_pool() -> QThreadPool:
+    """One thread that draws storyboard thumbnails (apart from previews and saves)."""
+    return _single_thread("thumbnails")
+
+
+def duration_pool() -> QThreadPool:
+    """One thread that voices scenes to measure the storyboard's durations."""
+    return _single_thread("durations")
+
+
 def wait_for_operations(timeout_ms: int = 30_000) -> bool:
-    """Wait for every background call to end (tests, application exit)."""
-    return operations_pool().waitForDone(timeout_ms)
+    """Wait for every background call, saves and storyboard cards included, to end (tests,
+    application exit)."""
+    saved = writer_pool().waitForDone(timeout_ms)
+    cards = all(pool.waitForDone(timeout_ms) for pool in (thumbnail_pool(), duration_pool()))
+    return operations_pool().waitForDone(timeout_ms) and saved and cards
 
 
 class _Relay(QObject):
@@ -116,11 +156,20 @@ class BackgroundOp:
             touch widgets.
         parent: the widget that asked; if it is gone when the work ends, nothing is delivered,
             and it parents the default error dialog.
+        pool: where to run (default :func:`operations_pool`; :func:`writer_pool` for saving
+            and opening projects).
     """
 
-    def __init__(self, fn: Callable[[], Any], *, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[[], Any],
+        *,
+        parent: QObject | None = None,
+        pool: QThreadPool | None = None,
+    ) -> None:
         self._fn = fn
         self._parent = parent
+        self._pool = pool
         self._on_success: Callable[[Any], None] | None = None
         self._on_failure: Callable[[BaseException], None] | None = None
 
@@ -135,10 +184,10 @@ class BackgroundOp:
         return self
 
     def run(self) -> None:
-        """Start the work on :func:`operations_pool`."""
+        """Start the work on its pool (default :func:`operations_pool`)."""
         relay = _Relay(self._parent, self._on_success, self._on_failure)
         _live.add(relay)  # keep the relay alive until it delivers
-        operations_pool().start(_Runnable(self._fn, relay))
+        (self._pool or operations_pool()).start(_Runnable(self._fn, relay))
 
 
 class LatestOnly(QObject):

@@ -25,7 +25,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QMargins, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QHideEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -81,9 +81,9 @@ class Msg:
     errors = "{rate} ({failed} of {finished} finished jobs failed since {since})"
     jobs = "{states}"
     not_available = "n/a"
-    spend_series = "Spend per day (USD)"
-    budget_series = "Daily budget ${usd:.2f}"
-    stop_series = "Hard stop ${usd:.2f}"
+    spend_series = "Spend (USD)"
+    budget_series = "Budget ${usd:.2f}"
+    stop_series = "Stop ${usd:.2f}"
     resume = "Resume paid work"
     lift = "Lift today's hard stop"
     approve = "Approve"
@@ -151,6 +151,12 @@ def _failure_text(error: BaseException) -> str:
     return Msg.failed.format(text=msg.text, hint=msg.hint)
 
 
+def short_day(day: str) -> str:
+    """``"2026-12-02"`` → ``"Dec 2"``."""
+    moment = datetime.strptime(day, "%Y-%m-%d")
+    return f"{moment:%b} {moment.day}"
+
+
 def _percent(value: float | None) -> str:
     return Msg.not_available if value is None else f"{value * 100:.1f} %"
 
@@ -179,6 +185,7 @@ class OperatorView(QWidget):
         self.timer.timeout.connect(self.refresh)
 
         self.state_label = QLabel(Msg.loading)
+        self.state_label.setWordWrap(True)
         self.updated_label = QLabel("")
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
@@ -194,6 +201,8 @@ class OperatorView(QWidget):
             for name in ("today", "today_detail", "period", "paid_work")
             + ("cache", "tiers", "errors", "jobs")
         }
+        for label in self.figures.values():
+            label.setWordWrap(True)  # the view lives in a narrow dock
         self.resume_button = QPushButton(Msg.resume)
         self.resume_button.clicked.connect(self._on_resume)
         self.lift_button = QPushButton(Msg.lift)
@@ -219,7 +228,10 @@ class OperatorView(QWidget):
         self.budget_line.setColor(QColor("#7f8c8d"))
         self.stop_line.setColor(QColor("#c0392b"))
         self.day_axis = QBarCategoryAxis()
-        self.day_axis.setLabelsAngle(-90)
+        # 30 day labels do not fit a dock (they were elided to "⋮"): the axis names the
+        # period instead, and a bar's tooltip names its day.
+        self.day_axis.setLabelsVisible(False)
+        self.day_axis.setGridLineVisible(False)
         self.usd_axis = QValueAxis()
         self.usd_axis.setLabelFormat("$%.2f")
         self.chart = QChart()
@@ -230,14 +242,27 @@ class OperatorView(QWidget):
             self.chart.addSeries(series)
             series.attachAxis(self.day_axis)
             series.attachAxis(self.usd_axis)
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        legend = self.chart.legend()
+        legend.setAlignment(Qt.AlignmentFlag.AlignTop)
+        font = legend.font()
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        legend.setFont(font)
+        for axis in (self.day_axis, self.usd_axis):
+            axis.setLabelsFont(font)
+            axis.setTitleFont(font)
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
+        self.chart.setBackgroundRoundness(0)
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(220)
-        actions = QHBoxLayout()
-        actions.addWidget(self.figures["paid_work"], 1)
-        actions.addWidget(self.resume_button)
-        actions.addWidget(self.lift_button)
+        self.chart_view.setMinimumHeight(240)
+        actions = QVBoxLayout()  # stacked: the view lives in a narrow dock
+        self.figures["paid_work"].setWordWrap(True)
+        actions.addWidget(self.figures["paid_work"])
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resume_button)
+        buttons.addWidget(self.lift_button)
+        buttons.addStretch(1)
+        actions.addLayout(buttons)
         layout = QVBoxLayout(box)
         for name in ("today", "today_detail", "period"):
             layout.addWidget(self.figures[name])
@@ -258,6 +283,10 @@ class OperatorView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.approvals.itemSelectionChanged.connect(self._update_buttons)
+        self.approvals.setMinimumWidth(0)
+        self.approvals.horizontalHeader().setMinimumSectionSize(40)
+        self.approvals.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustIgnored)
+        self.approvals.setMinimumHeight(90)
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText(Msg.note_placeholder)
         self.approve_button = QPushButton(Msg.approve)
@@ -352,7 +381,10 @@ class OperatorView(QWidget):
         self.spend_set.append(values)
         self.spend_set.deselectAllBars()
         self.spend_set.selectBar(len(values) - 1)
-        self.day_axis.setCategories([day[5:] for day, _ in report.per_day])  # MM-DD
+        days = [day for day, _ in report.per_day]
+        self.day_axis.setCategories(days)
+        if days:
+            self.day_axis.setTitleText(f"{short_day(days[0])} → {short_day(days[-1])} (today)")
         left, right = -0.5, len(values) - 0.5
         for line, usd, name in (
             (self.budget_line, budget.daily_usd, Msg.budget_series),

@@ -5,12 +5,19 @@ computed on a worker thread (:class:`ui.operations.LatestOnly`: while one frame 
 only the newest request waits; stale ones are dropped). Scaling to the widget also happens off
 the GUI thread. Playback plays the scene's narration (a WAV written to the cache folder) with
 ``QMediaPlayer`` and moves the playhead by the wall clock, requesting frames as it goes.
+
+Selecting a scene shows it at its *representative moment*
+(:func:`pipeline.preview.representative_time_s`: after its crossfade and every reveal), not at
+0 s where it is still fading in from the previous scene. What the preview can only
+approximate is said under the frame (:class:`Msg`): a different voice than the render's, an
+AI-written narration or an AI clip that only the render makes.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer, QUrl, Signal
@@ -19,8 +26,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QSlider,
+    QStackedLayout,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -28,8 +37,15 @@ from PySide6.QtWidgets import (
 
 from pipeline.artifacts import ArtifactStore
 from pipeline.errors import StudioError
-from pipeline.models import VideoFormat
-from pipeline.preview import preview_frame, scene_timings, write_scene_wav
+from pipeline.models import VideoFormat, VideoSpec
+from pipeline.preview import (
+    preview_frame,
+    preview_renderer,
+    representative_time_s,
+    scene_speech,
+    write_scene_wav,
+)
+from ui import icons
 from ui.document import ProjectDocument
 from ui.media import sound_enabled
 from ui.operations import BackgroundOp, LatestOnly
@@ -38,13 +54,72 @@ from ui.storyboard import rgb_to_image
 PLAYBACK_INTERVAL_MS = 40
 
 
+class Msg:
+    """Every user-facing text of the preview, in one place."""
+
+    empty_title = "No project open"
+    empty_body = "Start a new video from a template or a document, or open one from the library."
+    new = "New project…"
+    open = "Open document…"
+    no_scene = "Select a scene in the storyboard to preview it."
+    drawing = "Drawing the scene…"
+    cannot = "This scene cannot be previewed: {error}"
+    approximate = "Approximate preview — {details}."
+    exact = "This is the frame the render draws."
+    voice = "spoken by the offline voice ({provider}); the render uses {render}"
+    render_voices = {
+        "auto": "online voices when the network is there",
+        "online": "online voices",
+        "offline": "the offline voice",
+    }
+    narration = "the render writes the narration with AI; the preview speaks the generated text"
+    clip = "the render asks for an AI clip; the preview shows its locally drawn stand-in"
+
+
+def format_time(seconds: float) -> str:
+    """``65.25`` → ``"1:05.2"``."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """What the render will use that the preview may not (to label approximations).
+
+    Attributes:
+        speech_mode: the render's speech (``auto``, ``online``, ``offline``).
+        llm_narration: narration is written by an AI model at render time.
+        ai_clips: clip scenes ask a paid Videos API at render time.
+    """
+
+    speech_mode: str = "auto"
+    llm_narration: bool = False
+    ai_clips: bool = False
+
+
+def approximations(
+    spec: VideoSpec, index: int, provider: str, preview_mode: str, plan: RenderPlan
+) -> list[str]:
+    """What differs between the preview of scene ``index`` and its render (empty: nothing)."""
+    scene = spec.scenes[index]
+    notes: list[str] = []
+    if plan.speech_mode != preview_mode and provider not in ("edge", ""):
+        render = Msg.render_voices.get(plan.speech_mode, plan.speech_mode)
+        notes.append(Msg.voice.format(provider=provider, render=render))
+    if plan.llm_narration and scene.narration is None:
+        notes.append(Msg.narration)
+    if plan.ai_clips and scene.scene_type == "clip":
+        notes.append(Msg.clip)
+    return notes
+
+
 class FrameView(QWidget):
     """Shows one image, letterboxed, scaled to fit (the image arrives already scaled)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image = QImage()
-        self._message = "Open a project to preview its scenes"
+        self._message = Msg.no_scene
         self.setMinimumSize(QSize(320, 180))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -71,9 +146,9 @@ class FrameView(QWidget):
         return self._message
 
     def paintEvent(self, _event: object) -> None:
-        """Draw the frame centred on a dark backdrop."""
+        """Draw the frame centred on a quiet backdrop, or the message."""
         painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Dark))
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.AlternateBase))
         if not self._image.isNull():
             image = self._image
             if image.width() > self.width() or image.height() > self.height():
@@ -86,7 +161,7 @@ class FrameView(QWidget):
             y = (self.height() - image.height()) // 2
             painter.drawImage(x, y, image)
         elif self._message:
-            painter.setPen(self.palette().color(QPalette.ColorRole.BrightText))
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(
                 self.rect().adjusted(16, 16, -16, -16),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
@@ -95,14 +170,59 @@ class FrameView(QWidget):
         painter.end()
 
 
+class EmptyState(QWidget):
+    """What the preview area shows with no project open: what to do next, as buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preview_empty")
+        title = QLabel(Msg.empty_title, self)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        body = QLabel(Msg.empty_body, self)
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.new_button = QPushButton(Msg.new, self)
+        self.open_button = QPushButton(Msg.open, self)
+        icons.apply(self.new_button, "new")
+        icons.apply(self.open_button, "open")
+        self.new_button.setDefault(True)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(body)
+        layout.addSpacing(8)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+
+
 class PreviewPanel(QWidget):
     """Preview of the selected scene.
 
+    Args:
+        document: the project being edited.
+        store: the artifact store speech is cached in.
+        audio_folder: where scene WAVs for playback are written.
+        speech_mode: the preview's speech (``offline`` unless online is forced).
+        render_plan: what the render will use (labels approximations); see
+            :meth:`set_render_plan`.
+
     Signals:
         frame_shown(int, float): a frame of scene ``index`` at ``t_s`` is on screen.
+        new_requested(): the empty state's "New project…" was clicked.
+        import_requested(): the empty state's "Open document…" was clicked.
     """
 
     frame_shown = Signal(int, float)
+    new_requested = Signal()
+    import_requested = Signal()
 
     def __init__(
         self,
@@ -111,6 +231,7 @@ class PreviewPanel(QWidget):
         *,
         audio_folder: Callable[[], Path],
         speech_mode: str = "offline",
+        render_plan: RenderPlan | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -118,37 +239,60 @@ class PreviewPanel(QWidget):
         self._store = store
         self._audio_folder = audio_folder
         self._speech_mode = speech_mode
+        self.render_plan = render_plan or RenderPlan(speech_mode=speech_mode)
         self._frames = LatestOnly(self)
-        self._durations = LatestOnly(self)
         self._duration_s = 0.0
+        self._scene_generation = 0
+        self._shown_generation = -1
         self.last_worker_thread: int | None = None
         self.gui_thread = threading.get_ident()
 
         self.view = FrameView(self)
+        self.empty = EmptyState(self)
+        self.empty.new_button.clicked.connect(self.new_requested.emit)
+        self.empty.open_button.clicked.connect(self.import_requested.emit)
         self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
         self.scrubber.setRange(0, 0)
         self.scrubber.setSingleStep(33)
         self.scrubber.setPageStep(500)
-        self.time_label = QLabel("0.0 / 0.0 s", self)
+        self.scrubber.setToolTip("Move through the scene")
+        self.time_label = QLabel(f"{format_time(0)} / {format_time(0)}", self)
         self.play_button = QToolButton(self)
-        self.play_button.setText("▶ Play")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Play the scene with its narration (Space)")
+        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.format_box = QComboBox(self)
         for fmt in VideoFormat:
             self.format_box.addItem(fmt.value, fmt.value)
         self.format_box.setToolTip("Aspect ratio of the video (undoable)")
+        self.note_label = QLabel("", self)
+        self.note_label.setObjectName("preview_note")
+        self.note_label.setWordWrap(True)
+        self.note_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._set_playing_look(False)
 
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
         controls.addWidget(self.scrubber, 1)
         controls.addWidget(self.time_label)
+        controls.addSpacing(8)
         controls.addWidget(QLabel("Format", self))
         controls.addWidget(self.format_box)
+        self.controls = QWidget(self)
+        controls.setContentsMargins(0, 0, 0, 0)
+        self.controls.setLayout(controls)
+        editor = QWidget(self)
+        editor_layout = QVBoxLayout(editor)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addWidget(self.view, 1)
+        editor_layout.addWidget(self.note_label)
+        editor_layout.addWidget(self.controls)
+        self.pages = QStackedLayout()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(editor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(controls)
+        layout.addLayout(self.pages)
 
         self._clock = QElapsedTimer()
         self._clock_origin_ms = 0
@@ -166,29 +310,58 @@ class PreviewPanel(QWidget):
         document.current_changed.connect(lambda _i: self._on_scene_switched())
         document.spec_changed.connect(self._on_spec_changed)
         document.reset.connect(self._on_scene_switched)
-        if document.is_open():
-            self._on_scene_switched()
+        self._on_scene_switched()
 
-    # -- requests --------------------------------------------------------------------------
+    # -- state -----------------------------------------------------------------------------
 
     @property
     def t_s(self) -> float:
         """The playhead, seconds into the scene."""
         return self.scrubber.value() / 1000.0
 
+    def set_render_plan(self, plan: RenderPlan) -> None:
+        """What the render will use (after the settings changed): relabel the preview."""
+        self.render_plan = plan
+        if self.document.is_open():
+            self._request(keep_time=True)
+
+    def _show_page(self) -> None:
+        self.pages.setCurrentIndex(1 if self.document.is_open() else 0)
+        self.controls.setEnabled(self.document.is_open() and self.document.current >= 0)
+
+    # -- requests --------------------------------------------------------------------------
+
     def request_frame(self) -> None:
         """Ask for the frame at the playhead of the current scene (off the GUI thread)."""
+        self._request(keep_time=True)
+
+    def _request(self, *, keep_time: bool) -> None:
+        """Ask for the current scene's frame: at the playhead, or (``keep_time=False``, a
+        newly selected scene) at its representative moment; the scene's length, the moment
+        and the labels come back with it."""
+        self._show_page()
         spec, index = self.document.spec, self.document.current
-        if spec is None or index < 0:
-            self.view.set_message("Open a project to preview its scenes")
+        if spec is None:
             return
-        t_s = self.t_s
+        if index < 0:
+            self.view.set_message(Msg.no_scene)
+            self.note_label.clear()
+            return
+        t_s = self.t_s if keep_time else None
         store = self._store()
         mode = self._speech_mode
+        plan = self.render_plan
         size = self.view.size() * self.view.devicePixelRatioF()
+        generation = self._scene_generation
 
-        def work() -> tuple[int, float, QImage, int]:
-            frame = preview_frame(spec, index, t_s, store, speech_mode=mode)  # type: ignore[arg-type]
+        def work() -> tuple[int, int, float, float, QImage, list[str], int]:
+            renderer, timing = preview_renderer(spec, index, store, speech_mode=mode)  # type: ignore[arg-type]
+            last_s = (timing.n_frames - 1) / timing.fps
+            moment = representative_time_s(spec, index, store, speech_mode=mode)  # type: ignore[arg-type]
+            at = moment if t_s is None else min(t_s, last_s)
+            frame = preview_frame(spec, index, at, store, speech_mode=mode)  # type: ignore[arg-type]
+            provider = scene_speech(spec, index, store, speech_mode=mode).provider  # type: ignore[arg-type]
+            notes = approximations(spec, index, provider, mode, plan)
             image = rgb_to_image(frame)
             if size.width() > 8 and size.height() > 8:
                 image = image.scaled(
@@ -196,60 +369,56 @@ class PreviewPanel(QWidget):
                     Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,
                 )
-            return index, t_s, image, threading.get_ident()
+            return generation, index, at, last_s, image, notes, threading.get_ident()
 
         self._frames.submit(work, self._on_frame, self._on_frame_failed)
 
-    def _on_frame(self, result: tuple[int, float, QImage, int]) -> None:
-        index, t_s, image, thread = result
+    def _on_frame(self, result: tuple[int, int, float, float, QImage, list[str], int]) -> None:
+        generation, index, t_s, last_s, image, notes, thread = result
+        if index != self.document.current or generation != self._scene_generation:
+            return
         self.last_worker_thread = thread
+        self._duration_s = last_s
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, max(0, round(last_s * 1000)))
+        if not self.playing:
+            self.scrubber.setValue(round(t_s * 1000))
+        self.scrubber.blockSignals(False)
+        self._update_label()
         self.view.set_image(image)
+        self._shown_generation = generation
+        self.note_label.setText(
+            Msg.approximate.format(details="; ".join(notes)) if notes else Msg.exact
+        )
         self.frame_shown.emit(index, t_s)
 
     def _on_frame_failed(self, error: BaseException) -> None:
         if isinstance(error, StudioError):
             self.view.set_message(f"{error.message}\n{error.hint}")
         else:
-            self.view.set_message(f"This scene cannot be previewed: {error}")
-
-    def _request_duration(self) -> None:
-        spec, index = self.document.spec, self.document.current
-        if spec is None or index < 0:
-            return
-        store = self._store()
-        mode = self._speech_mode
-
-        def work() -> tuple[int, float]:
-            timings = scene_timings(spec, store, speech_mode=mode)  # type: ignore[arg-type]
-            return index, timings[index].duration_s - 1.0 / timings[index].fps
-
-        self._durations.submit(work, self._on_duration, lambda _e: None)
-
-    def _on_duration(self, result: tuple[int, float]) -> None:
-        index, last_s = result
-        if index != self.document.current:
-            return
-        self._duration_s = last_s
-        self.scrubber.blockSignals(True)
-        self.scrubber.setRange(0, max(0, round(last_s * 1000)))
-        self.scrubber.blockSignals(False)
-        self._update_label()
+            self.view.set_message(Msg.cannot.format(error=error))
+        self.note_label.clear()
 
     # -- events ----------------------------------------------------------------------------
 
     def _on_scene_switched(self) -> None:
         self._stop()
-        self.scrubber.blockSignals(True)
-        self.scrubber.setValue(0)
-        self.scrubber.blockSignals(False)
+        self._scene_generation += 1
         self._sync_format()
-        self._request_duration()
-        self.request_frame()
+        generation = self._scene_generation
+        # Keep the old frame briefly (no flash while clicking through cards), then say why
+        # nothing is shown yet: the other scene's frame must not pass for this one's.
+        QTimer.singleShot(150, lambda: self._show_drawing(generation))
+        self._request(keep_time=False)
+
+    def _show_drawing(self, generation: int) -> None:
+        if generation == self._scene_generation and self._shown_generation != generation:
+            if self.document.is_open() and self.document.current >= 0:
+                self.view.set_message(Msg.drawing)
 
     def _on_spec_changed(self) -> None:
         self._sync_format()
-        self._request_duration()
-        self.request_frame()
+        self._request(keep_time=True)
 
     def _sync_format(self) -> None:
         spec = self.document.spec
@@ -265,15 +434,19 @@ class PreviewPanel(QWidget):
         self.request_frame()
 
     def _update_label(self) -> None:
-        self.time_label.setText(f"{self.t_s:.1f} / {self._duration_s:.1f} s")
+        self.time_label.setText(f"{format_time(self.t_s)} / {format_time(self._duration_s)}")
 
     def resizeEvent(self, event: object) -> None:
         """Re-request the frame at the new size."""
         super().resizeEvent(event)  # type: ignore[arg-type]
-        if self.document.spec is not None:
+        if self.document.spec is not None and self.document.current >= 0:
             self.request_frame()
 
     # -- playback --------------------------------------------------------------------------
+
+    def _set_playing_look(self, playing: bool) -> None:
+        self.play_button.setText("Pause" if playing else "Play")
+        icons.apply(self.play_button, "pause" if playing else "play")
 
     def _on_play_toggled(self, playing: bool) -> None:
         if playing:
@@ -288,7 +461,7 @@ class PreviewPanel(QWidget):
             return
         if self.scrubber.value() >= self.scrubber.maximum():
             self.scrubber.setValue(0)
-        self.play_button.setText("⏸ Pause")
+        self._set_playing_look(True)
         self._clock_origin_ms = self.scrubber.value()
         self._clock.start()
         self._timer.start()
@@ -326,7 +499,11 @@ class PreviewPanel(QWidget):
             self.play_button.blockSignals(True)
             self.play_button.setChecked(False)
             self.play_button.blockSignals(False)
-        self.play_button.setText("▶ Play")
+        self._set_playing_look(False)
+
+    def stop(self) -> None:
+        """Stop playback (before closing)."""
+        self._stop()
 
     def _on_tick(self) -> None:
         position = self._clock_origin_ms + self._clock.elapsed()

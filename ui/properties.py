@@ -119,7 +119,8 @@ class PropertiesPanel(QTabWidget):
             scroll.setWidgetResizable(True)
             scroll.setWidget(form)
             self.addTab(scroll, title)
-        self._scene_key: tuple[int, str] | None = None
+        self._scene_key: str | None = None  # the scene type the form was built for
+        self._scene_index = -1
         self._build_video_form()
         document.current_changed.connect(lambda _i: self._refresh_scene())
         document.spec_changed.connect(self._refresh_scene)
@@ -135,11 +136,13 @@ class PropertiesPanel(QTabWidget):
         form = self.scene_form
         if spec is None or not 0 <= index < len(spec.scenes):
             form.clear()
-            form.heading.setText("No scene selected")
+            form.heading.setText(
+                "No project open" if spec is None else "Select a scene in the storyboard"
+            )
             self._scene_key = None
             return
         scene = spec.scenes[index]
-        key = (index, scene.scene_type)
+        key = scene.scene_type  # same type, same fields: only the values change
         if key != self._scene_key:
             form.clear()
             form.show_error(None)
@@ -150,6 +153,9 @@ class PropertiesPanel(QTabWidget):
             for name, editor in form.editors.items():
                 editor.committed.connect(lambda n=name: self._commit_scene(n))
             self._scene_key = key
+        if index != self._scene_index:
+            form.show_error(None)  # a message about another scene does not belong here
+            self._scene_index = index
         form.heading.setText(f"Scene {index + 1}: {scene.scene_type.replace('_', ' ')}")
         for name, editor in form.editors.items():
             editor.set_value(getattr(scene, name))

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,6 +34,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -47,6 +50,7 @@ from pipeline.speech.base import SpeechAudio, VoiceRef
 from pipeline.speech.chain import SpeechEngine
 from pipeline.speech.voices import NAMED_VOICES
 from studio.api import Studio, StudioSettings, estimate_ai_costs, with_setting_defaults
+from ui import icons
 from ui.media import sound_enabled
 from ui.settings_dialog import error_text, language_choices, run_in_background
 
@@ -196,7 +200,14 @@ class LoadedSource:
     template_id: str | None = None
 
 
-_KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
+_KINDS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "restructuredtext",
+    ".rest": "restructuredtext",
+    ".txt": "text",
+    ".pdf": "pdf",
+}
 
 
 def load_source(kind: str, value: str, fields: dict[str, str] | None = None) -> LoadedSource:
@@ -265,19 +276,59 @@ class SourcePage(QWizardPage):
         self.use_template_button = QPushButton("Use this template")
         self.use_template_button.clicked.connect(lambda: self.load_template())
         self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b91c1c")
+        self.error_label.setObjectName("wizard_error")
+        pal = self.error_label.palette()
+        pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.BrightText))
+        self.error_label.setPalette(pal)
+        # One choice at a time: the radio buttons pick the page below, so each source gets
+        # the whole height (the template's fields are never squashed).
+        choices = QHBoxLayout()
+        for button, name in (
+            (self.file_radio, "document"),
+            (self.text_radio, "text"),
+            (self.template_radio, "template"),
+        ):
+            icons.apply(button, name)
+            choices.addWidget(button)
+        choices.addStretch(1)
+        self.pages = QStackedWidget()
+        file_page = QWidget()
+        file_layout = QVBoxLayout(file_page)
+        file_layout.setContentsMargins(0, 0, 0, 0)
+        file_layout.addWidget(_row(self.path_edit, self.browse_button, self.load_button))
+        hint = QLabel("You can also drop a document on the main window.")
+        hint.setWordWrap(True)
+        file_layout.addWidget(hint)
+        file_layout.addStretch(1)
+        text_page = QWidget()
+        text_layout = QVBoxLayout(text_page)
+        text_layout.setContentsMargins(0, 0, 0, 0)
+        text_layout.addWidget(self.paste_edit, 1)
+        text_layout.addWidget(self.use_text_button, 0, Qt.AlignmentFlag.AlignRight)
+        template_page = QWidget()
+        template_layout = QHBoxLayout(template_page)
+        template_layout.setContentsMargins(0, 0, 0, 0)
+        template_layout.addWidget(self.template_list, 1)
+        fields_scroll = QScrollArea()
+        fields_scroll.setWidgetResizable(True)
+        fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        fields_scroll.setWidget(self.fields_box)
+        self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        right = QVBoxLayout()
+        right.addWidget(fields_scroll, 1)
+        right.addWidget(self.use_template_button, 0, Qt.AlignmentFlag.AlignRight)
+        template_layout.addLayout(right, 1)
+        for page in (file_page, text_page, template_page):
+            self.pages.addWidget(page)
+        self.file_radio.toggled.connect(lambda on: on and self.pages.setCurrentIndex(0))
+        self.text_radio.toggled.connect(lambda on: on and self.pages.setCurrentIndex(1))
+        self.template_radio.toggled.connect(lambda on: on and self.pages.setCurrentIndex(2))
         layout = QVBoxLayout(self)
-        layout.addWidget(self.file_radio)
-        layout.addWidget(_row(self.path_edit, self.browse_button, self.load_button))
-        layout.addWidget(self.text_radio)
-        layout.addWidget(self.paste_edit)
-        layout.addWidget(self.use_text_button)
-        layout.addWidget(self.template_radio)
-        layout.addWidget(self.template_list)
-        layout.addWidget(self.fields_box)
-        layout.addWidget(self.use_template_button)
+        layout.addLayout(choices)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(self.status_label)
         layout.addWidget(self.error_label)
 
@@ -709,6 +760,9 @@ class NewProjectWizard(QWizard):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(Msg.title)
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setMinimumSize(QSize(720, 560))
+        self.resize(QSize(820, 620))
         self.studio = studio
         self.settings = settings or studio.settings.current
         self.project_id: int | None = None

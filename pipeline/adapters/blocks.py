@@ -16,6 +16,7 @@ ELLIPSIS = "…"
 _URL_RE = re.compile(r"\b(?:https?|ftp)://([^\s/?#<>()\[\]]+)[^\s<>()\[\]]*", re.IGNORECASE)
 _WWW_RE = re.compile(r"\bwww\.([^\s/?#<>()\[\]]+)[^\s<>()\[\]]*", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
+_SHORTCODE_RE = re.compile(r"(?<![\w:]):[a-z0-9_+-]{2,40}:(?![\w:])")
 
 
 @dataclass(frozen=True)
@@ -71,22 +72,29 @@ Block = Heading | Paragraph | ListBlock | Code | Quote
 
 @dataclass
 class Document:
-    """Blocks of one document plus its title if the source names one."""
+    """Blocks of one document plus its title if the source names one.
+
+    ``notes`` are warnings for the user about what was left out or guessed (scanned pages,
+    skipped sections), each naming the file.
+    """
 
     blocks: list[Block] = field(default_factory=list)
     title: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 def tidy(text: str) -> str:
-    """Collapse whitespace and replace URLs by their host name (``github.com``)."""
+    """Collapse whitespace, replace URLs by their host name (``github.com``, ``www.`` kept)
+    and remove emoji shortcodes (``:rocket:``; the video's fonts have no emoji)."""
+    text = _SHORTCODE_RE.sub("", text)
     text = _URL_RE.sub(lambda m: _host(m.group(1)), text)
-    text = _WWW_RE.sub(lambda m: _host(m.group(1)), text)
+    text = _WWW_RE.sub(lambda m: "www." + _host(m.group(1)), text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
 def _host(netloc: str) -> str:
     host = netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower()
-    return host.removeprefix("www.")
+    return host
 
 
 def clip(text: str, limit: int) -> str:

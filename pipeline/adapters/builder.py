@@ -11,7 +11,10 @@ Example::
         .build()
     )
 
-Every ``add_*`` takes the scene's own fields plus the common keyword fields of
+There is one ``add_<type>`` per registered scene type, made from the type's descriptor
+(:mod:`pipeline.scene_types`; its ``builder`` gives the signature and docstring), plus
+:meth:`VideoBuilder.add_scene` for any type by name. Every ``add_*`` takes the scene's own
+fields plus the common keyword fields of
 :class:`~pipeline.models.SceneBase` (``narration``, ``scene_id``, ``min_duration_s``,
 ``max_duration_s``, ``voice``). Nothing is validated until :meth:`VideoBuilder.build`, which
 raises :class:`~pipeline.errors.InputError` naming the bad field (``scenes[2].items``).
@@ -19,13 +22,16 @@ raises :class:`~pipeline.errors.InputError` naming the bad field (``scenes[2].it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypedDict, Unpack
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
-from pipeline.models import ListItem, VideoSpec, build_spec
+from pipeline.models import VideoSpec, build_spec
+from pipeline.scene_types import REGISTRY
+from pipeline.scene_types.base import SceneTypeDescriptor
+from pipeline.scene_types.listing import ItemLike
 
-ItemLike = str | tuple[str, str] | ListItem | dict[str, str]
-"""A list item: its title, ``(title, description)``, a ``ListItem`` or a dict."""
+__all__ = ["ItemLike", "SceneOptions", "VideoBuilder"]
 
 
 class SceneOptions(TypedDict, total=False):
@@ -56,180 +62,15 @@ class VideoBuilder:
         self._scenes.append(scene)
         return self
 
-    def add_title(
-        self, title: str, subtitle: str = "", **common: Unpack[SceneOptions]
-    ) -> VideoBuilder:
-        """Opening card."""
-        return self._add("title", {"title": title, "subtitle": subtitle}, common)
+    if TYPE_CHECKING:  # ``add_<type>`` methods are made from the registry (below)
 
-    def add_list(
-        self,
-        header: str,
-        items: Sequence[ItemLike],
-        description: str = "",
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """A header and up to 12 items revealed one by one."""
-        return self._add(
-            "list",
-            {"header": header, "description": description, "items": [_item(i) for i in items]},
-            common,
-        )
+        def __getattr__(self, name: str) -> Callable[..., VideoBuilder]: ...
 
-    def add_command(
-        self,
-        header: str,
-        commands: Sequence[str],
-        description: str = "",
-        language: str = "bash",
-        **common: Unpack[SceneOptions],
+    def add_scene(
+        self, scene_type: str, fields: dict[str, Any], **common: Unpack[SceneOptions]
     ) -> VideoBuilder:
-        """Terminal commands."""
-        fields = {
-            "header": header,
-            "commands": list(commands),
-            "description": description,
-            "language": language,
-        }
-        return self._add("command", fields, common)
-
-    def add_code_comparison(
-        self,
-        header: str,
-        before_code: str,
-        after_code: str,
-        *,
-        before_label: str = "Before",
-        after_label: str = "After",
-        improvement: str = "",
-        language: str = "python",
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """Before / after code."""
-        fields = {
-            "header": header,
-            "before_code": before_code,
-            "after_code": after_code,
-            "before_label": before_label,
-            "after_label": after_label,
-            "improvement": improvement,
-            "language": language,
-        }
-        return self._add("code_comparison", fields, common)
-
-    def add_quote(
-        self,
-        quote_text: str,
-        attribution: str = "",
-        context: str = "",
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """A quotation."""
-        fields = {"quote_text": quote_text, "attribution": attribution, "context": context}
-        return self._add("quote", fields, common)
-
-    def add_outro(
-        self, main_text: str, sub_text: str = "", **common: Unpack[SceneOptions]
-    ) -> VideoBuilder:
-        """Closing card."""
-        return self._add("outro", {"main_text": main_text, "sub_text": sub_text}, common)
-
-    def add_learning_objectives(
-        self,
-        lesson_title: str,
-        objectives: Sequence[str],
-        *,
-        duration_min: int | None = None,
-        difficulty: str = "",
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """Lesson title and numbered objectives."""
-        fields = {
-            "lesson_title": lesson_title,
-            "objectives": list(objectives),
-            "duration_min": duration_min,
-            "difficulty": difficulty,
-        }
-        return self._add("learning_objectives", fields, common)
-
-    def add_problem(
-        self,
-        title: str,
-        problem_text: str,
-        difficulty: str = "",
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """A problem statement."""
-        fields = {"title": title, "problem_text": problem_text, "difficulty": difficulty}
-        return self._add("problem", fields, common)
-
-    def add_solution(
-        self,
-        title: str,
-        code: str = "",
-        explanation: str = "",
-        language: str = "python",
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """A solution: code and/or an explanation."""
-        fields = {"title": title, "code": code, "explanation": explanation, "language": language}
-        return self._add("solution", fields, common)
-
-    def add_quiz(
-        self,
-        question: str,
-        options: Sequence[str],
-        correct_index: int = 0,
-        *,
-        show_answer: bool = True,
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """A multiple-choice question (2–6 answers; ``correct_index`` counts from 0)."""
-        fields = {
-            "question": question,
-            "options": list(options),
-            "correct_index": correct_index,
-            "show_answer": show_answer,
-        }
-        return self._add("quiz", fields, common)
-
-    def add_checkpoint(
-        self,
-        *,
-        checkpoint_number: int = 1,
-        completed_topics: Sequence[str] = (),
-        review_questions: Sequence[str] = (),
-        next_topics: Sequence[str] = (),
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """Progress checkpoint (needs at least one topic or question)."""
-        fields = {
-            "checkpoint_number": checkpoint_number,
-            "completed_topics": list(completed_topics),
-            "review_questions": list(review_questions),
-            "next_topics": list(next_topics),
-        }
-        return self._add("checkpoint", fields, common)
-
-    def add_exercise(
-        self,
-        title: str,
-        instructions: Sequence[str],
-        *,
-        difficulty: str = "",
-        estimated_time: str = "",
-        hints: Sequence[str] = (),
-        **common: Unpack[SceneOptions],
-    ) -> VideoBuilder:
-        """A practice exercise."""
-        fields = {
-            "title": title,
-            "instructions": list(instructions),
-            "difficulty": difficulty,
-            "estimated_time": estimated_time,
-            "hints": list(hints),
-        }
-        return self._add("exercise", fields, common)
+        """Add a scene of any registered type from its fields (validated in :meth:`build`)."""
+        return self._add(scene_type, dict(fields), common)
 
     def build(self) -> VideoSpec:
         """The validated spec.
@@ -241,10 +82,32 @@ class VideoBuilder:
         return build_spec(data, source="VideoBuilder")
 
 
-def _item(item: ItemLike) -> Any:
-    if isinstance(item, tuple):
-        title, description = item
-        return {"title": title, "description": description}
-    if isinstance(item, ListItem):
-        return item.model_dump()
-    return item
+def _adder(described: SceneTypeDescriptor) -> Callable[..., VideoBuilder]:
+    """``VideoBuilder.add_<name>``: the descriptor's builder plus the common scene fields."""
+    build_fields = described.builder
+
+    def add(self: VideoBuilder, *args: Any, **kwargs: Any) -> VideoBuilder:
+        common = cast(SceneOptions, {k: kwargs.pop(k) for k in _COMMON if k in kwargs})
+        return self._add(described.name, build_fields(*args, **kwargs), common)
+
+    signature = inspect.signature(build_fields)
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += list(signature.parameters.values())
+    params += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None) for name in _COMMON
+    ]
+    add.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation="VideoBuilder"
+    )
+    add.__name__ = add.__qualname__ = f"add_{described.builder_name}"
+    add.__doc__ = (build_fields.__doc__ or "") + (
+        f"\n\nAdds a ``{described.name}`` scene; also takes the common fields "
+        "(narration, scene_id, min_duration_s, max_duration_s, voice)."
+    )
+    return add
+
+
+_COMMON = tuple(SceneOptions.__annotations__)
+
+for _described in REGISTRY.values():
+    setattr(VideoBuilder, f"add_{_described.builder_name}", _adder(_described))

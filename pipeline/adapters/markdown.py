@@ -231,3 +231,19 @@ def _all_strong(token: Token) -> bool:
         and last.content.strip() in (":", ".")
         and children[-2].type == "strong_close"
     )
+
+
+_MARKUP_HINT_RE = re.compile(r"[*_`\[\]<>#:~|!\\]|https?://|www\.")
+
+
+def plain_text(text: str) -> str:
+    """Inline Markdown rendered as plain text: ``[text](#anchor)`` → ``text``, ``**b**`` → ``b``.
+
+    Images and raw HTML are dropped, URLs become their host, emoji shortcodes go
+    (:func:`inline_text`). Text without any markup character is returned unchanged, so plain
+    values (with their line breaks) are not touched.
+    """
+    if not _MARKUP_HINT_RE.search(text):
+        return text
+    tokens = _markdown_parser().parseInline(text)
+    return " ".join(inline_text(token) for token in tokens if token.type == "inline").strip()

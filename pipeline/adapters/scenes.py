@@ -6,6 +6,12 @@ One builder for Markdown, plain text, PDF and DOCX. The rules:
   the first heading), else the file name. The video opens with a ``title`` scene whose
   subtitle is the first sentence of the introduction and whose narration is the introduction
   (the paragraphs before the first heading).
+* Sections named like a changelog, licence, contributors or badges are skipped unless
+  ``skip_boilerplate=False`` (:data:`BOILERPLATE_SECTIONS`); sentences that only point at
+  something not shown ("This produces the following output:" before an image, "see the
+  table below") are dropped.
+* Document order is kept: paragraphs before a list, code block or quote are narrated before
+  it, paragraphs after it after it.
 * Every other heading opens a section. A section's paragraphs become one ``title`` scene
   (heading as title, first sentence as subtitle, paragraphs as narration). Sections longer
   than :data:`WORDS_PER_SCENE` words of running text are split into several such scenes at
@@ -17,12 +23,13 @@ One builder for Markdown, plain text, PDF and DOCX. The rules:
   (``sh``, ``bash``, ``console``, ``powershell``… or lines starting with ``$``) becomes a
   ``command`` scene, other code a ``solution`` scene; block quotes become ``quote`` scenes.
   A short paragraph ending with ``:`` or a bold-only paragraph right before such a block
-  becomes its description or header instead of being narrated.
+  becomes its description or header instead of being narrated; when a longer paragraph ends
+  with such a lead-in sentence, that sentence becomes the description.
 * Scenes whose narration is left ``None`` get generated narration later
   (:func:`pipeline.narration.narrate_scene`).
-* At most :data:`~pipeline.models.MAX_SCENES` scenes: past the cap, the remaining scenes are
-  merged into one ``list`` scene naming what they covered. The video always ends with an
-  ``outro`` scene.
+* At most :data:`~pipeline.models.MAX_SCENES` scenes: past the cap, the storyboard is
+  condensed (:func:`pipeline.condense.condense_scenes`: each section's first scene, lists and
+  code first) and a note says so. The video always ends with an ``outro`` scene.
 * Every text is clipped at a word boundary (with ``…``) to the model's limits instead of failing.
 """
 
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
@@ -61,6 +69,7 @@ from pipeline.models import (
     ListScene,
     OutroScene,
     QuoteScene,
+    SceneBase,
     SolutionScene,
     TitleScene,
     VideoSpec,
@@ -70,6 +79,20 @@ from pipeline.narration import clean_for_speech
 
 WORDS_PER_SCENE = 220
 """Most words of running text narrated by one section scene."""
+MAX_COLLECTED_SCENES = 5 * MAX_SCENES
+"""Scenes built before condensing to the cap; text past them is not read (bounds the work)."""
+
+BOILERPLATE_SECTIONS = re.compile(
+    r"^(?:change\s*log|changes|release\s+notes|release\s+history|version\s+history|"
+    r"what'?s\s+new|news|history\s+of\s+changes|licen[cs]e|licen[cs]ing|copyright|"
+    r"contributors?|contributing|contribution\s+guidelines|how\s+to\s+contribute|authors|"
+    r"credits|acknowledg(?:e)?ments|thanks|sponsors?|backers|funding|badges?|status|"
+    r"build\s+status|project\s+status)\b[^a-z0-9]*(?:\(.*\))?$",
+    re.IGNORECASE,
+)
+"""Headings of sections skipped by default (``skip_boilerplate``): changelog, licence,
+contributors, badges. The heading is matched whole (``License``, ``Changelog``,
+``Contributing``, ``Release notes``), so "Licensing your plugin" is kept."""
 
 SHELL_LANGUAGES: dict[str, str] = {
     "sh": "bash",
@@ -102,20 +125,42 @@ Scene = TitleScene | ListScene | CommandScene | SolutionScene | QuoteScene | Out
 
 
 def blocks_to_spec(
-    document: Document, *, title: str | None = None, source: str = "", fallback_title: str = ""
+    document: Document,
+    *,
+    title: str | None = None,
+    source: str = "",
+    fallback_title: str = "",
+    skip_boilerplate: bool = True,
+    notes: list[str] | None = None,
 ) -> VideoSpec:
     """Build a validated spec from ``document`` (see the module docstring for the rules).
 
     Args:
         document: blocks in reading order, plus a title if the source format names one.
         title: overrides every other title source.
-        source: file name used in error messages.
+        source: file name used in error messages and notes.
         fallback_title: used when there is neither ``title`` nor a level-1 heading.
+        skip_boilerplate: leave out changelog, licence, contributor and badge sections
+            (:data:`BOILERPLATE_SECTIONS`); ``False`` keeps them.
+        notes: if given, receives what the user should know (sections skipped, the document
+            condensed to the scene cap), each naming the file.
 
     Raises:
         InputError: the document has no usable text.
     """
+    notes = notes if notes is not None else []
+    name = Path(source).name if source else "the document"
     blocks = list(document.blocks)
+    blocks, _toc = _skip_sections(blocks, TOC_SECTIONS)
+    if skip_boilerplate:
+        blocks, skipped = _skip_sections(blocks, BOILERPLATE_SECTIONS)
+        if skipped:
+            notes.append(
+                f"{name}: skipped {len(skipped)} section{'s' if len(skipped) > 1 else ''} "
+                f"({', '.join(repr(h) for h in skipped[:6])}{' …' if len(skipped) > 6 else ''}): "
+                "changelog, licence, contributors and badges are left out by default"
+            )
+    blocks = _drop_pointer_sentences(blocks)
     doc_title = document.title
     first_heading = next((i for i, b in enumerate(blocks) if isinstance(b, Heading)), None)
     if first_heading is not None:
@@ -125,19 +170,43 @@ def blocks_to_spec(
             doc_title = doc_title or heading.text
             del blocks[first_heading]
     blocks = _promote_bold_leads(blocks)
-    if not any(_has_text(block) for block in blocks) and not doc_title:
+    if not any(_has_text(block) for block in blocks):
+        skipped_all = (
+            bool(document.blocks) and skip_boilerplate and any("skipped" in note for note in notes)
+        )
         raise InputError(
-            "the document has no readable text",
+            "the document has nothing to say: no readable text"
+            + (" besides its title" if doc_title else "")
+            + (
+                " once changelog, licence and contributor sections are skipped"
+                if skipped_all
+                else ""
+            ),
             source=source,
-            hint="add some headings, paragraphs or lists and try again",
+            hint=(
+                "keep those sections (skip_boilerplate=False) or add text"
+                if skipped_all
+                else "add some headings, paragraphs or lists and try again"
+            ),
         )
     video_title = clip(title or doc_title or fallback_title or "Untitled", _TITLE_MAX)
     video_title = video_title or "Untitled"
     try:
         scenes = _collect(blocks, video_title)
-        scenes = _cap(scenes)
+        if len(scenes) > MAX_SCENES - 1:
+            from pipeline.condense import condense_scenes
+
+            total = len(scenes) + 1
+            condensed = condense_scenes(scenes, max_scenes=MAX_SCENES - 1)
+            scenes = list(condensed.scenes)  # type: ignore[arg-type]
+            notes.append(
+                f"{name}: the document makes {total} scenes, more than the {MAX_SCENES}-scene "
+                f"limit; it was condensed to {MAX_SCENES} scenes (about "
+                f"{condensed.estimated_duration_s / 60:.0f} min), keeping each section's "
+                "heading and first scene; set a target duration to choose the length"
+            )
         scenes.append(OutroScene(main_text="Thanks for watching", sub_text=video_title))
-        return VideoSpec(title=video_title, scenes=scenes)
+        return VideoSpec(title=video_title, scenes=list[SceneBase](scenes))
     except PydanticValidationError as error:  # pragma: no cover - clipping should prevent it
         raise spec_error(error, source=source) from error
 
@@ -164,7 +233,7 @@ def _has_text(block: Block) -> bool:
 def _collect(blocks: list[Block], video_title: str) -> list[Scene]:
     """Scenes for all sections; stops early once far past the scene cap."""
     scenes: list[Scene] = []
-    limit = MAX_SCENES + MAX_ITEMS
+    limit = MAX_COLLECTED_SCENES
     for heading, body in _sections(blocks):
         if heading is None:
             scenes.extend(_intro_scenes(video_title, body))
@@ -192,27 +261,22 @@ def _sections(blocks: list[Block]) -> Iterator[tuple[Heading | None, list[Block]
 
 
 def _intro_scenes(video_title: str, body: list[Block]) -> list[Scene]:
-    paragraphs, visuals = _split_body(body, video_title)
-    chunks = _chunks(paragraphs)
-    subtitle = first_sentence(chunks[0][0], _TITLE_MAX) if chunks else ""
-    if subtitle.rstrip(".") == video_title.rstrip("."):
-        subtitle = ""
-    narration = _narration(video_title, chunks[0]) if chunks else None
-    scenes: list[Scene] = [TitleScene(title=video_title, subtitle=subtitle, narration=narration)]
-    for chunk in chunks[1:]:
-        scenes.append(_text_scene(video_title, chunk))
-    scenes.extend(visuals)
-    return scenes
+    scenes = _ordered_scenes(body, video_title)
+    opening = TitleScene(title=video_title)
+    first = scenes[0] if scenes else None
+    if isinstance(first, TitleScene) and first.title == video_title:
+        scenes.pop(0)
+        subtitle = first.subtitle if first.subtitle.rstrip(".") != video_title.rstrip(".") else ""
+        opening = first.model_copy(update={"subtitle": subtitle})
+    return [opening, *scenes]
 
 
 def _section_scenes(heading: Heading, body: list[Block]) -> list[Scene]:
     header = clip(heading.text.strip().rstrip(":").strip(), _TITLE_MAX) or "Section"
-    paragraphs, visuals = _split_body(body, header)
-    chunks = _chunks(paragraphs)
-    scenes: list[Scene] = [_text_scene(header, chunk) for chunk in chunks]
-    if not scenes and not visuals and heading.level <= 2:
+    scenes = _ordered_scenes(body, header)
+    if not scenes and heading.level <= 2:
         scenes.append(TitleScene(title=header))
-    return scenes + visuals
+    return scenes
 
 
 def _text_scene(header: str, chunk: list[str]) -> TitleScene:
@@ -233,27 +297,59 @@ def _sentence(text: str) -> str:
     return text if text[-1:] in ".!?" else text + "."
 
 
-def _split_body(body: list[Block], section_header: str) -> tuple[list[str], list[Scene]]:
-    """Paragraph texts to narrate, and the visual scenes of lists, code and quotes."""
+def _ordered_scenes(body: list[Block], section_header: str) -> list[Scene]:
+    """Scenes of a section's blocks in document order.
+
+    Paragraphs accumulate into text scenes; a list, code block or quote first closes the
+    paragraphs before it (so a paragraph stays before its code), then becomes its scenes. A
+    paragraph introducing the block (ending with ``:``, or bold) becomes its description or
+    header; when a long paragraph ends with such a lead-in sentence, only that sentence moves
+    to the block and the rest stays narration.
+    """
+    scenes: list[Scene] = []
     paragraphs: list[str] = []
-    visuals: list[Scene] = []
+
+    def close_paragraphs() -> None:
+        scenes.extend(_text_scene(section_header, chunk) for chunk in _chunks(paragraphs))
+        paragraphs.clear()
+
     for i, block in enumerate(body):
+        nxt = body[i + 1] if i + 1 < len(body) else None
         if isinstance(block, Paragraph):
-            nxt = body[i + 1] if i + 1 < len(body) else None
+            text = block.text.strip()
+            if not text:
+                continue
             if _is_lead(block, nxt):
                 continue
-            if block.text.strip():
-                paragraphs.append(block.text.strip())
+            lead_split = _split_lead(text, nxt)
+            paragraphs.append(lead_split[0] if lead_split else text)
             continue
+        close_paragraphs()
         header, description = section_header, ""
         prev = body[i - 1] if i > 0 else None
-        if isinstance(prev, Paragraph) and _is_lead(prev, block):
-            if prev.emphasised:
-                header = clip(prev.text.strip().rstrip(":"), _TITLE_MAX) or section_header
+        if isinstance(prev, Paragraph):
+            if _is_lead(prev, block):
+                if prev.emphasised:
+                    header = clip(prev.text.strip().rstrip(":"), _TITLE_MAX) or section_header
+                else:
+                    description = clip(prev.text, _DESCRIPTION_MAX)
             else:
-                description = clip(prev.text, _DESCRIPTION_MAX)
-        visuals.extend(_visual_scenes(block, header, description))
-    return paragraphs, visuals
+                lead_split = _split_lead(prev.text.strip(), block)
+                if lead_split:
+                    description = clip(lead_split[1], _DESCRIPTION_MAX)
+        scenes.extend(_visual_scenes(block, header, description))
+    close_paragraphs()
+    return scenes
+
+
+def _split_lead(text: str, nxt: Block | None) -> tuple[str, str] | None:
+    """``(rest, lead)`` when a long paragraph ends with a sentence introducing ``nxt``."""
+    if not isinstance(nxt, (ListBlock, Code, Quote)) or not text.endswith(":"):
+        return None
+    parts = sentences(text)
+    if len(parts) < 2 or words(parts[-1]) > _LEAD_MAX_WORDS:
+        return None
+    return " ".join(parts[:-1]), parts[-1]
 
 
 def _is_lead(paragraph: Paragraph, nxt: Block | None) -> bool:
@@ -263,7 +359,7 @@ def _is_lead(paragraph: Paragraph, nxt: Block | None) -> bool:
     text = paragraph.text.strip()
     if paragraph.emphasised and words(text) <= 12:
         return True
-    return text.endswith(":") and words(text) <= _LEAD_MAX_WORDS
+    return text.endswith(":") and words(text) <= _LEAD_MAX_WORDS and len(sentences(text)) == 1
 
 
 def _visual_scenes(block: Block, header: str, description: str) -> list[Scene]:
@@ -399,31 +495,68 @@ def _batches(values: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield batch
 
 
-def _cap(scenes: list[Scene]) -> list[Scene]:
-    """Keep room for the outro; merge the scenes past the cap into one summary list."""
-    room = MAX_SCENES - 1
-    if len(scenes) <= room:
-        return scenes
-    kept, rest = scenes[: room - 1], scenes[room - 1 :]
-    labels: list[str] = []
-    for scene in rest:
-        label = _label(scene)
-        if label and label not in labels:
-            labels.append(label)
-    summary = ListScene(
-        header="Also covered",
-        description="The rest of the document, in brief.",
-        items=[ListItem(title=clip(label, _ITEM_TITLE_MAX)) for label in labels[:MAX_ITEMS]]
-        or [ListItem(title="More details in the document")],
-    )
-    return [*kept, summary]
+TOC_SECTIONS = re.compile(r"^(?:table\s+of\s+contents|contents|toc|index)\W*$", re.IGNORECASE)
+"""Headings of tables of contents: always skipped (the video is its own order)."""
 
 
-def _label(scene: Scene) -> str:
-    if isinstance(scene, (TitleScene, SolutionScene)):
-        return scene.title
-    if isinstance(scene, (ListScene, CommandScene)):
-        return scene.header.removesuffix(" (continued)")
-    if isinstance(scene, QuoteScene):
-        return "A quotation"
-    return scene.main_text
+def _skip_sections(blocks: list[Block], pattern: re.Pattern[str]) -> tuple[list[Block], list[str]]:
+    """Blocks without the sections whose heading matches ``pattern``, and those headings."""
+    kept: list[Block] = []
+    skipped: list[str] = []
+    skip_level: int | None = None
+    first_heading = True
+    for block in blocks:
+        if isinstance(block, Heading):
+            is_title = first_heading and block.level == 1  # the document's own title stays
+            first_heading = False
+            if skip_level is not None and block.level > skip_level:
+                continue
+            skip_level = None
+            if not is_title and pattern.match(block.text.strip()):
+                skip_level = block.level
+                skipped.append(block.text.strip())
+                continue
+        elif skip_level is not None:
+            continue
+        kept.append(block)
+    return kept, skipped
+
+
+_POINTER_RE = re.compile(
+    r"\b(?:(?:see|in|shown\s+in|as\s+shown\s+in)\s+the\s+(?:table|figure|image|screenshot|"
+    r"diagram|chart|picture|gif|video|badge)s?\s+(?:below|above)|"
+    r"(?:the|this)\s+(?:table|figure|image|screenshot|diagram|chart|picture|gif)s?\s+"
+    r"(?:below|above)|the\s+following\s+(?:table|figure|image|screenshot|diagram|chart|"
+    r"picture|output|badges?)|(?:looks|look)\s+like\s+this:|as\s+follows:)",
+    re.IGNORECASE,
+)
+
+
+def _drop_pointer_sentences(blocks: list[Block]) -> list[Block]:
+    """Drop sentences that only point at something not shown (an image, a badge, a table).
+
+    A sentence goes when it names a table/figure/image/screenshot "below"/"above" or "the
+    following output", or when it ends with ``:`` and the block after it is not a list, code
+    or quote (what it introduced was an image or raw HTML, which are dropped). A paragraph
+    left empty goes too.
+    """
+    result: list[Block] = []
+    for i, block in enumerate(blocks):
+        if not isinstance(block, Paragraph) or block.emphasised:
+            result.append(block)
+            continue
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        introduces_visual = isinstance(nxt, (ListBlock, Code, Quote))
+        parts = sentences(block.text)
+        kept = []
+        for k, sentence in enumerate(parts):
+            last = k == len(parts) - 1
+            if _POINTER_RE.search(sentence) and not (last and introduces_visual):
+                continue
+            if last and sentence.rstrip().endswith(":") and not introduces_visual:
+                continue
+            kept.append(sentence)
+        if kept:
+            text = " ".join(kept)
+            result.append(block if text == block.text else Paragraph(text, block.emphasised))
+    return result

@@ -10,43 +10,37 @@ Three layouts are accepted:
 * **video_gen flat**: scenes with ``type:`` and their fields inline.
 
 video_gen field names are mapped to ours (``min_duration`` → ``min_duration_s``, ``id`` →
-``scene_id``, quiz ``correct_answer`` → ``correct_index``, …); keys we have no use for
-(``key_points``, ``key_message``, ``version``, …) are ignored.
+``scene_id``, and per scene type by its descriptor's ``video_gen_fix``: quiz
+``correct_answer`` → ``correct_index``, …); keys we have no use for (``key_points``,
+``key_message``, ``version``, …) are ignored.
 
-The file is parsed with PyYAML's safe loader after two guards: its size (at most
-:data:`MAX_YAML_BYTES`) and the size of the data once aliases are expanded (at most
-:data:`MAX_EXPANDED_NODES`), checked on the composed node graph *before* anything is expanded,
-so "billion laughs" files are refused quickly.
+Display texts are Markdown: links, emphasis and code spans are rendered as plain text and
+emoji shortcodes removed, so ``[Install](#install)`` shows "Install", never the markup. Every registered scene type is accepted,
+``clip`` and ``ad`` included, under its name or one of its aliases (:mod:`pipeline.scene_types`).
+
+The file is parsed with PyYAML's safe loader (libyaml's parser when present) after three
+guards: its size (at most :data:`MAX_YAML_BYTES`); counts taken while the node graph is
+composed (at most :data:`MAX_EXPANDED_NODES` nodes and :data:`~pipeline.models.MAX_SCENES`
+scenes, so an oversized file is refused at the first node past a limit, before any model is
+built); and the size of the data once aliases are expanded (at most
+:data:`MAX_EXPANDED_NODES`), checked on the composed graph *before* anything is expanded, so
+"billion laughs" files are refused quickly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+import yaml.composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from pipeline.adapters.markdown import plain_text
 from pipeline.adapters.textio import read_text
 from pipeline.errors import InputError
-from pipeline.models import (
-    SCENE_TYPES,
-    CheckpointScene,
-    CodeComparisonScene,
-    CommandScene,
-    ExerciseScene,
-    LearningObjectivesScene,
-    ListScene,
-    OutroScene,
-    ProblemScene,
-    QuizScene,
-    QuoteScene,
-    SolutionScene,
-    TitleScene,
-    VideoSpec,
-    build_spec,
-)
+from pipeline.models import MAX_SCENES, SCENE_TYPES, VideoSpec, build_spec
+from pipeline.scene_types import lookup
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 """Largest scene file accepted (2 MiB)."""
@@ -54,20 +48,6 @@ MAX_EXPANDED_NODES = 100_000
 """Most YAML nodes after alias expansion (a real scene file has a few hundred)."""
 
 _HINT_SCHEMA = "see docs/yaml-schema.md for the scene file format"
-_MODELS: dict[str, type] = {
-    "title": TitleScene,
-    "command": CommandScene,
-    "list": ListScene,
-    "code_comparison": CodeComparisonScene,
-    "quote": QuoteScene,
-    "outro": OutroScene,
-    "learning_objectives": LearningObjectivesScene,
-    "problem": ProblemScene,
-    "solution": SolutionScene,
-    "quiz": QuizScene,
-    "checkpoint": CheckpointScene,
-    "exercise": ExerciseScene,
-}
 _RENAMES = {
     "id": "scene_id",
     "min_duration": "min_duration_s",
@@ -118,7 +98,47 @@ def spec_from_yaml(text: str, *, source: str = "", fallback_title: str = "") -> 
     else:
         for index, entry in enumerate(scenes):
             _check_type(entry.get("scene_type"), source, index)
-    return build_spec(data, source=source)
+    return build_spec(_rendered(data), source=source)
+
+
+_VERBATIM_KEYS = frozenset(
+    {
+        "code",
+        "before_code",
+        "after_code",
+        "commands",
+        "narration",
+        "prompt",
+        "image_path",
+        "scene_id",
+        "cache_key",
+        "template_id",
+        "language",
+        "voice",
+        "role",
+        "scene_type",
+        "format",
+        "accent_color",
+        "font_family",
+        "kind",
+        "unit",
+    }
+)
+"""Fields kept as written: code, narration (cleaned for speech later), ids and settings."""
+
+
+def _rendered(value: Any, key: str = "") -> Any:
+    """Every display text of a scene file with its Markdown rendered as plain text
+    (``[text](#anchor)`` → ``text``, ``**bold**`` → ``bold``, ``:rocket:`` removed)."""
+    if key in _VERBATIM_KEYS:
+        return value
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, dict):
+        return {k: _rendered(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rendered(v, key) for v in value]
+    return value
 
 
 def _is_video_gen(data: dict[Any, Any]) -> bool:
@@ -131,15 +151,23 @@ def _is_video_gen(data: dict[Any, Any]) -> bool:
 
 
 def safe_load_limited(text: str, *, source: str = "") -> Any:
-    """``yaml.safe_load`` with alias-expansion and nesting guards.
+    """``yaml.safe_load`` with counting, alias-expansion and nesting guards.
+
+    The node graph is composed from libyaml's event stream (PyYAML's pure-Python parser when
+    libyaml is missing) by :class:`_CountingComposer`, which refuses the file at the first
+    node past :data:`MAX_EXPANDED_NODES` or the first scene past
+    :data:`~pipeline.models.MAX_SCENES`, so an oversized file is refused after reading only
+    what the limit allows (a 40,000-scene file in milliseconds, not after composing all of
+    it). Alias expansion is then counted on the graph before anything is constructed.
 
     Raises:
         InputError: a YAML syntax error (with its line), more than one document, recursive
-            aliases, or more than :data:`MAX_EXPANDED_NODES` nodes after expansion.
+            aliases, too many scenes, or more than :data:`MAX_EXPANDED_NODES` nodes after
+            expansion.
     """
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        node = loader.get_single_node()
+        node = _CountingComposer(loader, source).single_node()
         if node is None:
             return None
         _check_expanded_size(node, source)
@@ -147,6 +175,13 @@ def safe_load_limited(text: str, *, source: str = "") -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         location = f"line {mark.line + 1}" if mark is not None else ""
+        if "nesting depth" in str(error.problem):  # libyaml's own depth limit
+            raise InputError(
+                "the YAML is nested too deeply",
+                source=source,
+                location=location,
+                hint="flatten the structure",
+            ) from error
         raise InputError(
             f"YAML syntax error: {error.problem or error.context}",
             source=source,
@@ -161,6 +196,136 @@ def safe_load_limited(text: str, *, source: str = "") -> Any:
         ) from error
     finally:
         loader.dispose()
+
+
+class _CountingComposer:
+    """PyYAML's composer (``yaml/composer.py``) over a loader's events, counting as it goes.
+
+    Nodes are counted as they are made (aliases are not: :func:`_check_expanded_size` counts
+    their expansion afterwards), and the items of the top-level ``scenes`` sequence too, so
+    a limit is hit before the rest of the file is even parsed.
+    """
+
+    def __init__(self, loader: Any, source: str) -> None:
+        self.loader = loader
+        self.source = source
+        self.anchors: dict[str, Node] = {}
+        self.nodes = 0
+        self.root: Node | None = None
+
+    def single_node(self) -> Node | None:
+        loader = self.loader
+        loader.get_event()  # stream start
+        document = None
+        if not loader.check_event(yaml.StreamEndEvent):
+            loader.get_event()  # document start
+            document = self.node(None, None)
+            loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                document.start_mark if document is not None else None,
+                "but found another document",
+                event.start_mark,
+            )
+        loader.get_event()
+        return document
+
+    def node(self, parent: Node | None, index: Any) -> Node:
+        loader = self.loader
+        if loader.check_event(yaml.AliasEvent):
+            event = loader.get_event()
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
+            return self.anchors[event.anchor]
+        event = loader.peek_event()
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_EXPANDED_NODES:
+            raise _too_many_values(self.source)
+        is_scenes = (
+            parent is not None
+            and parent is self.root
+            and isinstance(index, ScalarNode)
+            and index.value == "scenes"
+        )
+        loader.descend_resolver(parent, index)
+        if loader.check_event(yaml.ScalarEvent):
+            event = loader.get_event()
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(ScalarNode, event.value, event.implicit)
+            node: Node = ScalarNode(
+                tag, event.value, event.start_mark, event.end_mark, style=event.style
+            )
+            if anchor is not None:
+                self.anchors[anchor] = node
+        elif loader.check_event(yaml.SequenceStartEvent):
+            node = self.sequence(anchor, limit=MAX_SCENES if is_scenes else None)
+        else:
+            node = self.mapping(anchor)
+        loader.ascend_resolver()
+        return node
+
+    def sequence(self, anchor: str | None, *, limit: int | None) -> Node:
+        loader = self.loader
+        start = loader.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(SequenceNode, None, start.implicit)
+        node = SequenceNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        if anchor is not None:
+            self.anchors[anchor] = node
+        index = 0
+        while not loader.check_event(yaml.SequenceEndEvent):
+            if limit is not None and index >= limit:
+                raise InputError(
+                    f"the scene file has more than {limit} scenes; the limit is {limit}",
+                    source=self.source,
+                    location=f"scenes[{index}]",
+                    hint=f"split it into several videos of at most {limit} scenes each",
+                )
+            node.value.append(self.node(node, index))
+            index += 1
+        node.end_mark = loader.get_event().end_mark
+        return node
+
+    def mapping(self, anchor: str | None) -> Node:
+        loader = self.loader
+        start = loader.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(MappingNode, None, start.implicit)
+        node = MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        if self.root is None:
+            self.root = node
+        if anchor is not None:
+            self.anchors[anchor] = node
+        while not loader.check_event(yaml.MappingEndEvent):
+            key = self.node(node, None)
+            value = self.node(node, key)
+            node.value.append((key, value))
+        node.end_mark = loader.get_event().end_mark
+        return node
+
+
+def _too_many_values(source: str) -> InputError:
+    return InputError(
+        f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values "
+        "(an alias bomb or far too large)",
+        source=source,
+        hint="write the scenes out without deeply repeated aliases",
+    )
 
 
 def _check_expanded_size(root: Node, source: str) -> None:
@@ -186,12 +351,7 @@ def _check_expanded_size(root: Node, source: str) -> None:
             total += sum(size(k) + size(v) for k, v in node.value)
         active.discard(key)
         if total > MAX_EXPANDED_NODES:
-            raise InputError(
-                f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values "
-                "(an alias bomb or far too large)",
-                source=source,
-                hint="write the scenes out without deeply repeated aliases",
-            )
+            raise _too_many_values(source)
         sizes[key] = total
         return total
 
@@ -201,15 +361,24 @@ def _check_expanded_size(root: Node, source: str) -> None:
 # --- video_gen mapping ----------------------------------------------------------------
 
 
-def _check_type(value: object, source: str, index: int) -> str:
-    if not isinstance(value, str) or value not in SCENE_TYPES:
-        raise InputError(
-            f"unknown scene type {value!r}",
-            source=source,
-            location=f"scenes[{index}].scene_type",
-            hint="use one of: " + ", ".join(SCENE_TYPES),
-        )
-    return value
+def _check_type(value: object, source: str, index: int, *, aliases: bool = False) -> str:
+    """The canonical scene type of ``value`` (aliases only in video_gen files).
+
+    Raises:
+        InputError: an unknown type, naming ``scenes[index]``.
+    """
+    if isinstance(value, str):
+        if value in SCENE_TYPES:
+            return value
+        found = lookup(value) if aliases else None
+        if found is not None:
+            return found.name
+    raise InputError(
+        f"unknown scene type {value!r}",
+        source=source,
+        location=f"scenes[{index}].scene_type",
+        hint="use one of: " + ", ".join(SCENE_TYPES),
+    )
 
 
 def _from_video_gen(data: dict[Any, Any], *, source: str, fallback_title: str) -> dict[str, Any]:
@@ -237,7 +406,11 @@ def _from_video_gen(data: dict[Any, Any], *, source: str, fallback_title: str) -
 
 
 def _scene_from_video_gen(entry: dict[Any, Any], index: int, source: str) -> dict[str, Any]:
-    scene_type = _check_type(entry.get("scene_type", entry.get("type")), source, index)
+    scene_type = _check_type(
+        entry.get("scene_type", entry.get("type")), source, index, aliases=True
+    )
+    described = lookup(scene_type)
+    assert described is not None
     visual = entry.get("visual_content")
     fields: dict[str, Any] = dict(visual) if isinstance(visual, dict) else {}
     fields.update({k: v for k, v in entry.items() if k not in ("visual_content", "type")})
@@ -246,10 +419,9 @@ def _scene_from_video_gen(entry: dict[Any, Any], index: int, source: str) -> dic
             fields[new] = fields.pop(old)
     if fields.get("scene_id") is not None:
         fields["scene_id"] = str(fields["scene_id"])
-    fixer = _FIXERS.get(scene_type)
-    if fixer is not None:
-        fixer(fields)
-    allowed = set(_MODELS[scene_type].model_fields)
+    if described.video_gen_fix is not None:
+        described.video_gen_fix(fields)
+    allowed = set(described.model.model_fields)
     scene = {k: v for k, v in fields.items() if k in allowed}
     scene["scene_type"] = scene_type
     return scene
@@ -259,143 +431,3 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     return str(value).strip()
-
-
-def _lines(value: object) -> object:
-    """Code given as a list of lines becomes one string."""
-    if isinstance(value, list):
-        return "\n".join(_text(line) for line in value)
-    return value
-
-
-def _strings(value: object, *keys: str) -> object:
-    """A list of strings or of mappings holding the string under one of ``keys``."""
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        return value
-    result: list[object] = []
-    for item in value:
-        if isinstance(item, dict):
-            found = next((item[k] for k in keys if k in item), None)
-            result.append(_text(found) if found is not None else item)
-        else:
-            result.append(_text(item) if isinstance(item, (int, float)) else item)
-    return result
-
-
-def _fix_title(fields: dict[str, Any]) -> None:
-    if not fields.get("subtitle") and isinstance(fields.get("key_message"), str):
-        fields["subtitle"] = fields["key_message"]
-
-
-def _fix_list(fields: dict[str, Any]) -> None:
-    fields.setdefault("header", fields.get("title") or fields.get("topic") or "Key points")
-    items = fields.get("items")
-    if isinstance(items, list):
-        fixed: list[object] = []
-        for item in items:
-            if isinstance(item, dict):
-                title = item.get("title", item.get("text", item.get("name")))
-                fixed.append({"title": _text(title), "description": _text(item.get("description"))})
-            else:
-                fixed.append(_text(item) if item is not None else item)
-        fields["items"] = fixed
-
-
-def _fix_command(fields: dict[str, Any]) -> None:
-    fields.setdefault("header", fields.get("title") or fields.get("topic") or "Commands")
-    if isinstance(fields.get("commands"), str):
-        fields["commands"] = fields["commands"].splitlines()
-
-
-def _fix_code_comparison(fields: dict[str, Any]) -> None:
-    fields.setdefault("header", fields.get("title") or "Before and after")
-    for key in ("before_code", "after_code"):
-        fields[key] = _lines(fields.get(key))
-    if not fields.get("improvement") and isinstance(fields.get("key_message"), str):
-        fields["improvement"] = fields["key_message"]
-
-
-def _fix_quote(fields: dict[str, Any]) -> None:
-    if "quote_text" not in fields:
-        fields["quote_text"] = fields.get("quote", fields.get("text"))
-    if "attribution" not in fields and "author" in fields:
-        fields["attribution"] = fields["author"]
-
-
-def _fix_learning_objectives(fields: dict[str, Any]) -> None:
-    if "lesson_title" not in fields:
-        fields["lesson_title"] = fields.get("title", "Learning objectives")
-    fields["objectives"] = _strings(fields.get("objectives"), "objective", "text", "title")
-    if "duration_min" not in fields and isinstance(fields.get("duration"), int):
-        fields["duration_min"] = fields["duration"]
-    lesson_info = fields.get("lesson_info")
-    if isinstance(lesson_info, dict):
-        if isinstance(lesson_info.get("duration"), int):
-            fields.setdefault("duration_min", lesson_info["duration"])
-        if lesson_info.get("difficulty"):
-            fields.setdefault("difficulty", _text(lesson_info["difficulty"]))
-
-
-def _fix_problem(fields: dict[str, Any]) -> None:
-    fields.setdefault("title", "Problem")
-    if "problem_text" not in fields:
-        fields["problem_text"] = fields.get("problem", fields.get("description"))
-
-
-def _fix_solution(fields: dict[str, Any]) -> None:
-    fields.setdefault("title", "Solution")
-    if "code" in fields:
-        fields["code"] = _lines(fields["code"])
-    elif "solution_code" in fields:
-        fields["code"] = _lines(fields["solution_code"])
-
-
-def _fix_quiz(fields: dict[str, Any]) -> None:
-    options = _strings(fields.get("options"), "text", "option", "title")
-    fields["options"] = options
-    answer = fields.get("correct_answer")
-    if "correct_index" in fields or answer is None or not isinstance(options, list):
-        return
-    if isinstance(answer, int) and not isinstance(answer, bool):
-        fields["correct_index"] = answer
-        return
-    wanted = _text(answer).lower()
-    texts = [_text(option).lower() for option in options]
-    if wanted in texts:
-        fields["correct_index"] = texts.index(wanted)
-    elif len(wanted) == 1 and "a" <= wanted <= "f":
-        fields["correct_index"] = ord(wanted) - ord("a")
-    else:
-        fields["correct_index"] = len(options)  # out of range: the model names the problem
-
-
-def _fix_checkpoint(fields: dict[str, Any]) -> None:
-    for key in ("completed_topics", "review_questions", "next_topics"):
-        if key in fields:
-            fields[key] = _strings(fields[key], "topic", "question", "text", "title")
-
-
-def _fix_exercise(fields: dict[str, Any]) -> None:
-    fields.setdefault("title", "Exercise")
-    for key in ("instructions", "hints"):
-        if key in fields:
-            fields[key] = _strings(fields[key], "text", "instruction", "hint")
-    if "estimated_time" in fields:
-        fields["estimated_time"] = _text(fields["estimated_time"])
-
-
-_FIXERS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "title": _fix_title,
-    "list": _fix_list,
-    "command": _fix_command,
-    "code_comparison": _fix_code_comparison,
-    "quote": _fix_quote,
-    "learning_objectives": _fix_learning_objectives,
-    "problem": _fix_problem,
-    "solution": _fix_solution,
-    "quiz": _fix_quiz,
-    "checkpoint": _fix_checkpoint,
-    "exercise": _fix_exercise,
-}

@@ -109,3 +109,68 @@ class StructuredGenerator(Protocol):
             PaidWorkBlocked / QuotaExhausted / ProviderError: the caller falls back to rules.
         """
         ...
+
+
+_CONNECT_FAILURES = frozenset({"ConnectError", "ConnectTimeout", "UnsupportedProtocol"})
+"""Transport errors raised before any byte of a request was sent (``httpx`` and ``httpx2``
+alike: compared by class name). The SDKs wrap them as ``APIConnectionError`` /
+``APITimeoutError`` with the transport error as ``__cause__``."""
+
+
+def unsendable_header(headers: object) -> str | None:
+    """The name of the first header whose value HTTP/1.1 forbids (a control character such as
+    CR, LF or NUL: RFC 9110 §5.5), or ``None``. ``h11`` refuses such a request while building
+    it, before it writes a byte, with ``LocalProtocolError``."""
+    raw = getattr(headers, "raw", None)
+    if raw is None:
+        return None
+    for name, value in raw:
+        data = bytes(value)
+        if any((byte < 0x20 and byte != 0x09) or byte == 0x7F for byte in data):
+            return bytes(name).decode("latin-1")
+    return None
+
+
+def request_never_sent(error: BaseException) -> bool:
+    """True when an SDK request failed *provably* before it left the machine, so the provider
+    cannot have received (or billed) it:
+
+    * the connection was never made (``ConnectError``, ``ConnectTimeout``: refused, no route,
+      DNS failure, connect timeout) or the URL's scheme is not HTTP; or
+    * the HTTP client refused to send it (``LocalProtocolError``) because a header value is
+      not sendable (e.g. an API key with a newline): ``h11`` checks headers before writing.
+
+    A failure after sending (a dropped connection, a read timeout) is not "never sent".
+    """
+    cause = error.__cause__
+    if cause is None:
+        return False
+    names = {cls.__name__ for cls in type(cause).__mro__}
+    if names & _CONNECT_FAILURES:
+        return True
+    return unsendable_request_header(error) is not None
+
+
+def unsendable_request_header(error: BaseException) -> str | None:
+    """The header (name only; its value may be a secret) that made the HTTP client refuse to
+    send the request behind the SDK error ``error``, or ``None``."""
+    cause = error.__cause__
+    if cause is None or "LocalProtocolError" not in {c.__name__ for c in type(cause).__mro__}:
+        return None
+    request = getattr(error, "request", None) or getattr(cause, "request", None)
+    return unsendable_header(getattr(request, "headers", None)) if request is not None else None
+
+
+def unsendable_message(header: str) -> tuple[str, str]:
+    """``(message, hint)`` for a request refused because of the header ``header``."""
+    if header.lower() in ("authorization", "x-api-key", "api-key"):
+        return (
+            "the API key contains characters that cannot be sent (a line break or another "
+            "control character); nothing was sent and nothing is charged",
+            "paste the key again in Settings (or fix the environment variable)",
+        )
+    return (
+        f"the request header {header!r} contains characters that cannot be sent; nothing was "
+        "sent and nothing is charged",
+        "check the provider settings",
+    )

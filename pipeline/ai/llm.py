@@ -59,6 +59,9 @@ from pipeline.ai.base import (
     ProviderError,
     QuotaExhausted,
     Reservation,
+    request_never_sent,
+    unsendable_message,
+    unsendable_request_header,
 )
 from pipeline.ai.costs import PriceTable, actual_llm_cost, default_price_table, estimate_llm
 
@@ -394,11 +397,14 @@ class _LLMGenerator:
 
     def _after_failure(self, error: Exception, reservation: Reservation) -> Exception:
         """Release or settle the reservation and turn ``error`` into one of ours."""
-        if isinstance(error, openai.APITimeoutError | anthropic.APITimeoutError):
+        if isinstance(
+            error, openai.APITimeoutError | anthropic.APITimeoutError
+        ) and not request_never_sent(error):
             # The provider may have worked (and billed) before the timeout: count the estimate.
             self._governor.settle(reservation, reservation.estimate.usd)
         else:
-            # An error status or a connection failure: LLM providers bill no failed request.
+            # An error status, a connection failure, or a request that never left (a connect
+            # timeout, an unsendable key): LLM providers bill no failed request.
             self._governor.release(reservation)
         translated = self._translate(error)
         log.warning("%s", translated)
@@ -426,6 +432,10 @@ class _LLMGenerator:
                 f"{name}: no answer within {self.timeout_s:g} s (after the SDK's retries)",
                 hint="try again later",
             )
+        header = unsendable_request_header(error)
+        if header is not None:
+            message, hint = unsendable_message(header)
+            return ProviderError(f"{name}: {message}", hint=hint)
         if isinstance(error, openai.APIConnectionError | anthropic.APIConnectionError):
             return ProviderError(
                 f"{name}: could not connect to the API (after the SDK's retries)",

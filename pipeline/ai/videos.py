@@ -29,8 +29,10 @@ Money (design decisions 5 and 6):
 
 Ledger decisions (a reservation is settled or released exactly once per :meth:`generate`):
 
-- rejected create (any HTTP error status, or no connection at all) → **release** (nothing
-  was accepted, so nothing is billed).
+- rejected create (any HTTP error status), or a create that provably never left the machine
+  (no connection at all, or the HTTP client refused to send it, e.g. because the API key holds
+  a newline: :func:`~pipeline.ai.base.request_never_sent`) → **release** (nothing was
+  accepted, so nothing is billed).
 - completed job → **settle** ``job seconds × price per second`` (the seconds the server
   reports for the job; the requested seconds if it reports none) — also when the download or
   our validation then fails, because the gateway has done the work.
@@ -44,8 +46,8 @@ Ledger decisions (a reservation is settled or released exactly once per :meth:`g
 - a connection dropped after the request was sent, and we cannot tell whether the job exists
   (the recovery below failed) → **settle the estimate**, raise :class:`ProviderError`.
 
-Dropped connection after create (``APIConnectionError`` whose cause is not a connect
-failure): the job may exist remotely. We recover without creating a second job:
+Dropped connection after create (``APIConnectionError`` that is not "never sent"): the job
+may exist remotely. We recover without creating a second job:
 
 1. list recent jobs (``order="desc"``, one page) and take the newest one whose
    ``metadata.idempotency_key`` equals our ``Idempotency-Key`` (if the gateway echoes it), or
@@ -85,6 +87,9 @@ from pipeline.ai.base import (
     ProviderError,
     QuotaExhausted,
     Reservation,
+    request_never_sent,
+    unsendable_message,
+    unsendable_request_header,
 )
 from pipeline.fsutil import TEMP_PREFIX
 from pipeline.progress import CancelToken
@@ -110,8 +115,6 @@ LIST_LIMIT = 20
 """How many recent jobs the drop recovery inspects (one page, newest first)."""
 
 _SIZE_RE = re.compile(r"^(\d+)x(\d+)$")
-_CONNECT_FAILURES = frozenset({"ConnectError", "ConnectTimeout"})
-"""Transport errors raised before any byte of the request was sent (httpx and httpx2 alike)."""
 
 T = TypeVar("T")
 
@@ -496,6 +499,10 @@ class VideoClipClient:
         except openai.APIConnectionError as exc:
             if _never_sent(exc):
                 booking.release()
+                header = unsendable_request_header(exc)
+                if header is not None:
+                    message, hint = unsendable_message(header)
+                    raise ProviderError(f"video gateway: {message}", hint=hint) from None
                 raise ProviderError(
                     Messages.NO_CONNECTION.format(url=self._url()),
                     hint=Messages.NO_CONNECTION_HINT,
@@ -740,14 +747,9 @@ def _wait(interval_s: float, cancel: CancelToken, deadline: float) -> None:
 
 
 def _never_sent(exc: openai.APIConnectionError) -> bool:
-    """True when the connection failed before the request left (connect error/timeout).
-
-    Compared by class name so it holds for the SDK's ``httpx`` and ``httpx2`` transports.
-    """
-    cause = exc.__cause__
-    return cause is not None and any(
-        cls.__name__ in _CONNECT_FAILURES for cls in type(cause).__mro__
-    )
+    """True when the request provably never left the machine (no connection, or the HTTP
+    client refused to send it; see :func:`pipeline.ai.base.request_never_sent`)."""
+    return request_never_sent(exc)
 
 
 def _is_quota(exc: openai.APIStatusError) -> bool:

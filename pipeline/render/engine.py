@@ -270,6 +270,17 @@ class SceneRenderer:
         """The scene's last frame without captions (the next scene crossfades from it)."""
         return self._render(self._state(self.timing.duration_s, captions=False))
 
+    def settled_s(self) -> float:
+        """The first time (seconds from the scene's start, on a frame boundary) at which the
+        crossfade is over and every item, quiz answers included, is fully revealed: from then
+        on only captions change. A representative still of the scene (the preview's default);
+        clamped to the scene's last frame."""
+        last = max(0, self.timing.n_frames - 1)
+        frame = self._transition_frames
+        for sprite in self._sprites:
+            frame = max(frame, sprite.reveal_frame + sprite.fade_frames - 1)
+        return min(frame, last) / self.timing.fps
+
     def thumbnail(self) -> RGBFrame:
         """All items shown, quiz answers hidden, no crossfade, no captions."""
         phases = tuple(

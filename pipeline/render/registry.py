@@ -5,47 +5,17 @@ from __future__ import annotations
 from pipeline.models import SceneBase
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.render.engine import SceneRenderer
-from pipeline.render.scenes.ad import AdRenderer
-from pipeline.render.scenes.cards import (
-    OutroRenderer,
-    ProblemRenderer,
-    QuoteRenderer,
-    TitleRenderer,
-)
 from pipeline.render.scenes.clip import CLIP_TIERS, ClipRenderer, ClipTier
-from pipeline.render.scenes.code import CodeComparisonRenderer, CommandRenderer, SolutionRenderer
-from pipeline.render.scenes.items import (
-    CheckpointRenderer,
-    ExerciseRenderer,
-    LearningObjectivesRenderer,
-    ListRenderer,
-    QuizRenderer,
-)
+from pipeline.scene_types import REGISTRY
 from pipeline.timeline import SceneTiming
 
 RENDERER_VERSION = "1"
 """Part of every segment cache key; bump it whenever any renderer's output changes."""
 
 RENDERERS: dict[str, type[SceneRenderer]] = {
-    cls.scene_type: cls
-    for cls in (
-        TitleRenderer,
-        CommandRenderer,
-        ListRenderer,
-        CodeComparisonRenderer,
-        QuoteRenderer,
-        OutroRenderer,
-        LearningObjectivesRenderer,
-        ProblemRenderer,
-        SolutionRenderer,
-        QuizRenderer,
-        CheckpointRenderer,
-        ExerciseRenderer,
-        ClipRenderer,
-        AdRenderer,
-    )
+    name: described.renderer_class() for name, described in REGISTRY.items()
 }
-"""Renderer class per ``scene_type``."""
+"""Renderer class per ``scene_type``, from each scene type's descriptor (:mod:`pipeline.scene_types`)."""
 
 
 def make_renderer(

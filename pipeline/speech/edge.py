@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import tempfile
 import threading
 import time
@@ -27,20 +28,104 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from pipeline.avio import decode_audio_file
 from pipeline.errors import SpeechError
-from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio, VoiceRef, WordTiming
-from pipeline.speech.voices import edge_voice_id
+from pipeline.speech.base import (
+    SAMPLE_RATE_HZ,
+    ProviderAbout,
+    ProviderSettings,
+    SpeechAudio,
+    VoiceRef,
+    WordTiming,
+    resolve_voice_id,
+)
+from pipeline.speech.voices import NAMED_VOICES, normalize_language, voice_gender
 
 TICKS_PER_SECOND = 10_000_000
 """Edge offsets and durations are in 100-ns ticks."""
 
-ADAPTER_VERSION = "1"
+ADAPTER_VERSION = "2"
 """Bump when this module changes the audio or timings it returns (part of the cache key)."""
+
+EDGE_VOICES: dict[str, tuple[str, str]] = {
+    "en": ("en-US-AndrewNeural", "en-US-AriaNeural"),
+    "es": ("es-ES-AlvaroNeural", "es-ES-ElviraNeural"),
+    "fr": ("fr-FR-HenriNeural", "fr-FR-DeniseNeural"),
+    "de": ("de-DE-ConradNeural", "de-DE-KatjaNeural"),
+    "it": ("it-IT-DiegoNeural", "it-IT-ElsaNeural"),
+    "pt": ("pt-BR-AntonioNeural", "pt-BR-FranciscaNeural"),
+    "nl": ("nl-NL-MaartenNeural", "nl-NL-ColetteNeural"),
+    "ru": ("ru-RU-DmitryNeural", "ru-RU-SvetlanaNeural"),
+    "ja": ("ja-JP-KeitaNeural", "ja-JP-NanamiNeural"),
+    "zh": ("zh-CN-YunxiNeural", "zh-CN-XiaoxiaoNeural"),
+    "ko": ("ko-KR-InJoonNeural", "ko-KR-SunHiNeural"),
+    "ar": ("ar-SA-HamedNeural", "ar-SA-ZariyahNeural"),
+    "hi": ("hi-IN-MadhurNeural", "hi-IN-SwaraNeural"),
+    "pl": ("pl-PL-MarekNeural", "pl-PL-ZofiaNeural"),
+    "tr": ("tr-TR-AhmetNeural", "tr-TR-EmelNeural"),
+    "sv": ("sv-SE-MattiasNeural", "sv-SE-SofieNeural"),
+    "da": ("da-DK-JeppeNeural", "da-DK-ChristelNeural"),
+    "nb": ("nb-NO-FinnNeural", "nb-NO-PernilleNeural"),
+    "fi": ("fi-FI-HarriNeural", "fi-FI-NooraNeural"),
+    "el": ("el-GR-NestorasNeural", "el-GR-AthinaNeural"),
+    "he": ("he-IL-AvriNeural", "he-IL-HilaNeural"),
+    "cs": ("cs-CZ-AntoninNeural", "cs-CZ-VlastaNeural"),
+    "hu": ("hu-HU-TamasNeural", "hu-HU-NoemiNeural"),
+    "ro": ("ro-RO-EmilNeural", "ro-RO-AlinaNeural"),
+    "th": ("th-TH-NiwatNeural", "th-TH-PremwadeeNeural"),
+    "vi": ("vi-VN-NamMinhNeural", "vi-VN-HoaiMyNeural"),
+    "id": ("id-ID-ArdiNeural", "id-ID-GadisNeural"),
+    "uk": ("uk-UA-OstapNeural", "uk-UA-PolinaNeural"),
+    "bn": ("bn-BD-PradeepNeural", "bn-BD-NabanitaNeural"),
+}
+"""Language → (male, female) Edge TTS short names (``edge-tts --list-voices``)."""
+
+EDGE_ENGLISH: dict[str, str] = {
+    "male": "en-US-AndrewMultilingualNeural",
+    "male_warm": "en-US-BrianMultilingualNeural",
+    "female": "en-US-AriaNeural",
+    "female_friendly": "en-US-AvaMultilingualNeural",
+}
+"""English named voices: video_gen's documented voices (Andrew, Aria, Ava). Its ``male_warm``
+was Azure's ``en-US-BrandonMultilingualNeural``, which Edge's read-aloud service does not serve
+(edge-tts reaches only the voices of the Edge browser), so Brian, the other multilingual male
+voice Edge serves, stands in. In other languages ``male_warm`` and ``female_friendly`` are the
+language's ``male`` and ``female`` voices."""
+
+_EDGE_ID = re.compile(r"^[a-z]{2,3}-[A-Za-z]{2,}(-[A-Za-z]+)*-[A-Za-z]+Neural$")
+
+
+def is_edge_voice_id(name: str) -> bool:
+    """True if ``name`` looks like an Edge TTS short name (``"en-GB-SoniaNeural"``)."""
+    return bool(_EDGE_ID.match(name.strip()))
+
+
+def edge_voice_id(voice: VoiceRef) -> str:
+    """The Edge TTS short name for ``voice`` (see :mod:`pipeline.speech.voices`).
+
+    Raises:
+        SpeechError: the voice is another provider's id, or the language has no Edge voice.
+    """
+    voice_id = resolve_voice_id(EdgeProvider, voice)
+    if voice_id is not None and (is_edge_voice_id(voice.name) or _is_named(voice.name)):
+        return voice_id
+    if not _is_named(voice.name):
+        raise SpeechError(
+            f"voice {voice.name.strip()!r} is not an Edge TTS voice",
+            hint=f"use {', '.join(NAMED_VOICES)} or an Edge short name such as 'en-GB-SoniaNeural'",
+        )
+    raise SpeechError(
+        f"no Edge TTS voice is configured for language {voice.language!r}",
+        hint=f"use one of {', '.join(sorted(EDGE_VOICES))} or an Edge voice short name",
+    )
+
+
+def _is_named(name: str) -> bool:
+    return name.strip().lower() in NAMED_VOICES
 
 
 class EdgeReachability:
@@ -127,7 +212,8 @@ class EdgeProvider:
         reachability: failure record; default :data:`DEFAULT_REACHABILITY` (per process).
     """
 
-    name = "edge"
+    name: ClassVar[str] = "edge"
+    online: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -140,6 +226,45 @@ class EdgeProvider:
         self.rate = rate
         self.reachability = reachability or DEFAULT_REACHABILITY
 
+    @classmethod
+    def create(cls, settings: ProviderSettings) -> EdgeProvider:
+        """An Edge provider bounded by ``settings.edge_timeout_s`` (shared reachability)."""
+        return cls(EdgeTimeouts(first_byte_s=settings.edge_timeout_s))
+
+    @classmethod
+    def about(cls) -> ProviderAbout:
+        """Voice picker / About text."""
+        return ProviderAbout(
+            name=cls.name,
+            label="Edge TTS (online neural voices)",
+            online=True,
+            engine=f"edge-tts {_edge_tts_version()} (LGPL-3.0), Microsoft Edge's read-aloud "
+            "service",
+            voices="Microsoft's neural voices, streamed from the service; nothing is installed",
+            licence="Microsoft's service terms; no licence is granted by this application",
+            notes=(
+                "Needs a network connection; text is sent to Microsoft.",
+                "Edge's free read-aloud service is not a supported API and may change.",
+            ),
+        )
+
+    @classmethod
+    def table_voice_id(cls, voice: VoiceRef) -> str | None:
+        """Edge voice for a named voice of a table language, else ``None``."""
+        code = normalize_language(voice.language)
+        name = voice.name.strip().lower()
+        if code == "en" and name in EDGE_ENGLISH:
+            return EDGE_ENGLISH[name]
+        pair = EDGE_VOICES.get(code)
+        if pair is None or name not in NAMED_VOICES:
+            return None
+        return pair[1] if voice_gender(name) == "female" else pair[0]
+
+    @classmethod
+    def owns_voice_id(cls, name: str) -> bool:
+        """Edge short names (``"en-GB-SoniaNeural"``)."""
+        return is_edge_voice_id(name)
+
     def voice_id(self, voice: VoiceRef) -> str:
         """The Edge short name ``voice`` resolves to.
 
@@ -147,6 +272,10 @@ class EdgeProvider:
             SpeechError: the voice has no Edge equivalent (see :mod:`pipeline.speech.voices`).
         """
         return edge_voice_id(voice)
+
+    def unavailable_reason(self) -> str | None:
+        """Why Edge is skipped now (unreachable earlier in this run), else ``None``."""
+        return self.reachability.unavailable_reason()
 
     def cache_key_parts(self, voice: VoiceRef) -> dict[str, str]:
         """Everything besides the text that shapes this provider's audio for ``voice``.

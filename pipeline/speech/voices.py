@@ -1,88 +1,99 @@
-"""The named voices: ``male`` and ``female`` per language, for Edge TTS and eSpeak NG.
+"""Languages and voice names, shared by every speech provider.
 
-How a :class:`~pipeline.speech.base.VoiceRef` resolves (the rule the CLI documents):
+A :class:`~pipeline.speech.base.VoiceRef` is a language code and a voice name. How it resolves
+(the rule the CLI documents):
 
-1. ``name`` is ``"male"`` or ``"female"`` (any case): the table below, per language.
-   ``language`` is a code such as ``"en"``, ``"pt-BR"``, ``"zh_CN"`` or ``"no"``; it is
-   lower-cased, ``_`` becomes ``-``, aliases apply (``no`` → ``nb``, ``iw`` → ``he``,
-   ``in`` → ``id``) and a region is dropped if the full code is not in the table.
-   A language that is not in the table still works with eSpeak NG when eSpeak knows it
-   (``"af"``, ``"sw"``, …): its voice id is the code itself (``+f3`` for ``female``).
-2. ``name`` looks like an Edge voice short name (``"en-GB-SoniaNeural"``, anything ending in
-   ``Neural``): Edge uses it verbatim; the eSpeak fallback uses the language's ``male`` voice.
-3. Any other ``name`` is an eSpeak NG voice id used verbatim (``"en-gb"``, ``"en-gb-x-rp+f2"``);
-   Edge is not used for it.
+1. ``name`` is a *named voice* (:data:`NAMED_VOICES`: ``male``, ``male_warm``, ``female``,
+   ``female_friendly``, any case; the four voices of video_gen's YAML format). Each provider
+   maps it, per language, to a voice of its own (its module holds that table), or says it has
+   none (then the next provider of the chain speaks it). ``language`` is a code such as
+   ``"en"``, ``"pt-BR"``, ``"zh_CN"`` or ``"no"``: it is lower-cased, ``_`` becomes ``-``,
+   aliases apply (``no`` → ``nb``, ``iw`` → ``he``, ``in`` → ``id``) and a region is dropped if
+   the full code is not in :data:`LANGUAGES`. A language that is not in the table still works
+   with eSpeak NG when eSpeak knows it (``"af"``, ``"sw"``, …).
+2. Any other ``name`` is one provider's own voice id (``"en-GB-SoniaNeural"`` for Edge TTS,
+   ``"en_US-joe-medium"`` for Piper, ``"en-gb-x-rp+f2"`` for eSpeak NG). That provider uses it
+   verbatim; the others speak the language's ``male`` voice instead (the language is taken
+   from ``VoiceRef.language``, or from the id's prefix when that is empty). Which provider owns
+   an id is decided by the providers themselves (``owns_voice_id``), in registry order.
+
+Nothing here knows a provider by name: the providers and their order are in
+:mod:`pipeline.speech.registry`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pipeline.errors import SpeechError
 from pipeline.speech.base import VoiceRef
 
-NamedVoice = Literal["male", "female"]
-"""The voice names every language has."""
+if TYPE_CHECKING:
+    from pipeline.models import VideoSpec
 
-NAMED_VOICES: tuple[NamedVoice, ...] = ("male", "female")
+NamedVoice = Literal["male", "male_warm", "female", "female_friendly"]
+"""The voice names every language has (video_gen's four voices)."""
 
-ESPEAK_FEMALE_VARIANT = "+f3"
-"""eSpeak NG variant appended to a language voice for ``female`` (its default voice is male)."""
+NAMED_VOICES: tuple[NamedVoice, ...] = ("male", "male_warm", "female", "female_friendly")
+
+VOICE_STYLES: dict[str, str] = {
+    "male": "male, clear and confident",
+    "male_warm": "male, warm and engaging",
+    "female": "female, clear and crisp",
+    "female_friendly": "female, friendly and pleasant",
+}
+"""What each named voice is meant to sound like (video_gen's descriptions), for listings."""
 
 
 @dataclass(frozen=True)
-class LanguageVoices:
-    """The voices of one language.
+class Language:
+    """One language of the table.
 
     Attributes:
         label: the language's English name, for listings.
-        edge_male, edge_female: Edge TTS neural voice short names.
-        espeak: eSpeak NG voice (language) name; ``female`` adds :data:`ESPEAK_FEMALE_VARIANT`.
-        split_words: True for scripts written without spaces (ja, zh, th): eSpeak word events
-            are used to split the text into words instead of whitespace.
+        split_words: True for scripts written without spaces (ja, zh, th): word events are
+            used to split the text into words instead of whitespace.
     """
 
     label: str
-    edge_male: str
-    edge_female: str
-    espeak: str
     split_words: bool = False
 
 
-VOICE_TABLE: dict[str, LanguageVoices] = {
-    "en": LanguageVoices("English", "en-US-AndrewNeural", "en-US-AriaNeural", "en-us"),
-    "es": LanguageVoices("Spanish", "es-ES-AlvaroNeural", "es-ES-ElviraNeural", "es"),
-    "fr": LanguageVoices("French", "fr-FR-HenriNeural", "fr-FR-DeniseNeural", "fr"),
-    "de": LanguageVoices("German", "de-DE-ConradNeural", "de-DE-KatjaNeural", "de"),
-    "it": LanguageVoices("Italian", "it-IT-DiegoNeural", "it-IT-ElsaNeural", "it"),
-    "pt": LanguageVoices("Portuguese", "pt-BR-AntonioNeural", "pt-BR-FranciscaNeural", "pt-br"),
-    "nl": LanguageVoices("Dutch", "nl-NL-MaartenNeural", "nl-NL-ColetteNeural", "nl"),
-    "ru": LanguageVoices("Russian", "ru-RU-DmitryNeural", "ru-RU-SvetlanaNeural", "ru"),
-    "ja": LanguageVoices("Japanese", "ja-JP-KeitaNeural", "ja-JP-NanamiNeural", "ja", True),
-    "zh": LanguageVoices("Chinese", "zh-CN-YunxiNeural", "zh-CN-XiaoxiaoNeural", "cmn", True),
-    "ko": LanguageVoices("Korean", "ko-KR-InJoonNeural", "ko-KR-SunHiNeural", "ko"),
-    "ar": LanguageVoices("Arabic", "ar-SA-HamedNeural", "ar-SA-ZariyahNeural", "ar"),
-    "hi": LanguageVoices("Hindi", "hi-IN-MadhurNeural", "hi-IN-SwaraNeural", "hi"),
-    "pl": LanguageVoices("Polish", "pl-PL-MarekNeural", "pl-PL-ZofiaNeural", "pl"),
-    "tr": LanguageVoices("Turkish", "tr-TR-AhmetNeural", "tr-TR-EmelNeural", "tr"),
-    "sv": LanguageVoices("Swedish", "sv-SE-MattiasNeural", "sv-SE-SofieNeural", "sv"),
-    "da": LanguageVoices("Danish", "da-DK-JeppeNeural", "da-DK-ChristelNeural", "da"),
-    "nb": LanguageVoices("Norwegian", "nb-NO-FinnNeural", "nb-NO-PernilleNeural", "nb"),
-    "fi": LanguageVoices("Finnish", "fi-FI-HarriNeural", "fi-FI-NooraNeural", "fi"),
-    "el": LanguageVoices("Greek", "el-GR-NestorasNeural", "el-GR-AthinaNeural", "el"),
-    "he": LanguageVoices("Hebrew", "he-IL-AvriNeural", "he-IL-HilaNeural", "he"),
-    "cs": LanguageVoices("Czech", "cs-CZ-AntoninNeural", "cs-CZ-VlastaNeural", "cs"),
-    "hu": LanguageVoices("Hungarian", "hu-HU-TamasNeural", "hu-HU-NoemiNeural", "hu"),
-    "ro": LanguageVoices("Romanian", "ro-RO-EmilNeural", "ro-RO-AlinaNeural", "ro"),
-    "th": LanguageVoices("Thai", "th-TH-NiwatNeural", "th-TH-PremwadeeNeural", "th", True),
-    "vi": LanguageVoices("Vietnamese", "vi-VN-NamMinhNeural", "vi-VN-HoaiMyNeural", "vi"),
-    "id": LanguageVoices("Indonesian", "id-ID-ArdiNeural", "id-ID-GadisNeural", "id"),
-    "uk": LanguageVoices("Ukrainian", "uk-UA-OstapNeural", "uk-UA-PolinaNeural", "uk"),
-    "bn": LanguageVoices("Bengali", "bn-BD-PradeepNeural", "bn-BD-NabanitaNeural", "bn"),
+LANGUAGES: dict[str, Language] = {
+    "en": Language("English"),
+    "es": Language("Spanish"),
+    "fr": Language("French"),
+    "de": Language("German"),
+    "it": Language("Italian"),
+    "pt": Language("Portuguese"),
+    "nl": Language("Dutch"),
+    "ru": Language("Russian"),
+    "ja": Language("Japanese", True),
+    "zh": Language("Chinese", True),
+    "ko": Language("Korean"),
+    "ar": Language("Arabic"),
+    "hi": Language("Hindi"),
+    "pl": Language("Polish"),
+    "tr": Language("Turkish"),
+    "sv": Language("Swedish"),
+    "da": Language("Danish"),
+    "nb": Language("Norwegian"),
+    "fi": Language("Finnish"),
+    "el": Language("Greek"),
+    "he": Language("Hebrew"),
+    "cs": Language("Czech"),
+    "hu": Language("Hungarian"),
+    "ro": Language("Romanian"),
+    "th": Language("Thai", True),
+    "vi": Language("Vietnamese"),
+    "id": Language("Indonesian"),
+    "uk": Language("Ukrainian"),
+    "bn": Language("Bengali"),
 }
-"""Language code → voices. Edge names are real Edge TTS short names (``edge-tts --list-voices``)."""
+"""Language code → language: the 29 languages of video_gen, each with voices."""
+
+VOICE_TABLE = LANGUAGES
+"""Former name of :data:`LANGUAGES` (rows have ``.label``)."""
 
 LANGUAGE_ALIASES: dict[str, str] = {
     "no": "nb",
@@ -97,17 +108,15 @@ LANGUAGE_ALIASES: dict[str, str] = {
 }
 """Other spellings of table languages."""
 
-_EDGE_ID = re.compile(r"^[a-z]{2,3}-[A-Za-z]{2,}(-[A-Za-z]+)*-[A-Za-z]+Neural$")
-
-
-def is_edge_voice_id(name: str) -> bool:
-    """True if ``name`` looks like an Edge TTS short name (``"en-GB-SoniaNeural"``)."""
-    return bool(_EDGE_ID.match(name))
-
 
 def is_named_voice(name: str) -> bool:
-    """True for the table's voice names, ``"male"`` and ``"female"`` (any case)."""
+    """True for the table's voice names (:data:`NAMED_VOICES`, any case)."""
     return name.strip().lower() in NAMED_VOICES
+
+
+def voice_gender(name: str) -> Literal["male", "female"]:
+    """``"female"`` for ``female`` and ``female_friendly``, else ``"male"``."""
+    return "female" if name.strip().lower().startswith("female") else "male"
 
 
 def normalize_language(code: str) -> str:
@@ -118,65 +127,36 @@ def normalize_language(code: str) -> str:
     """
     clean = code.strip().lower().replace("_", "-") or "en"
     clean = LANGUAGE_ALIASES.get(clean, clean)
-    if clean in VOICE_TABLE:
+    if clean in LANGUAGES:
         return clean
     primary = clean.split("-", 1)[0]
     primary = LANGUAGE_ALIASES.get(primary, primary)
-    return primary if primary in VOICE_TABLE else clean
+    return primary if primary in LANGUAGES else clean
 
 
-def language_voices(code: str) -> LanguageVoices | None:
+def language_info(code: str) -> Language | None:
     """The table row for a language code (after :func:`normalize_language`), or ``None``."""
-    return VOICE_TABLE.get(normalize_language(code))
-
-
-def edge_voice_id(voice: VoiceRef) -> str:
-    """The Edge TTS short name for ``voice``.
-
-    Raises:
-        SpeechError: the voice is an eSpeak voice id, or the language has no Edge voice here.
-    """
-    name = voice.name.strip()
-    if is_edge_voice_id(name):
-        return name
-    if not is_named_voice(name):
-        raise SpeechError(
-            f"voice {name!r} is not an Edge TTS voice",
-            hint="use 'male', 'female' or an Edge short name such as 'en-GB-SoniaNeural'",
-        )
-    row = language_voices(voice.language)
-    if row is None:
-        raise SpeechError(
-            f"no Edge TTS voice is configured for language {voice.language!r}",
-            hint=f"use one of {', '.join(sorted(VOICE_TABLE))} or an Edge voice short name",
-        )
-    return row.edge_female if name.lower() == "female" else row.edge_male
-
-
-def espeak_voice_id(voice: VoiceRef) -> str:
-    """The eSpeak NG voice id for ``voice`` (not checked against the installed data here).
-
-    A named voice of a table language uses the table; of another language, the code itself.
-    An Edge short name falls back to the language's male eSpeak voice (the language is taken
-    from ``voice.language``, or from the Edge name's prefix when that is empty).
-    """
-    name = voice.name.strip()
-    language = voice.language
-    if is_edge_voice_id(name):
-        language = language or name.split("-", 1)[0]
-        name = "male"
-    if not is_named_voice(name):
-        return name
-    code = normalize_language(language)
-    row = VOICE_TABLE.get(code)
-    base = row.espeak if row is not None else code
-    return base + ESPEAK_FEMALE_VARIANT if name.lower() == "female" else base
+    return LANGUAGES.get(normalize_language(code))
 
 
 def splits_words_by_events(language: str) -> bool:
     """True if the language is written without spaces between words (ja, zh, th)."""
-    row = language_voices(language)
+    row = language_info(language)
     return row.split_words if row is not None else False
+
+
+def as_named(voice: VoiceRef) -> VoiceRef:
+    """The named voice a provider speaks for ``voice`` when the name is another provider's id.
+
+    A named voice is returned as it is (name lower-cased); any other name becomes ``male`` of
+    ``voice.language``, or of the id's language prefix (``"de-DE-KatjaNeural"`` → ``de``,
+    ``"en_US-joe-medium"`` → ``en``) when the language is empty.
+    """
+    name = voice.name.strip()
+    if is_named_voice(name):
+        return VoiceRef(voice.language, name.lower())
+    language = voice.language or name.replace("_", "-").split("-", 1)[0]
+    return VoiceRef(language, "male")
 
 
 @dataclass(frozen=True)
@@ -185,8 +165,8 @@ class VoiceInfo:
 
     Attributes:
         language: table language code (``"en"``).
-        name: ``"male"`` or ``"female"``.
-        provider: ``"edge"`` or ``"espeak"``.
+        name: a named voice (``"male"``, ``"female_friendly"``, …).
+        provider: the provider's registry name (``"edge"``, ``"piper"``, ``"espeak"``).
         voice_id: the provider's own voice id.
         offline: True if it works without a network.
     """
@@ -199,11 +179,87 @@ class VoiceInfo:
 
 
 def list_voices() -> list[VoiceInfo]:
-    """All table voices: per language, ``male`` and ``female``, Edge then eSpeak NG."""
+    """Every named voice of every table language, per provider in chain order.
+
+    A provider that has no voice for a language (Piper speaks English only) has no row for
+    it. Loads no speech engine.
+    """
+    from pipeline.speech.registry import provider_classes
+
     rows: list[VoiceInfo] = []
-    for code in VOICE_TABLE:
+    classes = provider_classes()
+    for code in LANGUAGES:
         for name in NAMED_VOICES:
-            ref = VoiceRef(language=code, name=name)
-            rows.append(VoiceInfo(code, name, "edge", edge_voice_id(ref), offline=False))
-            rows.append(VoiceInfo(code, name, "espeak", espeak_voice_id(ref), offline=True))
+            for entry_name, cls in classes:
+                voice_id = cls.table_voice_id(VoiceRef(code, name))
+                if voice_id is not None:
+                    rows.append(VoiceInfo(code, name, entry_name, voice_id, not cls.online))
     return rows
+
+
+def voice_problem(name: str) -> str | None:
+    """Why ``name`` is not a usable voice name, or ``None`` if it is.
+
+    Valid: a named voice (:data:`NAMED_VOICES`) or a voice id some registered provider owns
+    (an Edge short name, a Piper voice, an eSpeak NG voice of the bundled data). Checked when
+    a spec is loaded, so a bad voice fails before any work starts.
+    """
+    from pipeline.errors import SpeechError
+    from pipeline.speech.registry import provider_classes
+
+    clean = name.strip()
+    if is_named_voice(clean):
+        return None
+    try:
+        if any(cls.owns_voice_id(clean) for _, cls in provider_classes()):
+            return None
+    except SpeechError:
+        pass  # a provider that cannot load cannot own the id
+    return (
+        f"unknown voice {clean!r}; use one of {', '.join(NAMED_VOICES)}, or a voice id "
+        "listed by `videostudio voices` (an Edge name such as 'en-GB-SoniaNeural', "
+        "'en_US-joe-medium', or an eSpeak NG voice such as 'en-gb')"
+    )
+
+
+def language_problem(code: str) -> str | None:
+    """Why no provider can speak language ``code``, or ``None`` if one can (a table language,
+    or one a provider's data knows, such as eSpeak NG's ``af`` or ``sw``)."""
+    from pipeline.errors import SpeechError
+    from pipeline.speech.base import resolve_voice_id
+    from pipeline.speech.registry import provider_classes
+
+    if normalize_language(code) in LANGUAGES:
+        return None
+    try:
+        for _, cls in provider_classes():
+            voice_id = resolve_voice_id(cls, VoiceRef(code, "male"))
+            if voice_id is not None and cls.owns_voice_id(voice_id):
+                return None
+    except SpeechError:
+        pass
+    return (
+        f"no voice speaks language {code!r}; use one of {', '.join(LANGUAGES)} "
+        "(`videostudio voices` lists them)"
+    )
+
+
+def override_voice(spec: VideoSpec, voice: str, *, keep_scene_voices: bool = False) -> VideoSpec:
+    """``spec`` spoken by ``voice`` (what ``--voice`` does).
+
+    Every scene takes ``voice``, unless ``keep_scene_voices`` is set and the scene pins a voice
+    of its own (``voice:`` in the scene), which it then keeps.
+
+    Raises:
+        InputError: ``voice`` is not a usable voice name (names the valid ones; exit code 2).
+    """
+    from pipeline.errors import InputError
+
+    problem = voice_problem(voice)
+    if problem is not None:
+        raise InputError(problem, source="--voice", hint="run `videostudio voices` to list them")
+    scenes = [
+        scene if keep_scene_voices and scene.voice else scene.model_copy(update={"voice": None})
+        for scene in spec.scenes
+    ]
+    return spec.model_copy(update={"voice": voice.strip(), "scenes": scenes})

@@ -53,8 +53,13 @@ def _spans(text: str, starts: Sequence[int], split_by_events: bool) -> list[tupl
     return spans
 
 
-def _strip(word: str) -> str:
+def strip_punctuation(word: str) -> str:
+    """``word`` without surrounding punctuation, as Edge TTS's WordBoundary texts are
+    (``"clip,"`` → ``"clip"``; inner ``'`` and ``%``/``$`` are kept)."""
     return _EDGE_PUNCT.sub("", word)
+
+
+_strip = strip_punctuation
 
 
 def word_timings(

@@ -15,16 +15,13 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError
 
-from pipeline.errors import StudioError
+from pipeline.preflight import translate_storage_errors
 from studio.store.database import BUSY_TIMEOUT_S, Database
+from studio.store.errors import DatabaseOpenError, DatabaseProblem, database_error
 from studio.store.jobs import MAX_CRASHES, Checkpoint, Job, JobStore
 from studio.store.migrate import SchemaTooNewError, head_revision, migrate, upgrade_database
 from studio.store.projects import Project, ProjectNotFoundError, ProjectStore, ProjectSummary
 from studio.store.tables import JobState
-
-
-class DatabaseOpenError(StudioError):
-    """The database file could not be opened (damaged, not a database, or locked)."""
 
 
 def open_database(path: Path) -> Database:
@@ -32,20 +29,20 @@ def open_database(path: Path) -> Database:
 
     Raises:
         SchemaTooNewError: the file was written by a newer Video Studio.
-        DatabaseOpenError: the file is not a database, is damaged, or stayed locked for longer
-            than the busy timeout (10 s).
+        DatabaseOpenError: the disk is full or read-only (the hint says to keep the file), the
+            file is not a database or is damaged (the hint says to move it away), or it stayed
+            locked for longer than the busy timeout (10 s).
+        StorageError: the data folder cannot be created.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with translate_storage_errors(path.parent, "the database"):
+        path.parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
     try:
         migrate(db)
     except DatabaseError as error:
         db.close()
-        raise DatabaseOpenError(
-            f"could not open the database {path}: {error.orig or error}",
-            hint="if another Video Studio is starting, wait and retry; if the file is damaged, "
-            "move it away or use another --data-dir",
-        ) from error
+        problem = database_error(error, path, opening=True)
+        raise (problem or DatabaseOpenError(str(error), hint="")) from error
     except BaseException:
         db.close()
         raise
@@ -58,6 +55,7 @@ __all__ = [
     "Checkpoint",
     "Database",
     "DatabaseOpenError",
+    "DatabaseProblem",
     "Job",
     "JobState",
     "JobStore",
@@ -66,6 +64,7 @@ __all__ = [
     "ProjectStore",
     "ProjectSummary",
     "SchemaTooNewError",
+    "database_error",
     "head_revision",
     "migrate",
     "open_database",

@@ -212,8 +212,9 @@ class CacheCounterRow(Base):
 #
 # Money is stored as whole micro-dollars (``*_micro_usd``, integers: 1 USD = 1,000,000) so
 # sums are exact; :mod:`studio.budget` converts at the edges through ``Decimal(str(usd))``.
-# ``day`` columns hold the local calendar day the spend counts for, as an ISO date string
-# (``"2030-01-15"``), which sorts and groups as text.
+# ``day`` columns hold the calendar day the spend counts for, in the budget's time zone
+# (:class:`BudgetSettingsRow`, UTC by default), as an ISO date string (``"2030-01-15"``),
+# which sorts and groups as text.
 
 
 def _enum_values(enum: type[StrEnum]) -> list[str]:
@@ -353,3 +354,17 @@ class SceneTierRow(Base):
     )
     cost_micro_usd: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BudgetSettingsRow(Base):
+    """The single row (``id = 1``) of settings stored with the budget (migration 0004).
+
+    ``time_zone`` is the IANA zone whose calendar days the ledger counts (``"UTC"`` by
+    default), the same for every process sharing the database whatever its own ``TZ``.
+    """
+
+    __tablename__ = "budget_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -48,8 +48,9 @@ def test_library_storyboard_properties_preview_and_reorder(
         {"title": "Two"},
     ]
     assert not window.preview.view.image.isNull()
-    qtbot.waitUntil(lambda: board.model.timings and len(board.model.timings) == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: None not in board.model.durations_s(), timeout=10_000)
     assert board.model.index(0).data(board.model.DurationRole) > 1.0
+    qtbot.waitUntil(lambda: board.model.thumbnail_count() == 3, timeout=10_000)
 
     # Reorder through the document model: the cards follow, and undo puts them back.
     window.document.move_scene(2, 0)

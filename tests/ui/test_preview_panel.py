@@ -9,10 +9,10 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from pipeline.models import VideoSpec
-from pipeline.preview import preview_frame
+from pipeline.preview import preview_frame, preview_renderer, representative_time_s
 from studio.service import Studio
 from ui.document import ProjectDocument
-from ui.preview import PreviewPanel
+from ui.preview import Msg, PreviewPanel, RenderPlan, approximations
 
 
 def _panel(qtbot, studio: Studio, tmp_path: Path, spec: VideoSpec) -> PreviewPanel:
@@ -96,3 +96,54 @@ def test_play_advances_the_playhead_and_stops(qtbot, studio: Studio, tmp_path: P
     panel.space.activated.emit()
     assert not panel.playing
     assert list((tmp_path / "audio").glob("*.wav"))
+
+
+def test_a_selected_scene_opens_at_its_representative_moment(
+    qtbot, studio: Studio, tmp_path: Path, small_spec
+):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000) as shown:
+        panel.document.set_current(1)  # a list: two items revealed as the narration names them
+    index, t_s = shown.args
+    renderer, timing = preview_renderer(small_spec, 1, studio.cache)
+    assert index == 1
+    assert t_s == representative_time_s(small_spec, 1, studio.cache) == renderer.settled_s()
+    assert t_s > max(timing.transition_in_s, *timing.item_reveal_s)
+    assert panel.scrubber.value() == round(t_s * 1000)
+    # Not the crossfade from scene 1 that 0 s shows.
+    at_moment = preview_frame(small_spec, 1, t_s, studio.cache)
+    at_zero = preview_frame(small_spec, 1, 0.0, studio.cache)
+    assert float(np.abs(at_moment.astype(int) - at_zero.astype(int)).mean()) > 1.0
+
+
+def test_what_the_preview_approximates_is_labelled(
+    qtbot, studio: Studio, tmp_path: Path, small_spec
+):
+    spec = small_spec.model_copy(
+        update={"scenes": [small_spec.scenes[0].model_copy(update={"narration": None})]}
+    )
+    panel = _panel(qtbot, studio, tmp_path, spec)
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        panel.set_render_plan(RenderPlan(speech_mode="offline"))
+    assert panel.note_label.text() == Msg.exact
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        panel.set_render_plan(RenderPlan(speech_mode="auto", llm_narration=True))
+    text = panel.note_label.text()
+    assert text.startswith("Approximate preview")
+    assert "offline voice (espeak)" in text and "online voices" in text
+    assert "writes the narration with AI" in text
+    assert approximations(spec, 0, "edge", "online", RenderPlan("online")) == []
+
+
+def test_no_project_shows_what_to_do_next(qtbot, studio: Studio, tmp_path: Path, small_spec):
+    document = ProjectDocument()
+    panel = PreviewPanel(document, lambda: studio.cache, audio_folder=lambda: tmp_path / "audio")
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.pages.currentWidget() is panel.empty
+    with qtbot.waitSignal(panel.new_requested, timeout=1000):
+        panel.empty.new_button.click()
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        document.load(small_spec)
+    assert panel.pages.currentWidget() is not panel.empty
+    assert panel.view.message == "" and not panel.view.image.isNull()

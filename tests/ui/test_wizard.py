@@ -194,3 +194,20 @@ def test_listen_produces_sample_audio_off_the_gui_thread(qtbot, wizard, monkeypa
     assert audio.duration_s > 0.5 and np.abs(audio.samples).max() > 0.01
     assert page.last_sample_path is not None and page.last_sample_path.stat().st_size > 1000
     assert threads and threads[0] is not threading.main_thread()
+
+
+def test_the_template_fields_fit_at_the_default_size(qtbot, studio: Studio):
+    wizard = NewProjectWizard(studio, settings=StudioSettings())
+    qtbot.addWidget(wizard)
+    wizard.show()
+    page = wizard.source_page
+    rows = [i for i, t in enumerate(page.templates) if t.fields]
+    assert rows, "no template with fields to check"
+    page.template_list.setCurrentRow(rows[0])
+    qtbot.waitUntil(lambda: page.fields_box.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    assert page.template_radio.isChecked()
+    assert page.template_fields
+    for edit in page.template_fields.values():
+        assert edit.height() >= edit.sizeHint().height()  # never squashed to a sliver
+    assert page.template_list.height() >= 150

@@ -1,0 +1,117 @@
+"""Piper, the offline neural English voice: real synthesis (short), the model checksum, word
+timings from its phoneme durations, and the provider registry. Runs offline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.errors import SpeechError
+from pipeline.speech import piper
+from pipeline.speech.base import SAMPLE_RATE_HZ, VoiceRef, WordTiming
+from pipeline.speech.chain import SpeechEngine
+from pipeline.timeline import cut_captions
+
+TEXT = "In 2024, the team shipped 3 releases. Captions follow the voice."
+
+
+@pytest.fixture(scope="module")
+def spoken():
+    engine = SpeechEngine("offline", env={"VIDEOSTUDIO_OFFLINE_VOICE": "piper"})
+    return engine.synthesize(TEXT, VoiceRef("en", "male"))
+
+
+def test_english_offline_voice_is_piper_with_a_plausible_duration(spoken):
+    assert spoken.provider == "piper"
+    assert spoken.voice_id == "en_US-joe-medium"
+    assert spoken.sample_rate_hz == SAMPLE_RATE_HZ
+    assert spoken.samples.dtype == np.float32
+    # 11 written words, 15 spoken ("twenty twenty four", "three"): 3.5–7 s at a normal pace
+    assert 3.0 < spoken.duration_s < 7.5
+    assert float(np.max(np.abs(spoken.samples))) <= 1.0
+    rms = float(np.sqrt(np.mean(spoken.samples.astype(np.float64) ** 2)))
+    assert rms > 0.02
+
+
+def test_piper_gives_one_timing_per_written_word_inside_the_clip(spoken):
+    words = spoken.words
+    assert words is not None
+    assert [w.text for w in words] == [
+        "In", "2024", "the", "team", "shipped", "3", "releases", "Captions", "follow", "the",
+        "voice",
+    ]  # fmt: skip
+    starts = [w.start_s for w in words]
+    assert starts == sorted(starts)
+    for w in words:
+        assert 0.0 <= w.start_s <= w.end_s <= spoken.duration_s + 1e-6, w
+    # "2024" is three spoken words: it lasts much longer than "the" after it
+    assert words[1].end_s - words[1].start_s > 3 * (words[2].end_s - words[2].start_s)
+    # the sentence pause lies between "releases" and "Captions"
+    assert words[7].start_s - words[6].end_s > 0.15
+    # each word starts where there is voice, not silence
+    for w in words:
+        a = int(w.start_s * SAMPLE_RATE_HZ)
+        window = spoken.samples[a : a + SAMPLE_RATE_HZ // 10].astype(np.float64)
+        assert np.sqrt(np.mean(window**2)) > 0.01, w
+
+
+def test_captions_come_from_piper_timings(spoken):
+    cues = cut_captions(spoken.words or [])
+    assert cues[0].text.startswith("In 2024")
+    assert cues[-1].text.endswith("voice")
+    assert cues[-1].end_s <= spoken.duration_s + 1e-6
+    assert all(a.start_s < b.start_s for a, b in zip(cues, cues[1:], strict=False))
+
+
+def test_piper_is_levelled_like_every_clip(spoken):
+    assert spoken.loudness_lufs is not None
+    assert -22.0 <= spoken.loudness_lufs <= -19.5
+
+
+def test_female_and_other_languages_fall_to_espeak():
+    engine = SpeechEngine("offline", env={})
+    assert engine.plan(VoiceRef("en", "female")) == ["espeak"]
+    assert engine.plan(VoiceRef("es", "male")) == ["espeak"]
+    assert engine.plan(VoiceRef("en", "male_warm")) == ["piper", "espeak"]
+
+
+def test_a_model_with_another_checksum_is_refused(tmp_path):
+    fake = tmp_path / "en_US-joe-medium.onnx"
+    fake.write_bytes(b"not the published model")
+    with pytest.raises(SpeechError) as info:
+        piper.verify_model(fake.read_bytes(), fake)
+    assert "SHA-256" in info.value.message and str(fake) in info.value.message
+    assert "reinstall" in info.value.hint
+
+
+def test_checksum_mismatch_falls_back_to_espeak_and_says_why(monkeypatch):
+    piper.release_models()
+    monkeypatch.setattr(piper, "MODEL_SHA256", "0" * 64)
+    engine = SpeechEngine("offline", env={"VIDEOSTUDIO_OFFLINE_VOICE": "piper"})
+    audio = engine.synthesize("Checked.", VoiceRef("en", "male"))
+    assert audio.provider == "espeak"
+    assert any("piper failed" in note and "SHA-256" in note for note in audio.notes)
+
+
+def test_alignment_patch_exposes_phoneme_durations():
+    data = piper.model_path().read_bytes()
+    patch = piper.alignment_patch(data)
+    assert patch and len(patch) < 64
+    assert piper.alignment_patch(data + patch) == b""  # already patched: nothing to add
+
+
+def test_written_words_align_to_merged_and_split_phoneme_words():
+    tokens = ["in", "the", "year", "2024"]
+    token_words = [["ɪn"], ["ðə"], ["jɪɹ"], ["twɛnti", "twɛnti", "fɔːɹ"]]
+    spoken = [
+        ("ɪnðə", 0.0, 0.3),  # eSpeak joins "in the"
+        ("jɪɹ", 0.35, 0.6),
+        ("twɛnti", 0.7, 1.0),
+        ("twɛnti", 1.0, 1.3),
+        ("fɔːɹ", 1.3, 1.6),
+    ]
+    words = piper.align_written_words(tokens, token_words, spoken, 1.7)
+    assert words[0] == WordTiming("in", 0.0, pytest.approx(0.15))
+    assert words[1].start_s == pytest.approx(0.15) and words[1].end_s == pytest.approx(0.3)
+    assert words[2] == WordTiming("year", 0.35, 0.6)
+    assert words[3] == WordTiming("2024", 0.7, 1.6)
