@@ -389,12 +389,26 @@ def test_cli_renders_one_translated_video_per_language(server, tmp_path: Path, m
     monkeypatch.setenv("VIDEOSTUDIO_AI__LLM_MODEL", "llama3.2")
     monkeypatch.setenv("VIDEOSTUDIO_AI__OPENAI_BASE_URL", server.openai_base_url)
     doc = tmp_path / "talk.md"
-    doc.write_text("# Getting started with Python decorators\n", encoding="utf-8")
+    doc.write_text(
+        "# Getting started with Python decorators\n\nA practical guide in ten minutes.\n",
+        encoding="utf-8",
+    )
+    japanese = {
+        **JAPANESE,
+        "A practical guide in ten minutes.": "十分で学ぶ実践ガイドです。",
+        "Getting started with Python decorators. A practical guide in ten minutes.": (
+            "Pythonデコレーター入門。十分で学ぶ実践ガイドです。"
+        ),
+    }
     spanish = {
         "Getting started with Python decorators": "Decoradores de Python",
+        "A practical guide in ten minutes.": "Una guía práctica en diez minutos.",
+        "Getting started with Python decorators. A practical guide in ten minutes.": (
+            "Decoradores de Python. Una guía práctica en diez minutos."
+        ),
         "Thanks for watching": "Gracias por ver",
     }
-    server.add(translator(JAPANESE), translator(spanish))
+    server.add(translator(japanese, missing="?"), translator(spanish, missing="?"))
     code = main(
         ["render", str(doc), "--lang", "ja,es", "--offline", "-o", str(tmp_path / "talk.mp4")]
     )
