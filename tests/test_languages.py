@@ -35,7 +35,8 @@ from pipeline.render.fonts import (
 from pipeline.render.text_layout import break_opportunities, no_space_script, wrap_text
 from pipeline.speech.base import WordTiming
 from pipeline.speech.voices import VOICE_TABLE
-from pipeline.timeline import Caption, SceneTiming, cut_captions
+from pipeline.subtitles import Caption, cut_captions
+from pipeline.timeline import SceneTiming
 from resources import FONTS_DIR, font_path
 from tests.language_samples import SAMPLES
 

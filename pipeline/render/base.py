@@ -32,6 +32,8 @@ class RenderContext:
         captions: draw burned-in captions.
         language: BCP-47 code of the on-screen text; picks the font fallback chain and line
             breaking rules (see :mod:`pipeline.render.fonts`).
+        caption_style: ``"highlight"`` (the word being spoken in yellow) or ``"plain"``
+            (see :mod:`pipeline.render.captions`).
     """
 
     width_px: int
@@ -40,6 +42,7 @@ class RenderContext:
     theme: Theme
     captions: bool
     language: str = "en"
+    caption_style: str = "highlight"
 
 
 class FrameSource(Protocol):
