@@ -291,3 +291,42 @@ def test_captions_join_words_the_way_each_script_writes_them():
     assert join_words(["ใช้", "ภาษา", "Python", "ได้"]) == "ใช้ภาษา Python ได้"
     assert join_words(["Hello", "world,", "Привет"]) == "Hello world, Привет"
     assert join_words(["Python", "の", "関数"]) == "Pythonの関数"
+
+
+def test_cjk_and_thai_captions_break_into_readable_lines():
+    from pipeline.i18n.scripts import display_len, written_tokens
+    from pipeline.timeline import estimate_word_timings
+
+    ja = "デコレーターは関数を受け取り、新しい関数を返します。"
+    assert written_tokens(ja)[:3] == ["デコレーターは", "関数を", "受け取り、"]
+    (cue,) = cut_captions(estimate_word_timings(ja, 4.0))
+    assert cue.display_lines == ("デコレーターは関数を受け取り、", "新しい関数を返します。")
+    assert all(display_len(line) <= 42 for line in cue.display_lines)
+    thai = SAMPLES["th"][2] * 2
+    cues = cut_captions(estimate_word_timings(thai, 8.0))
+    assert "".join(line for cue in cues for line in cue.display_lines) == thai.replace(" ", "")
+    assert all(display_len(line) <= 42 for cue in cues for line in cue.display_lines)
+
+
+def test_arabic_caption_words_run_from_the_right():
+    from pipeline.render.captions import CaptionLayer
+    from pipeline.render.geometry import Rect
+    from pipeline.timeline import estimate_word_timings
+
+    text = SAMPLES["ar"][2]
+    cues = cut_captions(estimate_word_timings(text, 4.0))
+    layer = CaptionLayer(cues, Rect(0, 0, 1200, 200), font_set(Theme(), "ar"), 0.6)
+    layout = layer._layout(0)
+    first_row = [x for _, x, y in layout.words if y == layout.words[0][2]]
+    assert len(first_row) > 2 and first_row == sorted(first_row, reverse=True)
+    # Drawn word by word, the first line looks as raqm draws it whole.
+    line = cues[0].display_lines[0]
+    patch = np.asarray(Image.fromarray(layer._patch(0, -1)).convert("L"), dtype=np.int16)
+    whole = Image.new("L", (layout.box_w, layout.box_h), 0)
+    x0 = (layout.box_w - layout.font.getlength(line)) / 2
+    ImageDraw.Draw(whole).text((x0, layout.words[0][2]), line, font=layout.font, fill=255)
+    rows = slice(layout.words[0][2], layout.words[0][2] + layout.font.size)
+    ink_words = np.flatnonzero((patch[rows] > 200).any(axis=0))
+    ink_whole = np.flatnonzero((np.asarray(whole)[rows] > 200).any(axis=0))
+    assert abs(int(ink_words[0]) - int(ink_whole[0])) <= 3
+    assert abs(int(ink_words[-1]) - int(ink_whole[-1])) <= 3

@@ -1,7 +1,13 @@
-"""Which writing systems put spaces between words (for line breaking and caption text)."""
+"""Which writing systems put spaces between words: line breaking, caption words and widths.
+
+Used by the text layout (:mod:`pipeline.render.text_layout`) and the captions
+(:mod:`pipeline.subtitles`), so both break Chinese, Japanese and Thai the same way.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 NO_SPACE_RANGES: tuple[tuple[int, int, str], ...] = (
@@ -59,3 +65,93 @@ def join_words(words: Iterable[str]) -> str:
             text += " "
         text += word
     return text
+
+
+_STRICT_LOCALES = {"ja": "ja@lb=strict;lw=phrase", "zh": "zh@lb=strict"}
+
+
+def no_space_script(text: str) -> str | None:
+    """The language whose breaking rules ``text`` needs, if it holds a script without spaces.
+
+    Returns ``"ja"`` for kana, ``"zh"`` for Han or CJK punctuation without kana, ``"th"``,
+    ``"my"`` or ``"km"``; ``None`` when every word is delimited by spaces (Latin, Cyrillic,
+    Greek, Arabic, Hebrew, Devanagari, Bengali, Hangul …). See
+    :data:`pipeline.i18n.scripts.NO_SPACE_RANGES`.
+    """
+    found: str | None = None
+    for ch in text:
+        language = no_space_language(ch)
+        if language is not None:
+            if language != "zh":
+                return language
+            found = "zh"
+    return found
+
+
+def break_opportunities(text: str, language: str | None = None) -> list[str]:
+    """Cut ``text`` into the pieces a line may end after (each keeps its trailing spaces).
+
+    Text in a script without spaces (see :func:`no_space_script`) is segmented by ICU's line
+    breaker (UAX #14 with ICU's dictionaries for Thai, Lao, Khmer and Myanmar, and strict
+    kinsoku for Chinese and Japanese: no line starts with 、。」ー or a small kana, none ends
+    with 「（); Japanese breaks between phrases, ICU's ``lw=phrase``). Other text breaks at
+    spaces only. ``language`` (BCP-47) picks the ICU locale
+    for the no-space scripts; by default it is guessed from the script.
+    ``"".join(result) == text``.
+    """
+    script_language = no_space_script(text)
+    if script_language is None:
+        return re.findall(r"\S+\s*|\s+", text)
+    from icu4py.breakers import LineBreaker  # imported on first use: ICU maps ~30 MB of data
+
+    lang = (language or script_language).split("-")[0].lower()
+    if lang not in ("ja", "zh", "th", "lo", "km", "my"):
+        lang = script_language
+    return list(LineBreaker(text, _STRICT_LOCALES.get(lang, lang)))
+
+
+def written_tokens(text: str) -> list[str]:
+    """The words of ``text`` as captions count them.
+
+    Whitespace-separated tokens; a token in a script written without spaces is cut further
+    at its line-break opportunities (:func:`break_opportunities`: Japanese phrases, Chinese
+    characters with kinsoku, Thai words), so a caption can break inside it.
+    ``join_words(written_tokens(text))`` gives ``text`` back, whitespace normalised.
+    """
+    tokens: list[str] = []
+    for token in text.split():
+        if no_space_script(token) is None:
+            tokens.append(token)
+        else:
+            tokens += [piece.strip() for piece in break_opportunities(token) if piece.strip()]
+    return tokens
+
+
+WIDE_CELLS = 42 / 16
+"""Caption cells of one wide (East Asian) character: subtitling guides allow 42 Latin
+characters a line (BBC, Netflix) but 16 Chinese, Japanese or Korean ones (Netflix Timed Text
+Style Guides for Simplified Chinese, Japanese and Korean)."""
+
+
+def display_len(text: str) -> float:
+    """Length of ``text`` in caption cells: wide and full-width characters count
+    :data:`WIDE_CELLS`, combining marks (Thai vowels and tones, Devanagari matras) 0, others 1.
+    """
+    cells = 0.0
+    for ch in text:
+        if unicodedata.category(ch)[0] == "M":
+            continue
+        cells += WIDE_CELLS if unicodedata.east_asian_width(ch) in ("W", "F") else 1.0
+    return cells
+
+
+def starts_right_to_left(text: str) -> bool:
+    """Whether ``text``'s first strong letter is right-to-left (Arabic, Hebrew): its line is
+    laid out from the right (rules P2–P3 of the Unicode Bidirectional Algorithm)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False

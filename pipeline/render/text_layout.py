@@ -10,14 +10,13 @@ the font's ascent + descent, with lines drawn from their ascender).
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 from PIL import ImageDraw
 
-from pipeline.i18n.scripts import no_space_language
+from pipeline.i18n.scripts import break_opportunities, no_space_script
 from pipeline.render.fonts import FreeTypeFont, load_font
 from pipeline.render.palette import RGB
 
@@ -91,49 +90,6 @@ def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
         pieces.append(rest[:cut])
         rest = rest[cut:]
     return pieces
-
-
-_STRICT_LOCALES = {"ja": "ja@lb=strict;lw=phrase", "zh": "zh@lb=strict"}
-
-
-def no_space_script(text: str) -> str | None:
-    """The language whose breaking rules ``text`` needs, if it holds a script without spaces.
-
-    Returns ``"ja"`` for kana, ``"zh"`` for Han or CJK punctuation without kana, ``"th"``,
-    ``"my"`` or ``"km"``; ``None`` when every word is delimited by spaces (Latin, Cyrillic,
-    Greek, Arabic, Hebrew, Devanagari, Bengali, Hangul …). See
-    :data:`pipeline.i18n.scripts.NO_SPACE_RANGES`.
-    """
-    found: str | None = None
-    for ch in text:
-        language = no_space_language(ch)
-        if language is not None:
-            if language != "zh":
-                return language
-            found = "zh"
-    return found
-
-
-def break_opportunities(text: str, language: str | None = None) -> list[str]:
-    """Cut ``text`` into the pieces a line may end after (each keeps its trailing spaces).
-
-    Text in a script without spaces (see :func:`no_space_script`) is segmented by ICU's line
-    breaker (UAX #14 with ICU's dictionaries for Thai, Lao, Khmer and Myanmar, and strict
-    kinsoku for Chinese and Japanese: no line starts with 、。」ー or a small kana, none ends
-    with 「（); Japanese breaks between phrases, ICU's ``lw=phrase``). Other text breaks at
-    spaces only. ``language`` (BCP-47) picks the ICU locale
-    for the no-space scripts; by default it is guessed from the script.
-    ``"".join(result) == text``.
-    """
-    script_language = no_space_script(text)
-    if script_language is None:
-        return re.findall(r"\S+\s*|\s+", text)
-    from icu4py.breakers import LineBreaker  # imported on first use: ICU maps ~30 MB of data
-
-    lang = (language or script_language).split("-")[0].lower()
-    if lang not in ("ja", "zh", "th", "lo", "km", "my"):
-        lang = script_language
-    return list(LineBreaker(text, _STRICT_LOCALES.get(lang, lang)))
 
 
 def _finer_pieces(piece: str, language: str | None) -> list[str]:
