@@ -8,9 +8,11 @@
   no Markdown/HTML markup, code summarised instead of read symbol by symbol.
 * :func:`script_stage` gives one narration per scene of a spec.
 
-All fixed wording lives in :data:`PHRASES`, keyed by language. Only English exists for now;
-other languages fall back to it. To add one, copy the ``"en"`` table and translate the values
-(placeholders in braces stay as they are).
+All fixed wording lives in :data:`PHRASES` (English, with each scene type's own phrases);
+every other language of the voice table takes its translation from the message catalogs of
+:mod:`pipeline.i18n` (a phrase missing there falls back to English). To change a phrase,
+change it here (or in its scene type's descriptor) and in each catalog
+(``pipeline/i18n/locales/<language>.po``); a test fails until every catalog has it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.i18n import phrase_table
 from pipeline.models import MAX_NARRATION_TEXT, Scene, VideoSpec
 from pipeline.scene_types import REGISTRY, descriptor
 
@@ -35,22 +38,26 @@ PHRASES: dict[str, dict[str, str]] = {
         "that_is": "that is",
         "et_cetera": "and so on",
         "numbers": "zero one two three four five six seven eight nine ten eleven twelve",
+        "sentence_end": ".",
     },
 }
-"""Fixed wording per language; ``"en"`` is the fallback for every other language.
+"""Fixed wording in English; other languages come from :func:`pipeline.i18n.phrase_table`.
 
 The English wording of each scene type's own phrases (``quiz_answer``, ``run_commands``, …)
 is declared by its descriptor (:attr:`SceneTypeDescriptor.phrases
-<pipeline.scene_types.base.SceneTypeDescriptor.phrases>`) and merged into ``"en"`` here; a
-translation overrides any key."""
+<pipeline.scene_types.base.SceneTypeDescriptor.phrases>`) and merged into ``"en"`` here; the
+catalogs translate every key."""
 
 for _descriptor in REGISTRY.values():
     for _key, _text in _descriptor.phrases.items():
         PHRASES["en"].setdefault(_key, _text)
 
 
+_SENTENCE_ENDS = ".!?:。！？：।"
+
+
 def _phrases(language: str) -> dict[str, str]:
-    return PHRASES.get(language.split("-")[0].lower(), PHRASES["en"])
+    return phrase_table(language, PHRASES["en"])
 
 
 def narrate_scene(scene: Scene, *, language: str = "en") -> str:
@@ -58,21 +65,21 @@ def narrate_scene(scene: Scene, *, language: str = "en") -> str:
 
     Args:
         scene: a scene of any registered type; its descriptor gives the parts.
-        language: BCP-47 code; picks the phrase table (English for now for all languages).
+        language: BCP-47 code; picks the phrase catalog (English when it has none).
 
     Returns:
         Plain sentences, at most :data:`~pipeline.models.MAX_NARRATION_TEXT` characters, that
         mention every revealable item in order and read no code symbols or URLs.
     """
-    p = {**PHRASES["en"], **_phrases(language)}
+    p = _phrases(language)
     parts = descriptor(scene.scene_type).narration_parts(scene, p)
-    text = clean_for_speech(" ".join(_sentence(part) for part in parts if part.strip()))
-    return _clip(text, MAX_NARRATION_TEXT)
+    joined = " ".join(_sentence(part, p) for part in parts if part.strip())
+    return _clip(clean_for_speech(joined, language=language), MAX_NARRATION_TEXT)
 
 
-def _sentence(text: str) -> str:
+def _sentence(text: str, p: dict[str, str]) -> str:
     text = text.strip()
-    return text if text[-1:] in ".!?:" else text + "."
+    return text if text[-1:] in _SENTENCE_ENDS else text + p["sentence_end"]
 
 
 # --- cleaning ---------------------------------------------------------------------------
@@ -98,6 +105,7 @@ _SYMBOLS_RE = re.compile(r"[{}\[\]<>|\\^~`*#=$_‹›]+")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.;:!?])")
 _REPEAT_PUNCT_RE = re.compile(r"([,.;:!?])(?:\s*[,.;:])+")
 _SPACE_RE = re.compile(r"\s+")
+_SPACE_AFTER_CJK_PUNCT_RE = re.compile(r"(?<=[。！？：、，；])\s+")
 
 
 def clean_for_speech(text: str, *, language: str = "en") -> str:
@@ -143,6 +151,7 @@ def clean_for_speech(text: str, *, language: str = "en") -> str:
     text = re.sub(r">=?\s?(?=\d)", f"{p['more_than']} ", text)
     text = _SYMBOLS_RE.sub(" ", text)
     text = _SPACE_RE.sub(" ", text)
+    text = _SPACE_AFTER_CJK_PUNCT_RE.sub("", text)  # Chinese and Japanese put no space there
     text = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", text)
     text = _REPEAT_PUNCT_RE.sub(r"\1", text)
     return text.strip(" ,;")

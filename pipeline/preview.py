@@ -42,6 +42,7 @@ from pipeline.models import VideoSpec
 from pipeline.narration import script_stage
 from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer, min_display_durations
 from pipeline.render.base import RenderContext, RGBFrame
+from pipeline.render.fonts import fonts_token
 from pipeline.render_job import (
     RenderOptions,
     SceneVisual,
@@ -232,6 +233,7 @@ def _renderer_key(
         "captions": [ctx.captions, ctx.caption_style],
         "renderer": RENDERER_VERSION,
         "visual": visuals[index].tier,
+        **fonts_token(ctx.language),
     }
     if index > 0 and manifest.scenes[index].transition_in_s > 0:
         parts["previous"] = [
@@ -359,7 +361,9 @@ def scene_thumbnails(
     plan = plan_scenes(spec, store, speech_mode=speech_mode, options=options)
     full = render_context(spec)
     height_px = max(2, round(full.height_px * width_px / full.width_px))
-    ctx = RenderContext(width_px, height_px, full.fps, full.theme, captions=False)
+    ctx = RenderContext(
+        width_px, height_px, full.fps, full.theme, captions=False, language=full.language
+    )
     thumbs: list[RGBFrame | None] = []
     for index, (scene, timing) in enumerate(zip(spec.scenes, plan.manifest.scenes, strict=True)):
         key = content_key(
@@ -371,6 +375,7 @@ def scene_thumbnails(
                 "reveals": list(timing.item_reveal_s),
                 "renderer": RENDERER_VERSION,
                 "index": index,
+                **fonts_token(spec.language),
             },
         )
         thumb = _thumbnails.get(key)
@@ -532,6 +537,7 @@ def scene_thumbnail(
             "theme": spec.theme.model_dump(mode="json"),
             "fps": full.fps,
             "renderer": RENDERER_VERSION,
+            **fonts_token(full.language),
         },
     )
     thumb = _thumbnails.get(key)
@@ -543,7 +549,9 @@ def scene_thumbnail(
     silent = SpeechAudio(samples=np.zeros(n_samples, np.float32))
     one = spec.model_copy(update={"scenes": [scene]})
     timing = build_timeline(one, [silent], [text]).scenes[0]
-    ctx = RenderContext(width_px, height_px, full.fps, full.theme, captions=False)
+    ctx = RenderContext(
+        width_px, height_px, full.fps, full.theme, captions=False, language=full.language
+    )
     try:
         thumb = make_renderer(scene, ctx, timing).thumbnail()
     except KeyError:

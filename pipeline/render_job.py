@@ -73,6 +73,7 @@ from pipeline.render import (
     min_display_durations,
 )
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
+from pipeline.render.fonts import fonts_token
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
 from pipeline.timeline import (
@@ -123,6 +124,12 @@ class RenderOptions(BaseModel):
         edge_timeout_s: bound on waiting for Edge TTS before falling back, seconds.
         parallel_segments: scene chunks encoded side by side (threads).
         crf / preset: x264 quality settings; ``None`` keeps the encoder defaults.
+        languages: the languages the user asked for explicitly (``--lang ja`` or
+            ``--lang es,de,fr``): the studio renders one video per language, translating the
+            text first when it is written in another language. Empty: the spec's language,
+            no translation.
+        translate: translate the text to each of ``languages`` with the configured LLM
+            (governed); off: only the voice changes.
         loudness_lufs: integrated loudness of the output, LUFS (−14, −16 or −23 usually);
             true peak is always kept at or below −1 dBTP (:mod:`pipeline.audio`).
         music: a bundled music bed (``calm``, ``bright``, ``pulse``) or an audio file's path
@@ -144,6 +151,8 @@ class RenderOptions(BaseModel):
     parallel_segments: int = Field(default=2, ge=1, le=16)
     crf: int | None = Field(default=None, ge=0, le=51)
     preset: str | None = None
+    languages: tuple[str, ...] = ()
+    translate: bool = True
     loudness_lufs: float = Field(default=DEFAULT_TARGET_LUFS, ge=-31.0, le=-9.0)
     music: str | None = None
     music_level_db: float = Field(default=DEFAULT_MUSIC_LEVEL_DB, ge=-40.0, le=0.0)
@@ -471,6 +480,7 @@ def _segment_key(
             "fps": ctx.fps,
             "theme": ctx.theme.model_dump(mode="json"),
             "captions": ctx.captions,
+            **fonts_token(ctx.language),
             "caption_style": ctx.caption_style,
         },
         "encoder": encoder_token,
@@ -880,6 +890,7 @@ def render_context(spec: VideoSpec, caption_style: str = "highlight") -> RenderC
         fps=spec.fps,
         theme=spec.theme,
         captions=spec.captions_burned_in,
+        language=spec.language,
         caption_style=caption_style,
     )
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from pipeline.i18n.scripts import display_len, join_words, needs_space, written_tokens
 from pipeline.speech.base import WordTiming
 
 MAX_LINE_CHARS = 42
@@ -95,7 +96,7 @@ def align_words(text: str, spoken: Sequence[WordTiming]) -> list[WordTiming]:
         as written; starts non-decreasing, ``start <= end``. Empty when ``text`` is blank,
         ``spoken`` is empty or no word matches at all (estimate timings instead).
     """
-    tokens = text.split()
+    tokens = written_tokens(text)
     if not tokens or not spoken:
         return []
     written = [fold(t) for t in tokens]
@@ -190,15 +191,15 @@ def split_lines(words: Sequence[str], max_chars: int = MAX_LINE_CHARS) -> list[s
     possible and not after a weak word. ``None`` when two lines cannot hold the words (a
     single word longer than a line is returned as one line).
     """
-    joined = " ".join(words)
-    if len(joined) <= max_chars or len(words) == 1:
+    joined = join_words(words)
+    if display_len(joined) <= max_chars or len(words) == 1:
         return [joined]
     best: tuple[float, int] | None = None
     for k in range(1, len(words)):
-        top, bottom = " ".join(words[:k]), " ".join(words[k:])
-        if len(top) > max_chars or len(bottom) > max_chars:
+        top, bottom = join_words(words[:k]), join_words(words[k:])
+        if display_len(top) > max_chars or display_len(bottom) > max_chars:
             continue
-        cost = abs(len(top) - len(bottom)) / max_chars
+        cost = abs(display_len(top) - display_len(bottom)) / max_chars
         last = words[k - 1]
         if is_clause_end(last):
             cost -= 0.3
@@ -209,7 +210,7 @@ def split_lines(words: Sequence[str], max_chars: int = MAX_LINE_CHARS) -> list[s
     if best is None:
         return None
     k = best[1]
-    return [" ".join(words[:k]), " ".join(words[k:])]
+    return [join_words(words[:k]), join_words(words[k:])]
 
 
 def _cue_cost(words: Sequence[WordTiming], j: int, k: int, sentence_len: int) -> float | None:
@@ -218,7 +219,7 @@ def _cue_cost(words: Sequence[WordTiming], j: int, k: int, sentence_len: int) ->
     if split_lines(texts) is None:
         return None
     spoken_s = words[k - 1].end_s - words[j].start_s
-    n_chars = len(" ".join(texts))
+    n_chars = display_len(join_words(texts))
     cost = 3.0  # per cue: prefer fewer, fuller cues
     if spoken_s > MAX_CUE_S:
         cost += 40.0 * (spoken_s - MAX_CUE_S)
@@ -306,8 +307,8 @@ def cut_captions(words: Sequence[WordTiming], *, end_limit_s: float | None = Non
             end = min(end, end_limit_s)
         end = max(end, start + 1e-3)
         texts = [w.text for w in group]
-        lines = split_lines(texts) or [" ".join(texts)]
-        cues.append(Caption(start, end, " ".join(texts), tuple(lines), tuple(group)))
+        lines = split_lines(texts) or [join_words(texts)]
+        cues.append(Caption(start, end, join_words(texts), tuple(lines), tuple(group)))
     return cues
 
 
@@ -412,7 +413,12 @@ def _karaoke(cue: Caption) -> str:
         t += centiseconds / 100
     lines, i = [], 0
     for line in cue.display_lines:
-        n = len(line.split())
-        lines.append(" ".join(tagged[i : i + n]))
+        n = len(written_tokens(line))
+        text = ""
+        for k in range(i, min(i + n, len(words))):
+            if k > i and needs_space(words[k - 1].text, words[k].text):
+                text += " "
+            text += tagged[k]
+        lines.append(text)
         i += n
     return "\\N".join(lines)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.i18n.scripts import written_tokens
 from pipeline.models import Scene, VideoSpec
 from pipeline.scene_types import descriptor
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio, SpeechAudio, WordTiming
@@ -45,7 +46,11 @@ LEAD_IN_S = 0.4
 TAIL_S = 0.6
 TRANSITION_S = 0.5
 _WORD_RE = re.compile(r"\S+")
-_PAUSE_WEIGHT_CHARS = {".": 6.0, "!": 6.0, "?": 6.0, ":": 4.0, ";": 4.0, ",": 3.0}
+_PAUSE_WEIGHT_CHARS = {
+    **dict.fromkeys(".!?。！？।", 6.0),
+    **dict.fromkeys(":;：；", 4.0),
+    **dict.fromkeys(",，、", 3.0),
+}
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,7 @@ def estimate_word_timings(text: str, duration_s: float) -> list[WordTiming]:
     weight after punctuation (``. ! ?`` 6, ``: ;`` 4, ``,`` 3 characters' worth). Used when a
     provider gives no word timings.
     """
-    words = _WORD_RE.findall(text)
+    words = written_tokens(text)  # Chinese, Japanese, Thai: phrases, not whole sentences
     if not words or duration_s <= 0:
         return []
     speak = [len(word) + 1.0 for word in words]

@@ -78,7 +78,18 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         metavar="DB",
         help="music loudness under the voice while it speaks, dB (default -15)",
     )
-    parser.add_argument("--lang", help="language code, e.g. en, es, de (see `videostudio voices`)")
+    parser.add_argument(
+        "--lang",
+        help="language code, e.g. ja, or several: es,de,fr (one video each); text in another "
+        "language is translated by the configured LLM (see `videostudio voices`)",
+    )
+    parser.add_argument(
+        "--translate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="translate the text to --lang with the configured LLM (paid, governed by the "
+        "budget; default: on); --no-translate changes only the voice",
+    )
     parser.add_argument(
         "--captions",
         action=argparse.BooleanOptionalAction,
@@ -298,11 +309,15 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
     (options not given are ``None``: the document's own value or the setting applies)."""
     from studio.request import RenderOverrides
 
+    lang = getattr(args, "lang", None)
+    languages = tuple(code.strip() for code in lang.split(",") if code.strip()) if lang else ()
     return RenderOverrides(
         title=getattr(args, "title", None),
         format=getattr(args, "format", None),
         voice=getattr(args, "voice", None),
-        language=getattr(args, "lang", None),
+        language=languages[0] if languages else None,
+        languages=languages or None,
+        translate=getattr(args, "translate", None),
         captions=getattr(args, "captions", None),
         accent=getattr(args, "accent", None),
         encoder=getattr(args, "encoder", None),
@@ -387,6 +402,8 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
     from pipeline.progress import ProgressEvent
 
     console = Console(stderr=True)
+    for warning in studio.language_warnings(request):
+        console.print(f"[yellow]Note:[/yellow] {warning}")
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -404,28 +421,29 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
                 task, completed=event.fraction, description=event.message, remaining=remaining
             )
 
-        result = studio.render(request, events=on_event)
-    reused = sum(1 for scene in result.scenes if scene.segment_cached)
-    voices = sorted({scene.speech_provider for scene in result.scenes if scene.speech_provider})
-    console.print(
-        f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} scenes "
-        f"({reused} reused from cache), encoder {result.encoder}, "
-        f"voice {', '.join(voices) or 'none'}, "
-        f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
-    )
-    outputs = [
-        ("video", result.output_path),
-        ("thumbnail", result.thumbnail_path),
-        ("subtitles", result.srt_path),
-        ("subtitles", result.vtt_path),
-        ("subtitles", result.ass_path),
-        ("metadata", result.metadata_path),
-    ]
-    if "otio" in request.options.exports:
-        outputs.append(("timeline", result.output_path.with_suffix(".otio")))
-    for label, path in outputs:
-        if path is not None:
-            console.print(f"  {label:10} {path}")
+        results = studio.render_all(request, events=on_event)
+    for result in results:
+        reused = sum(1 for scene in result.scenes if scene.segment_cached)
+        voices = sorted({s.speech_provider for s in result.scenes if s.speech_provider})
+        console.print(
+            f"[green]Done:[/green] {result.duration_s:.1f} s of video, {len(result.scenes)} "
+            f"scenes ({reused} reused from cache), encoder {result.encoder}, "
+            f"voice {', '.join(voices) or 'none'}, "
+            f"{result.wall_s:.1f} s wall time, real-time factor {result.realtime_factor:.1f}×"
+        )
+        outputs = [
+            ("video", result.output_path),
+            ("thumbnail", result.thumbnail_path),
+            ("subtitles", result.srt_path),
+            ("subtitles", result.vtt_path),
+            ("subtitles", result.ass_path),
+            ("metadata", result.metadata_path),
+        ]
+        if "otio" in request.options.exports:
+            outputs.append(("timeline", result.output_path.with_suffix(".otio")))
+        for label, path in outputs:
+            if path is not None:
+                console.print(f"  {label:10} {path}")
     return EXIT_OK
 
 
@@ -619,6 +637,8 @@ def _queue_add(args: argparse.Namespace) -> int:
         spec = _load_document(studio, args.input, args)
         request = _request(studio, spec, args, output=out_path, source=args.input)
         _print_notes(request)
+        for warning in studio.language_warnings(request):
+            print(f"Note: {warning}", file=sys.stderr)
         job_id = studio.enqueue(request, priority=args.priority)
     print(
         f"queued job {job_id}: {args.input} → {request.output}  (start it with `videostudio run`)"

@@ -21,7 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from pipeline.ai.base import StructuredGenerator
 from pipeline.ai.costs import estimate_video
 from pipeline.artifacts import content_key
 from pipeline.models import ClipScene, VideoSpec
@@ -179,6 +181,57 @@ class PaidServices:
         for closer in self._closers:
             closer()
         self._closers.clear()
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Hosts of an OpenAI-compatible server on this machine (Ollama, LM Studio): no key, no bill."""
+
+
+def is_local_server(base_url: str | None) -> bool:
+    """True for a base URL on this machine (``http://localhost:11434/v1``, ``127.0.0.1``…)."""
+    if not base_url:
+        return False
+    host = urlsplit(base_url).hostname or ""
+    return host in LOCAL_HOSTS or host.endswith(".localhost")
+
+
+def translation_available(ai: AISettings, secrets: SecretStore, *, offline: bool = False) -> bool:
+    """Whether :func:`translation_generator` would return an LLM (no request is made)."""
+    provider = ai.llm_provider
+    local = provider == "openai" and is_local_server(ai.base_url(provider))
+    if offline:
+        return local
+    return local or bool(secrets.get_api_key(provider))
+
+
+def translation_generator(
+    ai: AISettings, secrets: SecretStore, governor: BudgetGovernor, *, offline: bool = False
+) -> StructuredGenerator | None:
+    """The configured LLM for ``--lang`` translation, governed by the budget ledger.
+
+    * ``llm_provider`` ``openai`` with a base URL on this machine and no OpenAI key: a local
+      server (Ollama, LM Studio), spoken to through Chat Completions with no key; its
+      requests are still authorized and settled in the ledger, at $0.
+    * Otherwise the provider's key is needed; without one, or ``offline`` (a render that
+      must not use the network), this returns ``None`` and the caller tells the user that
+      only the voice changes (:func:`pipeline.ai.translate.translate_spec`).
+
+    The caller closes the returned generator.
+    """
+    from pipeline.ai.llm import OpenAIGenerator, make_generator
+
+    provider = ai.llm_provider
+    key = secrets.get_api_key(provider)
+    base_url = ai.base_url(provider)
+    if provider == "openai" and not key and is_local_server(base_url):
+        return OpenAIGenerator(
+            governor, model=ai.llm_model, api="chat", base_url=base_url, local_server=True
+        )
+    if not key or offline:
+        return None
+    return make_generator(
+        provider, governor, model=ai.llm_model, api_key=key, base_url=base_url, prices=ai.prices
+    )
 
 
 def paid_services(

@@ -44,6 +44,9 @@ from pipeline.speech.voices import override_voice
 from studio.paid import PaidChoices
 from studio.settings import StudioSettings
 
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+"""A language code as :class:`~pipeline.models.VideoSpec` accepts it."""
+
 REQUEST_SCHEMA_VERSION = 1
 """Layout version of a stored :class:`RenderRequest` (see :func:`migrate_request`)."""
 
@@ -59,6 +62,10 @@ class RenderOverrides(BaseModel):
         offline: never use the network.
         llm / ai_clips: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
+        languages: every language asked for (``--lang es,de,fr``): one video each, the text
+            translated first; ``language`` is the first. Only explicit choices translate: a
+            settings default language never does.
+        translate: translate the text to the asked languages (default on).
         duration_s: condense the video to about this many seconds (±15 %); ``None``: the
             setting (``target_duration_s``), else the whole document.
         full_length: ``True`` renders every scene even when the setting names a target
@@ -84,6 +91,8 @@ class RenderOverrides(BaseModel):
     llm: bool | None = None
     ai_clips: bool | None = None
     template_id: str | None = None
+    languages: tuple[str, ...] | None = None
+    translate: bool | None = None
     duration_s: float | None = Field(default=None, gt=0, le=36_000)
     full_length: bool | None = None
     keep_scene_voices: bool | None = None
@@ -93,6 +102,15 @@ class RenderOverrides(BaseModel):
     music_level_db: float | None = None
     exports: tuple[Literal["otio"], ...] | None = None
 
+    def asked_languages(self) -> tuple[str, ...]:
+        """The languages the user asked for, in order, without repeats (may be empty)."""
+        asked = self.languages or ((self.language,) if self.language else ())
+        seen: list[str] = []
+        for code in asked:
+            if code and code not in seen:
+                seen.append(code)
+        return tuple(seen)
+
     def spec_changes(self) -> dict[str, Any]:
         """The spec fields these overrides set (``accent`` goes into the theme)."""
         changes: dict[str, Any] = {}
@@ -100,6 +118,9 @@ class RenderOverrides(BaseModel):
             value = getattr(self, name)
             if value is not None:
                 changes[name] = value
+        asked = self.asked_languages()
+        if asked:
+            changes["language"] = asked[0]
         return changes
 
 
@@ -219,6 +240,13 @@ def build_render_request(
 
     encoder = overrides.encoder if overrides.encoder is not None else settings.encoder
     offline = overrides.offline if overrides.offline is not None else settings.offline
+    languages = overrides.asked_languages()
+    for code in languages[1:]:  # the first was validated with the spec
+        if not LANGUAGE_CODE.match(code):
+            raise InputError(
+                f"invalid language code {code!r} in the render options",
+                hint="use codes such as ja, es, de, pt-BR (see `videostudio voices`)",
+            )
     sound: dict[str, Any] = {
         name: getattr(overrides, name)
         if getattr(overrides, name) is not None
@@ -232,6 +260,8 @@ def build_render_request(
             speech_mode="offline" if offline else "auto",
             caption_style=caption_style,
             exports=overrides.exports or (),
+            languages=languages,
+            translate=overrides.translate if overrides.translate is not None else True,
             **sound,
         )
     except ValidationError as error:

@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,7 +32,7 @@ from pipeline.fsutil import (
 )
 from pipeline.models import VideoSpec
 from pipeline.preflight import preflight
-from pipeline.progress import NEVER_CANCEL, CancelToken, EventSink, no_events
+from pipeline.progress import NEVER_CANCEL, CancelToken, EventSink, ProgressEvent, no_events
 from pipeline.render_job import RenderResult, StageObserver, render_video
 from pipeline.workplan import Throughput
 from studio import paths
@@ -39,7 +40,12 @@ from studio.budget import BudgetGovernor
 from studio.cache import CacheAddress, ContentCache
 from studio.jobs import Handler, JobContext, JobRunner
 from studio.ops import OpsReport, ops_report
-from studio.paid import budget_policy, paid_services
+from studio.paid import (
+    budget_policy,
+    paid_services,
+    translation_available,
+    translation_generator,
+)
 from studio.request import (
     RenderOverrides,
     RenderRequest,
@@ -353,6 +359,36 @@ class Studio:
         handlers: dict[str, Handler] = {RENDER: self._run_render, **(extra_handlers or {})}
         return JobRunner(self.jobs, handlers, previous_run_crashed=crashed, parent=parent)
 
+    def language_warnings(self, request: RenderRequest) -> list[str]:
+        """What the user must be told before rendering ``request`` in the languages it asks
+        for: the text stays in its language (only the voice changes) when no LLM can
+        translate it, or translation is off. Makes no paid call; ``[]`` when nothing to say.
+        """
+        targets = request.options.languages
+        if not targets:
+            return []
+        from pipeline.ai.translate import detect_language, language_label, translatable_texts
+        from pipeline.speech.voices import normalize_language
+
+        source = detect_language([slot.text for slot in translatable_texts(request.spec)])
+        others = [code for code in targets if normalize_language(code) != source]
+        if not others:
+            return []
+        names = ", ".join(language_label(code) for code in others)
+        stays = f"The text stays in {language_label(source)}: only the voice changes to {names}."
+        if not request.options.translate:
+            return [f"{stays} Translation is off (--no-translate)."]
+        offline = request.options.speech_mode == "offline"
+        if translation_available(self.settings.current.ai, SecretStore(), offline=offline):
+            return []
+        if offline:
+            return [f"{stays} Offline, only an LLM server on this machine could translate it."]
+        return [
+            f"{stays} No LLM is configured to translate it: add an Anthropic or OpenAI key, "
+            "or an OpenAI-compatible endpoint (a local Ollama or LM Studio server needs no key), "
+            "in Settings."
+        ]
+
     def render(
         self,
         request: RenderRequest,
@@ -364,8 +400,39 @@ class Studio:
         remote_id_for: Callable[[str], str | None] = lambda key: None,
         save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
     ) -> RenderResult:
-        """Render ``request`` now, with the cache (pinned while in use) and the paid AI it
-        allows.
+        """Render ``request`` now and return the result of its first language (see
+        :meth:`render_all`, which returns every language's)."""
+        return self.render_all(
+            request,
+            events=events,
+            cancel=cancel,
+            observer=observer,
+            job_id=job_id,
+            remote_id_for=remote_id_for,
+            save_remote_id=save_remote_id,
+        )[0]
+
+    def render_all(
+        self,
+        request: RenderRequest,
+        *,
+        events: EventSink = no_events,
+        cancel: CancelToken = NEVER_CANCEL,
+        observer: StageObserver | None = None,
+        job_id: int | None = None,
+        remote_id_for: Callable[[str], str | None] = lambda key: None,
+        save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
+    ) -> list[RenderResult]:
+        """Render ``request`` now, once per language it asks for, with the cache (pinned while
+        in use) and the paid AI it allows.
+
+        Languages (``request.options.languages``): with none, the spec is rendered as it is.
+        Otherwise the source language is detected once and, per language, the text is
+        translated with the configured LLM (governed by the budget ledger; when none can,
+        only the voice changes and the warning is logged), then rendered to ``request.output``
+        (one language) or ``<stem>.<language>.mp4`` beside it (several). Paid services, the
+        LLM client and the cache are shared by all languages: AI clips and anything else that
+        does not depend on the language are made once.
 
         Paid providers come from the settings and secrets, governed by the budget ledger;
         the fallback tier of each clip scene is recorded for the operator view. Progress
@@ -377,16 +444,18 @@ class Studio:
         have room for it (:func:`~pipeline.preflight.preflight`).
         """
         paid = request.paid
+        ai = self.settings.current.ai
         self.sweep_leftovers()
         spec, output = check_render_request(request.spec, request.output)
         preflight(spec, output, {"cache": self.cache_dir, "data": self.data_dir})
         services = None
+        translator = None
         if paid.llm or paid.ai_clips:
             services = paid_services(
                 paid,
                 db=self.db,
                 cache=self.cache,
-                ai=self.settings.current.ai,
+                ai=ai,
                 secrets=SecretStore(),
                 staging=self.staging_root / f"{staging_dir_name()}clips",
                 job_id=job_id,
@@ -397,31 +466,58 @@ class Studio:
                 log.warning("%s", note)
         store = _PinningStore(self.cache)
         try:
-            result = render_video(
-                spec,
-                output,
-                store,
-                request.options,
-                events=events,
-                cancel=cancel,
-                observer=observer,
-                staging_root=self.staging_root,
-                clips=services.clips if services else None,
-                script=services.script if services else None,
-                throughput=self.throughput(),
-            )
-            self._remember_throughput(result.throughput)
-            if services is not None:
-                services.record_tiers(job_id, spec, result.scenes)
-            if "otio" in request.options.exports:
-                from pipeline.export import export_for_editors
+            targets = request.options.languages
+            specs: list[tuple[VideoSpec, str]] = []
+            if targets and request.options.translate:
+                from pipeline.ai.translate import translate_spec_many
 
-                export_for_editors(result.output_path, result.metadata_path)
-            return result
+                governor = BudgetGovernor(self.db, budget_policy(ai), job_id=job_id)
+                offline = request.options.speech_mode == "offline"
+                translator = translation_generator(ai, SecretStore(), governor, offline=offline)
+                outcomes = translate_spec_many(
+                    spec, targets, translator, template_id=paid.template_id
+                )
+                for outcome in outcomes:
+                    for warning in outcome.warnings:
+                        log.warning("%s: %s", outcome.target_language, warning)
+                    for note in outcome.notes:
+                        log.info("%s: %s", outcome.target_language, note)
+                    specs.append((outcome.spec, outcome.target_language))
+            elif targets:  # translation off: only the voice changes
+                specs = [(spec.model_copy(update={"language": c}), c) for c in targets]
+            else:
+                specs = [(spec, "")]
+            jobs = [(one, _language_output(output, code, len(specs))) for one, code in specs]
+            results = []
+            for number, (one, one_output) in enumerate(jobs):
+                result = render_video(
+                    one,
+                    one_output,
+                    store,
+                    request.options,
+                    events=_language_events(events, number, len(jobs), one.language),
+                    cancel=cancel,
+                    observer=observer,
+                    staging_root=self.staging_root,
+                    clips=services.clips if services else None,
+                    script=services.script if services else None,
+                    throughput=self.throughput(),
+                )
+                self._remember_throughput(result.throughput)
+                if services is not None:
+                    services.record_tiers(job_id, one, result.scenes)
+                if "otio" in request.options.exports:
+                    from pipeline.export import export_for_editors
+
+                    export_for_editors(result.output_path, result.metadata_path)
+                results.append(result)
+            return results
         finally:
             store.release()
             if services is not None:
                 services.close()
+            if translator is not None:
+                translator.close()
 
     def _run_render(self, ctx: JobContext) -> Mapping[str, Any]:
         job: Job = ctx.job
@@ -447,7 +543,7 @@ class Studio:
         def save_remote_id(key: str, remote_id: str) -> None:
             ctx.checkpoint(f"clip-{key[:16]}", inputs_hash, {"remote_id": remote_id})
 
-        result = self.render(
+        results = self.render_all(
             request,
             events=ctx.report,
             cancel=ctx.cancel,
@@ -456,7 +552,9 @@ class Studio:
             remote_id_for=remote_id_for,
             save_remote_id=save_remote_id,
         )
+        result = results[0]
         return {
+            "outputs": [str(r.output_path) for r in results],
             "output": str(result.output_path),
             "thumbnail": str(result.thumbnail_path),
             "srt": str(result.srt_path),
@@ -489,6 +587,36 @@ class Studio:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _language_events(events: EventSink, number: int, count: int, language: str) -> EventSink:
+    """Events of language ``number`` of ``count`` as part of the whole job: the fraction in
+    its slice, the language in the message, the remaining time counting the languages left."""
+    if count <= 1:
+        return events
+
+    def forward(event: ProgressEvent) -> None:
+        remaining = event.remaining_s
+        if remaining is not None:
+            one_language_s = remaining / max(1e-3, 1.0 - event.fraction)
+            remaining += (count - number - 1) * one_language_s
+        events(
+            replace(
+                event,
+                fraction=(number + event.fraction) / count,
+                message=f"[{language}] {event.message}",
+                remaining_s=remaining,
+            )
+        )
+
+    return forward
+
+
+def _language_output(output: Path, language: str, count: int) -> Path:
+    """``output`` for a single language; ``<stem>.<language>.mp4`` beside it for several."""
+    if count <= 1 or not language:
+        return output
+    return output.with_name(f"{output.stem}.{language}{output.suffix}")
 
 
 @contextlib.contextmanager

@@ -136,9 +136,9 @@ def test_quiz_hides_answer_when_asked() -> None:
     assert "answer" not in text and "a or b" in text
 
 
-def test_unknown_language_falls_back_to_english() -> None:
-    scene = OutroScene(main_text="Adiós")
-    assert narrate_scene(scene, language="es") == narrate_scene(scene, language="en")
+def test_language_without_catalog_falls_back_to_english() -> None:
+    scene = QuizScene(question="Pick", options=["a", "b"], correct_index=1)
+    assert narrate_scene(scene, language="af") == narrate_scene(scene, language="en")
     assert "en" in PHRASES
 
 

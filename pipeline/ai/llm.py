@@ -44,7 +44,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 import anthropic
@@ -94,6 +94,9 @@ ANTHROPIC_QUOTA_CODES = frozenset(
     }
 )
 """Anthropic ``error.details.error_code`` values (SDK ``types/shared``) for an exhausted spend."""
+
+LOCAL_SERVER_KEY = "local-server-no-key"
+"""The API key sent to a local OpenAI-compatible server that needs none (the SDK wants one)."""
 
 _ANTHROPIC_CREDIT_RE = re.compile(r"credit balance is too low", re.IGNORECASE)
 
@@ -531,6 +534,10 @@ class OpenAIGenerator(_LLMGenerator):
         base_url: defaults to ``OPENAI_BASE_URL`` or the SDK's default.
         json_mode: also ask for the API's JSON output mode (``json_object``); the answer is
             parsed and validated the same way either way. Turn off for gateways that reject it.
+        local_server: ``base_url`` is a server that needs no API key and bills nothing (a
+            local Ollama or LM Studio server): without a key, requests carry the placeholder
+            :data:`LOCAL_SERVER_KEY`, and every request is still authorized and settled by the
+            governor, at $0.
         Other arguments as for :class:`AnthropicGenerator`.
     """
 
@@ -553,13 +560,16 @@ class OpenAIGenerator(_LLMGenerator):
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_retries: int = DEFAULT_MAX_RETRIES,
         json_mode: bool = True,
+        local_server: bool = False,
     ) -> None:
         if api not in ("responses", "chat"):
             raise ValueError(f"api must be 'responses' or 'chat', not {api!r}")
+        if local_server and not base_url:
+            raise ValueError("a local server needs its base_url (e.g. http://localhost:11434/v1)")
         super().__init__(
             governor,
             model=model,
-            api_key=api_key,
+            api_key=api_key or (LOCAL_SERVER_KEY if local_server else None),
             base_url=base_url,
             prices=prices,
             max_output_tokens=max_output_tokens,
@@ -568,6 +578,16 @@ class OpenAIGenerator(_LLMGenerator):
         )
         self.api = api
         self.json_mode = json_mode
+        self.local_server = local_server
+
+    def _estimate(self, prompt_chars: int, template_id: str | None) -> CostEstimate:
+        estimate = super()._estimate(prompt_chars, template_id)
+        if not self.local_server:
+            return estimate
+        return replace(estimate, usd=0.0, description=f"{estimate.description} (local server)")
+
+    def _actual_cost(self, reply: Reply, reservation: Reservation) -> float:
+        return 0.0 if self.local_server else super()._actual_cost(reply, reservation)
 
     def _is_quota_error(self, status: int, fields: dict[str, Any]) -> bool:
         if status not in (402, 429):

@@ -30,6 +30,8 @@ class RenderContext:
         fps: frame rate (frames per second).
         theme: accent colour, font family, light/dark.
         captions: draw burned-in captions.
+        language: BCP-47 code of the on-screen text; picks the font fallback chain and line
+            breaking rules (see :mod:`pipeline.render.fonts`).
         caption_style: ``"highlight"`` (the word being spoken in yellow) or ``"plain"``
             (see :mod:`pipeline.render.captions`).
     """
@@ -39,6 +41,7 @@ class RenderContext:
     fps: int
     theme: Theme
     captions: bool
+    language: str = "en"
     caption_style: str = "highlight"
 
 

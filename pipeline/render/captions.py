@@ -14,6 +14,7 @@ about 6:1; over darker frames both are higher.
 from __future__ import annotations
 
 import bisect
+import unicodedata
 from collections.abc import Sequence
 from typing import Literal, get_args
 
@@ -23,7 +24,7 @@ from PIL import Image, ImageDraw
 
 from pipeline.render.base import RGBFrame
 from pipeline.render.compositing import blend_rgba
-from pipeline.render.fonts import FontSet, FreeTypeFont, load_font
+from pipeline.render.fonts import FontSet, FreeTypeFont, has_rtl, load_font
 from pipeline.render.geometry import CAPTION_LINE_SPACING, CAPTION_MAX_PX, CAPTION_PAD_Y, Rect
 from pipeline.render.palette import RGB, mix
 from pipeline.render.shapes import rounded_mask
@@ -160,12 +161,19 @@ class CaptionLayer:
         box_h = min(band.h, text_h + 2 * self._pad_y)
         words: list[tuple[str, float, int]] = []
         for i, line in enumerate(lines):
-            x = (box_w - font.getlength(line)) / 2
+            line_w = font.getlength(line)
+            x = (box_w - line_w) / 2
             y = self._pad_y + i * line_h
+            if has_rtl(line) and any(unicodedata.bidirectional(ch) == "L" for ch in line):
+                words.append((line, x, y))  # mixed directions: raqm orders the whole line
+                continue
+            rtl = has_rtl(line)  # right-to-left words: the first one on the right
             offset = 0
             for token in line.split(" "):
                 if token:
-                    words.append((token, x + font.getlength(line[:offset]), y))
+                    before = font.getlength(line[:offset])
+                    left = x + line_w - before - font.getlength(token) if rtl else x + before
+                    words.append((token, left, y))
                 offset += len(token) + 1
         highlightable = fits and len(words) == len(cue.words)
         layout = _CueLayout(

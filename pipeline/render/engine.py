@@ -239,7 +239,7 @@ class SceneRenderer:
         self.ctx = ctx
         self.timing = timing
         self.palette = make_palette(ctx.theme)
-        self.fonts = font_set(ctx.theme)
+        self.fonts = font_set(ctx.theme, ctx.language)
         self.layout = format_layout(ctx.width_px, ctx.height_px)
         self.safe = self.layout.safe
         self._captions = (

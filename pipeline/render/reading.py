@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
+from pipeline.i18n.scripts import join_words, needs_space, starts_right_to_left, written_tokens
 from pipeline.render.base import RGBFrame
 from pipeline.render.fonts import FreeTypeFont, load_font
 from pipeline.render.geometry import Rect
@@ -139,7 +140,8 @@ class ReadingPane:
         self.background = background
         self.align = align
         self.fps = fps
-        self.tokens = text.split()
+        self.text = text
+        self.tokens = written_tokens(text)  # Chinese, Japanese, Thai: phrases or characters
         self.phrases = split_phrases(self.tokens)
         size = size_px
         floor = max(1, min_px or round(size_px * 0.75))
@@ -193,9 +195,10 @@ class ReadingPane:
         end = self.phrases[last - 1][1]
         for i in range(start, end):
             w = self.font.getlength(self.tokens[i])
-            if lines and width + space + w <= self.rect.w - 2:
+            gap = space if i > 0 and needs_space(self.tokens[i - 1], self.tokens[i]) else 0.0
+            if lines and width + gap + w <= self.rect.w - 2:
                 lines[-1].append(i)
-                width += space + w
+                width += gap + w
             else:
                 lines.append([i])
                 width = w
@@ -232,15 +235,20 @@ class ReadingPane:
         line_of: dict[int, tuple[int, float]] = {}
         texts: list[tuple[str, int]] = []
         for row, indices in enumerate(lines):
-            text = " ".join(self.tokens[i] for i in indices)
+            text = join_words(self.tokens[i] for i in indices)
+            line_w = self.font.getlength(text)
             x0 = 0
             if self.align == "center":
-                x0 = round((self.rect.w - self.font.getlength(text)) / 2)
+                x0 = round((self.rect.w - line_w) / 2)
             texts.append((text, x0))
+            rtl = starts_right_to_left(text)  # raqm draws it from the right: mirror the words
             x = float(x0)
-            for i in indices:
-                line_of[i] = (row, x)
-                x += self.font.getlength(self.tokens[i]) + space
+            for k, i in enumerate(indices):
+                if k and needs_space(self.tokens[indices[k - 1]], self.tokens[i]):
+                    x += space
+                w = self.font.getlength(self.tokens[i])
+                line_of[i] = (row, x0 + line_w - (x - x0) - w if rtl else x)
+                x += w
         segments = []
         for p in range(first, last):
             start, end = self.phrases[p]
@@ -268,8 +276,7 @@ class ReadingPane:
     def _reveal_frames(
         self, words: Sequence[WordTiming], start_s: float, end_s: float | None
     ) -> list[int]:
-        text = " ".join(self.tokens)
-        timed = align_words(text, words) if words else []
+        timed = align_words(self.text, words) if words else []
         n = len(self.phrases)
         if timed:
             times = [max(start_s, timed[a].start_s - LEAD_S) for a, _ in self.phrases]

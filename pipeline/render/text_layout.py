@@ -10,11 +10,13 @@ the font's ascent + descent, with lines drawn from their ascender).
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 from PIL import ImageDraw
 
+from pipeline.i18n.scripts import break_opportunities, no_space_script
 from pipeline.render.fonts import FreeTypeFont, load_font
 from pipeline.render.palette import RGB
 
@@ -54,8 +56,17 @@ def _line_metrics(font: FreeTypeFont, line_spacing: float) -> tuple[int, int]:
     return max(glyph_h, math.ceil(font.size * line_spacing)), glyph_h
 
 
+def _cuttable(text: str, i: int) -> bool:
+    """True if ``text`` may be cut before index ``i`` (never before a combining mark)."""
+    return i >= len(text) or unicodedata.category(text[i])[0] != "M"
+
+
 def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
-    """Split a word wider than ``max_w`` into pieces that each fit (at least one char each)."""
+    """Split a word wider than ``max_w`` into pieces that each fit (at least one char each).
+
+    Pieces are cut between characters, never before a combining mark (a Thai vowel sign or
+    a Devanagari matra stays with its consonant).
+    """
     pieces: list[str] = []
     rest = word
     while rest:
@@ -69,16 +80,68 @@ def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
                 lo = mid
             else:
                 hi = mid - 1
-        pieces.append(rest[:lo])
-        rest = rest[lo:]
+        cut = lo
+        while cut > 1 and not _cuttable(rest, cut):
+            cut -= 1
+        if not _cuttable(rest, cut):  # a single cluster wider than the line
+            cut = lo
+            while cut < len(rest) and not _cuttable(rest, cut):
+                cut += 1
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
     return pieces
 
 
-def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
-    """Greedy word wrap of ``text`` so each line measures at most ``max_width_px``.
+def _finer_pieces(piece: str, language: str | None) -> list[str]:
+    """Break opportunities inside one phrase: by character with kinsoku (Japanese only)."""
+    from icu4py.breakers import LineBreaker
 
-    Explicit newlines start new lines; words longer than a line are broken between
-    characters. Returns ``[]`` for blank text.
+    lang = (language or no_space_script(piece) or "").split("-")[0].lower()
+    return list(LineBreaker(piece, "ja@lb=strict")) if lang == "ja" else [piece]
+
+
+def _wrap_pieces(paragraph: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
+    """Greedy fill of a paragraph's break opportunities into lines of at most ``max_width_px``."""
+    language = getattr(font, "language", None)
+    pieces = break_opportunities(paragraph.strip(), language)
+    return _wrap_pieces_of(pieces, font, max_width_px, language)
+
+
+def _wrap_pieces_of(
+    pieces: list[str], font: FreeTypeFont, max_width_px: float, language: str | None
+) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = current + piece
+        if font.getlength(candidate.rstrip()) <= max_width_px:
+            current = candidate
+            continue
+        if current.strip():
+            lines.append(current.rstrip())
+            current = ""
+        if font.getlength(piece.rstrip()) <= max_width_px:
+            current = piece.lstrip()
+            continue
+        finer = _finer_pieces(piece, language)
+        if len(finer) > 1:  # a Japanese phrase wider than the line: break it by characters
+            sub = _wrap_pieces_of(finer, font, max_width_px, language)
+        else:
+            sub = _break_word(piece.strip(), font, max_width_px)
+        lines.extend(sub[:-1])
+        current = sub[-1] + piece[len(piece.rstrip()) :]
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
+    """Greedy wrap of ``text`` so each line measures at most ``max_width_px``.
+
+    Explicit newlines start new lines. Words are separated by spaces; a paragraph in a script
+    written without spaces (Chinese, Japanese, Thai, …) breaks where
+    :func:`break_opportunities` allows, with the language of ``font`` when it has one.
+    Words longer than a line are broken between characters. Returns ``[]`` for blank text.
     """
     lines: list[str] = []
     space_w = font.getlength(" ")
@@ -87,6 +150,9 @@ def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
         if not words:
             if lines:
                 lines.append("")
+            continue
+        if no_space_script(paragraph) is not None:
+            lines.extend(_wrap_pieces(paragraph, font, max_width_px))
             continue
         current = ""
         current_w = 0.0
@@ -123,7 +189,10 @@ def ellipsize(line: str, font: FreeTypeFont, max_width_px: float) -> str:
     """``line`` shortened so that ``line + "…"`` fits ``max_width_px`` (``""`` if nothing fits)."""
     line = line.rstrip()
     while line and font.getlength(line + ELLIPSIS) > max_width_px:
-        line = line[:-1].rstrip()
+        cut = len(line) - 1  # drop the last cluster: a base with its combining marks
+        while cut > 0 and not _cuttable(line, cut):
+            cut -= 1
+        line = line[:cut].rstrip()
     if not line:
         return ELLIPSIS if font.getlength(ELLIPSIS) <= max_width_px else ""
     return line + ELLIPSIS

@@ -288,3 +288,34 @@ def anthropic_error(
         {"type": "error", "error": error},
         {"request-id": "req_fake", **(headers or {})},
     )
+
+
+def _prompt_texts(request: RecordedRequest) -> list[dict[str, Any]]:
+    """The ``[{"id", "field", "text"}, ...]`` list of a translation request (first user turn)."""
+    body = request.body or {}
+    turns = body.get("messages") or body.get("input") or []
+    content = next(t["content"] for t in turns if t.get("role") == "user")
+    start = content.index("[")
+    texts, _ = json.JSONDecoder().raw_decode(content, start)
+    return texts
+
+
+def translator(
+    dictionary: dict[str, str], *, api: str = "chat", missing: str = "«{text}»"
+) -> Callable[[RecordedRequest], Reply]:
+    """A scripted reply that translates a :mod:`pipeline.ai.translate` request.
+
+    It reads the texts of the request and answers ``{"items": [{"id", "text"}, ...]}`` with
+    ``dictionary[text]``, or ``missing`` formatted with the text for one it does not know.
+    ``api`` is ``"chat"`` (Chat Completions, as Ollama and LM Studio serve) or ``"responses"``.
+    """
+
+    def reply(request: RecordedRequest) -> Reply:
+        items = [
+            {"id": item["id"], "text": dictionary.get(item["text"], missing.format(**item))}
+            for item in _prompt_texts(request)
+        ]
+        answer = json.dumps({"items": items}, ensure_ascii=False)
+        return openai_chat_ok(answer) if api == "chat" else openai_responses_ok(answer)
+
+    return reply
