@@ -279,9 +279,13 @@ def plan_batch(
                 )
             overrides = _overrides(values, defaults or RenderOverrides())
             if "input" in values:
-                document = (base / str(values["input"])).expanduser()
-                spec = load_document(document)
-                stem, doc_source = document.stem, document
+                from pipeline.adapters.transcript import source_url, youtube_video_id
+
+                url = source_url(str(values["input"]))
+                document = Path(url) if url else (base / str(values["input"])).expanduser()
+                spec = load_document(url or document, offline=bool(studio.settings.current.offline))
+                stem = (youtube_video_id(url) or "video") if url else document.stem
+                doc_source = None if url else document
             else:
                 template = str(values["template"])
                 spec = instantiate(template, dict(values.get("fields") or {}))
