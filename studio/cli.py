@@ -130,6 +130,14 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="ask the configured Videos API for clip scenes (paid; falls back to "
         "infographics; default: the setting)",
     )
+    parser.add_argument(
+        "--ai-images",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ask the configured images endpoint for a still per clip scene without an AI "
+        "clip, drawn with pan and zoom (paid, 10-50x cheaper than clips; falls back to "
+        "infographics; default: the setting)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,6 +289,7 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         offline=getattr(args, "offline", None),
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
+        ai_images=getattr(args, "ai_images", None),
         template_id=getattr(args, "template", None),
         duration_s=getattr(args, "duration", None),
         keep_scene_voices=getattr(args, "keep_scene_voices", None),

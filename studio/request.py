@@ -56,7 +56,7 @@ class RenderOverrides(BaseModel):
         title / format / voice / language / captions / accent / transition_s: spec fields.
         encoder: force an encoder (``auto``, ``x264``, ``nvenc``, …).
         offline: never use the network.
-        llm / ai_clips: paid AI for this render (else the settings' switches).
+        llm / ai_clips / ai_images: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
         duration_s: condense the video to about this many seconds (±15 %); ``None``: the
             setting (``target_duration_s``), else the whole document.
@@ -79,6 +79,7 @@ class RenderOverrides(BaseModel):
     offline: bool | None = None
     llm: bool | None = None
     ai_clips: bool | None = None
+    ai_images: bool | None = None
     template_id: str | None = None
     duration_s: float | None = Field(default=None, gt=0, le=36_000)
     keep_scene_voices: bool | None = None
@@ -227,6 +228,7 @@ def build_render_request(
         llm=overrides.llm if overrides.llm is not None else ai.llm_enabled,
         ai_clips=overrides.ai_clips if overrides.ai_clips is not None else ai.video_clips_enabled,
         template_id=overrides.template_id,
+        ai_images=overrides.ai_images if overrides.ai_images is not None else ai.image_enabled,
     )
     if output is None:
         folder = settings.output_dir or default_output_dir or Path.cwd()

@@ -365,7 +365,7 @@ class Studio:
         spec, output = check_render_request(request.spec, request.output)
         preflight(spec, output, {"cache": self.cache_dir, "data": self.data_dir})
         services = None
-        if paid.llm or paid.ai_clips:
+        if paid.any:
             services = paid_services(
                 paid,
                 db=self.db,
@@ -391,6 +391,7 @@ class Studio:
                 observer=observer,
                 staging_root=self.staging_root,
                 clips=services.clips if services else None,
+                images=services.images if services else None,
                 script=services.script if services else None,
                 throughput=self.throughput(),
             )

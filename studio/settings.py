@@ -49,6 +49,7 @@ from pipeline.ai.costs import (
     PriceTable,
     VideoPrice,
     default_price_table,
+    estimate_image,
     estimate_llm,
     estimate_video,
 )
@@ -69,12 +70,13 @@ ENV_PREFIX = "VIDEOSTUDIO_"
 KEYRING_SERVICE = "videostudio"
 
 LlmProvider = Literal["anthropic", "openai"]
-ApiKeyName = Literal["anthropic", "openai", "video"]
+ApiKeyName = Literal["anthropic", "openai", "video", "image"]
 
 API_KEY_ENV: dict[str, str] = {
     "anthropic": "ANTHROPIC_API_KEY",
     "openai": "OPENAI_API_KEY",
     "video": "VIDEOSTUDIO_VIDEO_API_KEY",
+    "image": "VIDEOSTUDIO_IMAGE_API_KEY",
 }
 """Key name → environment variable read when the store has no key. The video gateway has its
 own variable: an OpenAI key is never sent to a third-party gateway by accident."""
@@ -102,6 +104,11 @@ class AISettings(BaseModel):
         video_clips_enabled: ask an OpenAI-compatible Videos API for clip scenes.
         video_base_url / video_model / video_size / video_seconds: that API's settings;
             video_poll_interval_s: seconds between status polls of a clip job.
+        image_enabled: ask an OpenAI-compatible images endpoint for a still per clip scene
+            that has no AI clip (the cheaper tier, drawn with pan and zoom).
+        image_base_url / image_model / image_size / image_quality: that endpoint's settings
+            (``image_quality`` ``""`` leaves it to the endpoint); image_keyless: the endpoint
+            needs no key (a local server or a keyless LiteLLM proxy).
         daily_budget_usd: daily budget; alerts at ``alert_fraction`` of it, hard stop at
             ``hard_stop_fraction`` unless an operator approves.
         prices: the prices estimates use: a :class:`~pipeline.ai.costs.PriceTable` whose every
@@ -121,6 +128,12 @@ class AISettings(BaseModel):
     video_size: str = Field(default="1280x720", pattern=r"^\d{2,5}x\d{2,5}$")
     video_seconds: Literal[4, 8, 12] = 8
     video_poll_interval_s: float = Field(default=5.0, gt=0, le=120)
+    image_enabled: bool = False
+    image_base_url: str | None = None
+    image_model: str = "gpt-image-1"
+    image_size: str = Field(default="1536x1024", pattern=r"^\d{2,5}x\d{2,5}$")
+    image_quality: Literal["", "low", "medium", "high", "standard", "hd", "auto"] = "medium"
+    image_keyless: bool = False
     daily_budget_usd: float = Field(default=5.00, ge=0)
     alert_fraction: float = Field(default=0.8, gt=0, le=1)
     hard_stop_fraction: float = Field(default=1.2, ge=1)
@@ -554,11 +567,12 @@ LLM_OUTPUT_TOKENS_PER_SCENE = 250
 
 
 def estimate_ai_costs(
-    spec: VideoSpec, ai: AISettings, *, llm: bool, clips: bool
+    spec: VideoSpec, ai: AISettings, *, llm: bool, clips: bool, images: bool = False
 ) -> list[CostEstimate]:
     """What the paid AI choices would cost for ``spec``, before anything is spent.
 
-    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. LLM: scenes ×
+    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. Images (the
+    fallback of clips, so at most one per clip scene): clip scenes × the image price. LLM: scenes ×
     (:data:`LLM_INPUT_TOKENS_PER_SCENE` in + :data:`LLM_OUTPUT_TOKENS_PER_SCENE` out) at the
     provider's token prices. Empty when both are off.
     """
@@ -577,6 +591,15 @@ def estimate_ai_costs(
         estimates.append(
             replace(estimate, description=f"{clip_scenes} AI clips of {ai.video_seconds} s")
         )
+    if images and clip_scenes:
+        estimate = estimate_image(
+            ai.image_model,
+            ai.prices,
+            quality=ai.image_quality,
+            size=ai.image_size,
+            count=clip_scenes,
+        )
+        estimates.append(replace(estimate, description=f"{clip_scenes} AI scene images"))
     return estimates
 
 
