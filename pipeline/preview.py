@@ -30,7 +30,7 @@ from pipeline.errors import StudioError
 from pipeline.fsutil import atomic_write_bytes
 from pipeline.models import VideoSpec
 from pipeline.narration import script_stage
-from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
+from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer, min_display_durations
 from pipeline.render.base import RenderContext, RGBFrame
 from pipeline.render_job import render_context, scene_renderer, synthesize_speech
 from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio
@@ -136,7 +136,8 @@ def plan_scenes(
             _speech.put(keys[i], audio)
             found[i] = audio
     speech = tuple(audio for audio in found if audio is not None)
-    manifest = build_timeline(spec, speech, narrations)
+    minimums = min_display_durations(list(spec.scenes), render_context(spec))
+    manifest = build_timeline(spec, speech, narrations, min_durations_s=minimums)
     return ScenePlan(tuple(narrations), speech, manifest)
 
 

@@ -8,7 +8,7 @@
     encode   → one video segment per scene        (pipeline.render + pipeline.avio, cached)
     mux      → segments joined, audio muxed once  (pipeline.avio)
     validate → the file is reopened and checked   (pipeline.validate)
-    outputs  → thumbnail, .srt, .vtt, metadata.json beside the video
+    outputs  → thumbnail, .srt, .vtt, .ass (word highlight), metadata.json beside the video
 
 Speech clips and scene segments are artefacts in an :class:`~pipeline.artifacts.ArtifactStore`
 keyed by a hash of everything that shapes them, so a second render of the same spec (or a
@@ -66,7 +66,12 @@ from pipeline.progress import (
     no_progress,
     report_scene,
 )
-from pipeline.render import RENDERER_VERSION, SceneRenderer, make_renderer
+from pipeline.render import (
+    RENDERER_VERSION,
+    SceneRenderer,
+    make_renderer,
+    min_display_durations,
+)
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
 from pipeline.speech.chain import SpeechEngine
@@ -74,6 +79,7 @@ from pipeline.timeline import (
     SceneTiming,
     TimingManifest,
     build_timeline,
+    to_ass,
     to_srt,
     to_vtt,
     track_samples,
@@ -124,6 +130,8 @@ class RenderOptions(BaseModel):
         music_level_db: the bed's loudness relative to the voice while it speaks, dB.
         offline_voice: the offline voice tried first (``piper`` or ``espeak``); ``None``: the
             environment variable ``VIDEOSTUDIO_OFFLINE_VOICE``, else Piper.
+        caption_style: look of burned-in captions: ``"highlight"`` (the word being spoken
+            in yellow) or ``"plain"`` (see :mod:`pipeline.render.captions`).
         exports: extra files for video editors after the render (``"otio"``: an
             OpenTimelineIO timeline with per-scene media, see :mod:`pipeline.export`).
     """
@@ -140,6 +148,7 @@ class RenderOptions(BaseModel):
     music: str | None = None
     music_level_db: float = Field(default=DEFAULT_MUSIC_LEVEL_DB, ge=-40.0, le=0.0)
     offline_voice: str | None = None
+    caption_style: Literal["highlight", "plain"] = "highlight"
     exports: tuple[Literal["otio"], ...] = ()
 
 
@@ -187,6 +196,7 @@ class RenderResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     throughput: Throughput = field(default_factory=Throughput)
     audio: dict[str, object] = field(default_factory=dict)
+    ass_path: Path | None = None
 
     @property
     def realtime_factor(self) -> float:
@@ -461,6 +471,7 @@ def _segment_key(
             "fps": ctx.fps,
             "theme": ctx.theme.model_dump(mode="json"),
             "captions": ctx.captions,
+            "caption_style": ctx.caption_style,
         },
         "encoder": encoder_token,
         "settings": asdict(settings),
@@ -564,7 +575,7 @@ def render_video(
     if options.preset is not None:
         settings_kwargs["preset"] = options.preset
     settings = avio.EncodeSettings(**settings_kwargs)  # type: ignore[arg-type]
-    ctx = render_context(spec)
+    ctx = render_context(spec, options.caption_style)
     # Checked before any work: a bad music file or offline voice is the user's input error.
     music = (
         MusicSettings(music_source(sound.music), level_db=sound.music_level_db)
@@ -628,7 +639,9 @@ def render_video(
 
         # timeline
         t0 = time.perf_counter()
-        manifest = build_timeline(spec, speech, narrations)
+        manifest = build_timeline(
+            spec, speech, narrations, min_durations_s=min_display_durations(list(spec.scenes), ctx)
+        )
         finish_stage("timeline", t0, {"duration_s": manifest.duration_s})
         n_frames = manifest.n_frames
         plan.set_cost("encode", n_frames * rates.encode_s_per_frame)
@@ -699,6 +712,7 @@ def render_video(
         thumbnail_path = out_path.with_suffix(".png")
         srt_path = out_path.with_suffix(".srt")
         vtt_path = out_path.with_suffix(".vtt")
+        ass_path = out_path.with_suffix(".ass")
         metadata_path = out_path.with_name(out_path.stem + ".metadata.json")
         with (
             translate_storage_errors(out_path.parent, "the video and its files"),
@@ -751,6 +765,7 @@ def render_video(
             captions = manifest.absolute_captions()
             _write_text(outputs.temp_for(srt_path), to_srt(captions))
             _write_text(outputs.temp_for(vtt_path), to_vtt(captions))
+            _write_text(outputs.temp_for(ass_path), to_ass(captions, width_px, height_px))
             scenes = [
                 SceneReport(
                     index=timing.index,
@@ -794,6 +809,7 @@ def render_video(
                 validation=report,
                 stage_seconds=stage_seconds,
                 audio=_audio_summary(sound, mastered, report, music),
+                ass_path=ass_path,
             )
             _write_metadata(spec, result, manifest, settings, outputs.temp_for(metadata_path))
             cancel.raise_if_cancelled()
@@ -863,8 +879,9 @@ def _measured_throughput(
     )
 
 
-def render_context(spec: VideoSpec) -> RenderContext:
-    """The frame geometry and styling of ``spec`` (shared by the encoder and the preview)."""
+def render_context(spec: VideoSpec, caption_style: str = "highlight") -> RenderContext:
+    """The frame geometry and styling of ``spec`` (shared by the encoder and the preview);
+    ``caption_style`` is :attr:`RenderOptions.caption_style`."""
     width_px, height_px = spec.size_px
     return RenderContext(
         width_px=width_px,
@@ -872,6 +889,7 @@ def render_context(spec: VideoSpec) -> RenderContext:
         fps=spec.fps,
         theme=spec.theme,
         captions=spec.captions_burned_in,
+        caption_style=caption_style,
     )
 
 
@@ -1294,7 +1312,11 @@ def _write_metadata(
         "scenes": [asdict(scene) for scene in result.scenes],
         "validation": [asdict(check) for check in result.validation.checks],
         "audio": result.audio,
-        "subtitles": {"srt": result.srt_path.name, "vtt": result.vtt_path.name},
+        "subtitles": {
+            "srt": result.srt_path.name,
+            "vtt": result.vtt_path.name,
+            "ass": result.ass_path.name if result.ass_path else None,
+        },
         "thumbnail": result.thumbnail_path.name,
         "versions": _versions(),
     }

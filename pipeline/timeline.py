@@ -10,10 +10,12 @@ Rules (all times in seconds):
 * Scenes follow each other without overlap; scene ``i > 0`` opens with a crossfade of
   ``transition_s`` (default 0.5 s, at most a quarter of the scene) from the final frame of
   scene ``i - 1``.
-* Captions are cut from word timings: from the provider when it gives them, else words are
-  spread over the measured audio in proportion to their length in characters plus a pause
-  weight after punctuation. A cue holds at most :data:`MAX_CAPTION_CHARS` characters and
-  breaks after sentence-ending punctuation.
+* Captions and reveals use the *written* words of the narration, punctuation included: the
+  provider's word timings (of the words as spoken) are mapped back onto them
+  (:func:`pipeline.subtitles.align_words`); without provider timings, words are spread over
+  the measured audio in proportion to their length in characters plus a pause weight after
+  punctuation. Cues follow :func:`pipeline.subtitles.cut_captions` (never across a sentence
+  end, 1–2 lines of at most 42 characters, 1–7 s).
 * Items that appear one by one (list items, objectives, commands, instructions, quiz options,
   checkpoint entries) are revealed when the narration first says the item's first word after
   the previous item's reveal; an item the narration never names is revealed at an even share
@@ -33,26 +35,17 @@ import numpy as np
 from pipeline.models import Scene, VideoSpec
 from pipeline.scene_types import descriptor
 from pipeline.speech.base import SAMPLE_RATE_HZ, MonoAudio, SpeechAudio, WordTiming
+from pipeline.subtitles import Caption, align_words, cut_captions, to_ass, to_srt, to_vtt
 
 if TYPE_CHECKING:
     from pipeline.audio.mix import VoiceClip
 
 MIN_SCENE_S = 1.0
-MAX_CAPTION_CHARS = 42
 LEAD_IN_S = 0.4
 TAIL_S = 0.6
 TRANSITION_S = 0.5
 _WORD_RE = re.compile(r"\S+")
 _PAUSE_WEIGHT_CHARS = {".": 6.0, "!": 6.0, "?": 6.0, ":": 4.0, ";": 4.0, ",": 3.0}
-
-
-@dataclass(frozen=True)
-class Caption:
-    """One caption cue: text shown from ``start_s`` to ``end_s`` (seconds)."""
-
-    start_s: float
-    end_s: float
-    text: str
 
 
 @dataclass(frozen=True)
@@ -122,11 +115,7 @@ class TimingManifest:
 
     def absolute_captions(self) -> list[Caption]:
         """All caption cues with times relative to the start of the video."""
-        return [
-            Caption(scene.start_s + cue.start_s, scene.start_s + cue.end_s, cue.text)
-            for scene in self.scenes
-            for cue in scene.captions
-        ]
+        return [cue.shifted(scene.start_s) for scene in self.scenes for cue in scene.captions]
 
 
 def revealable_items(scene: Scene) -> list[str]:
@@ -160,36 +149,15 @@ def estimate_word_timings(text: str, duration_s: float) -> list[WordTiming]:
     return timings
 
 
-def cut_captions(
-    words: Sequence[WordTiming], *, max_chars: int = MAX_CAPTION_CHARS
-) -> list[Caption]:
-    """Group word timings into caption cues of at most ``max_chars`` characters.
+def written_word_timings(text: str, audio: SpeechAudio) -> list[WordTiming]:
+    """The written words of ``text`` with times in ``audio`` (clip-relative seconds).
 
-    A cue ends after a word with sentence-ending punctuation or when the next word would not
-    fit. Each cue lasts from its first word's start to the next cue's start (or its last
-    word's end for the final cue), so captions do not flicker between words.
+    Provider timings are mapped onto the written words (:func:`align_words`); when the
+    provider gave none, or none of them match, times are estimated
+    (:func:`estimate_word_timings`).
     """
-    groups: list[list[WordTiming]] = []
-    current: list[WordTiming] = []
-    length = 0
-    for word in words:
-        extra = len(word.text) + (1 if current else 0)
-        if current and length + extra > max_chars:
-            groups.append(current)
-            current, length, extra = [], 0, len(word.text)
-        current.append(word)
-        length += extra
-        if word.text[-1:] in ".!?":
-            groups.append(current)
-            current, length = [], 0
-    if current:
-        groups.append(current)
-    cues: list[Caption] = []
-    for i, group in enumerate(groups):
-        end = groups[i + 1][0].start_s if i + 1 < len(groups) else group[-1].end_s
-        end = max(end, group[-1].end_s) if i + 1 == len(groups) else end
-        cues.append(Caption(group[0].start_s, end, " ".join(w.text for w in group)))
-    return cues
+    words = align_words(text, audio.words) if audio.words else []
+    return words or estimate_word_timings(text, audio.duration_s)
 
 
 def _normalise(word: str) -> str:
@@ -229,6 +197,7 @@ def build_timeline(
     lead_in_s: float = LEAD_IN_S,
     tail_s: float = TAIL_S,
     transition_s: float | None = None,
+    min_durations_s: Sequence[float] | None = None,
 ) -> TimingManifest:
     """Lay out the scenes of ``spec`` around their measured narration.
 
@@ -240,11 +209,16 @@ def build_timeline(
         lead_in_s, tail_s: silence before and after each narration.
         transition_s: crossfade length into each scene after the first (default:
             ``spec.transition_s``).
+        min_durations_s: per scene, the least time its content needs on screen (pages of
+            code: :func:`pipeline.render.min_display_durations`); the scene is made at least
+            that long, like ``min_duration_s``.
 
     Raises:
         ValueError: when the three sequences differ in length.
     """
-    if not (len(spec.scenes) == len(speech) == len(narrations)):
+    if not (len(spec.scenes) == len(speech) == len(narrations)) or (
+        min_durations_s is not None and len(min_durations_s) != len(spec.scenes)
+    ):
         raise ValueError("spec.scenes, speech and narrations must have one entry per scene")
     fps = spec.fps
     if transition_s is None:
@@ -258,9 +232,11 @@ def build_timeline(
             duration_s = max(lead_in_s + narration_s + 0.1, min(duration_s, scene.max_duration_s))
         if scene.min_duration_s is not None:
             duration_s = max(duration_s, scene.min_duration_s)
+        if min_durations_s is not None:
+            duration_s = max(duration_s, min_durations_s[index])
         duration_s = max(duration_s, MIN_SCENE_S)
         n_frames = math.ceil(round(duration_s * fps, 6))
-        words = audio.words if audio.words else estimate_word_timings(text, narration_s)
+        words = written_word_timings(text, audio)
         shifted = tuple(
             WordTiming(w.text, w.start_s + lead_in_s, w.end_s + lead_in_s) for w in words
         )
@@ -275,7 +251,7 @@ def build_timeline(
                 narration_offset_s=lead_in_s,
                 narration_duration_s=narration_s,
                 transition_in_s=transition,
-                captions=tuple(cut_captions(shifted)),
+                captions=tuple(cut_captions(shifted, end_limit_s=n_frames / fps)),
                 words=shifted,
                 item_reveal_s=tuple(lead_in_s + r for r in reveals),
             )
@@ -328,26 +304,19 @@ def assemble_audio(manifest: TimingManifest, speech: Sequence[SpeechAudio]) -> M
     return track.astype(np.float32, copy=False)
 
 
-def _timestamp(seconds: float, separator: str) -> str:
-    ms_total = max(0, round(seconds * 1000))
-    hours, rest = divmod(ms_total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{ms:03d}"
-
-
-def to_srt(captions: Sequence[Caption]) -> str:
-    """Captions as a SubRip (.srt) document."""
-    blocks = [
-        f"{i}\n{_timestamp(c.start_s, ',')} --> {_timestamp(c.end_s, ',')}\n{c.text}\n"
-        for i, c in enumerate(captions, start=1)
-    ]
-    return "\n".join(blocks)
-
-
-def to_vtt(captions: Sequence[Caption]) -> str:
-    """Captions as a WebVTT (.vtt) document."""
-    blocks = [
-        f"{_timestamp(c.start_s, '.')} --> {_timestamp(c.end_s, '.')}\n{c.text}\n" for c in captions
-    ]
-    return "WEBVTT\n\n" + "\n".join(blocks)
+__all__ = [
+    "MIN_SCENE_S",
+    "Caption",
+    "SceneTiming",
+    "TimingManifest",
+    "assemble_audio",
+    "build_timeline",
+    "cut_captions",
+    "estimate_word_timings",
+    "reveal_times",
+    "revealable_items",
+    "to_ass",
+    "to_srt",
+    "to_vtt",
+    "written_word_timings",
+]

@@ -12,25 +12,73 @@ change inside without the widgets noticing, and what the UI depends on is listed
 
 from __future__ import annotations
 
-from studio import paths
-from studio.budget import Approval, BudgetGovernor
+from typing import TYPE_CHECKING, Any
+
 from studio.cli import exit_process
 from studio.cli import main as cli_main
-from studio.jobs import JobRunner
-from studio.ops import OpsReport, ops_report
-from studio.paid import PaidChoices, budget_policy
-from studio.request import RenderOverrides, RenderRequest, slug, with_setting_defaults
-from studio.service import RENDER, RunnerBusyError, Studio
-from studio.settings import (
-    NO_KEYRING_MESSAGE,
-    AISettings,
-    SecretStore,
-    StudioSettings,
-    estimate_ai_costs,
-    mask_secret,
-    with_video_price,
-)
-from studio.store import Job, JobState, Project, ProjectSummary
+
+if TYPE_CHECKING:  # the names below load on first use (the command line stays quick)
+    from studio import paths
+    from studio.budget import Approval, BudgetGovernor
+    from studio.jobs import JobRunner
+    from studio.ops import OpsReport, ops_report
+    from studio.paid import PaidChoices, budget_policy
+    from studio.request import RenderOverrides, RenderRequest, slug, with_setting_defaults
+    from studio.service import RENDER, RunnerBusyError, Studio
+    from studio.settings import (
+        NO_KEYRING_MESSAGE,
+        AISettings,
+        SecretStore,
+        StudioSettings,
+        estimate_ai_costs,
+        mask_secret,
+        with_video_price,
+    )
+    from studio.store import Job, JobState, Project, ProjectSummary
+
+
+_LAZY = {
+    "paths": ("studio", "paths"),
+    "Approval": ("studio.budget", "Approval"),
+    "BudgetGovernor": ("studio.budget", "BudgetGovernor"),
+    "JobRunner": ("studio.jobs", "JobRunner"),
+    "OpsReport": ("studio.ops", "OpsReport"),
+    "ops_report": ("studio.ops", "ops_report"),
+    "PaidChoices": ("studio.paid", "PaidChoices"),
+    "budget_policy": ("studio.paid", "budget_policy"),
+    "RenderOverrides": ("studio.request", "RenderOverrides"),
+    "RenderRequest": ("studio.request", "RenderRequest"),
+    "slug": ("studio.request", "slug"),
+    "with_setting_defaults": ("studio.request", "with_setting_defaults"),
+    "RENDER": ("studio.service", "RENDER"),
+    "RunnerBusyError": ("studio.service", "RunnerBusyError"),
+    "Studio": ("studio.service", "Studio"),
+    "NO_KEYRING_MESSAGE": ("studio.settings", "NO_KEYRING_MESSAGE"),
+    "AISettings": ("studio.settings", "AISettings"),
+    "SecretStore": ("studio.settings", "SecretStore"),
+    "StudioSettings": ("studio.settings", "StudioSettings"),
+    "estimate_ai_costs": ("studio.settings", "estimate_ai_costs"),
+    "mask_secret": ("studio.settings", "mask_secret"),
+    "with_video_price": ("studio.settings", "with_video_price"),
+    "Job": ("studio.store", "Job"),
+    "JobState": ("studio.store", "JobState"),
+    "Project": ("studio.store", "Project"),
+    "ProjectSummary": ("studio.store", "ProjectSummary"),
+}
+"""Name → (module, attribute): imported when first used (PEP 562), so ``videostudio --help``
+does not load the whole engine."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "NO_KEYRING_MESSAGE",

@@ -84,6 +84,11 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="burn captions into the video (default: on for 9:16, off otherwise)",
     )
     parser.add_argument(
+        "--caption-style",
+        choices=("highlight", "plain"),
+        help="burned-in captions: highlight the spoken word (default) or plain",
+    )
+    parser.add_argument(
         "--encoder",
         choices=ENCODER_CHOICES,
         help="video encoder (default: the setting, else auto)",
@@ -286,6 +291,7 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         captions=getattr(args, "captions", None),
         accent=getattr(args, "accent", None),
         encoder=getattr(args, "encoder", None),
+        caption_style=getattr(args, "caption_style", None),
         offline=getattr(args, "offline", None),
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
@@ -399,12 +405,14 @@ def _render_request(studio: Studio, request: RenderRequest) -> int:
         ("thumbnail", result.thumbnail_path),
         ("subtitles", result.srt_path),
         ("subtitles", result.vtt_path),
+        ("subtitles", result.ass_path),
         ("metadata", result.metadata_path),
     ]
     if "otio" in request.options.exports:
         outputs.append(("timeline", result.output_path.with_suffix(".otio")))
     for label, path in outputs:
-        console.print(f"  {label:10} {path}")
+        if path is not None:
+            console.print(f"  {label:10} {path}")
     return EXIT_OK
 
 

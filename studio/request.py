@@ -55,6 +55,7 @@ class RenderOverrides(BaseModel):
     Attributes:
         title / format / voice / language / captions / accent / transition_s: spec fields.
         encoder: force an encoder (``auto``, ``x264``, ``nvenc``, …).
+        caption_style: burned-in caption look (``highlight`` or ``plain``).
         offline: never use the network.
         llm / ai_clips / ai_images: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
@@ -76,6 +77,7 @@ class RenderOverrides(BaseModel):
     accent: str | None = None
     transition_s: float | None = None
     encoder: str | None = None
+    caption_style: Literal["highlight", "plain"] | None = None
     offline: bool | None = None
     llm: bool | None = None
     ai_clips: bool | None = None
@@ -214,10 +216,12 @@ def build_render_request(
         else getattr(settings, name)
         for name in ("offline_voice", "loudness_lufs", "music", "music_level_db")
     }
+    caption_style = overrides.caption_style or settings.caption_style
     try:
         options = RenderOptions(
             encoder=encoder,
             speech_mode="offline" if offline else "auto",
+            caption_style=caption_style,
             exports=overrides.exports or (),
             **sound,
         )

@@ -164,6 +164,8 @@ class StudioSettings(BaseSettings):
         default_language: language code (``"en"``) used when a source names none.
         default_format: aspect ratio of documents that do not set one.
         captions: burn captions in by default; ``None`` → on for 9:16 only.
+        caption_style: look of burned-in captions, ``"highlight"`` (the spoken word in
+            yellow) or ``"plain"``.
         encoder: ``"auto"`` or a forced encoder (see ``pipeline.avio.ENCODER_PREFERENCES``).
         offline: never use the network (speech from the offline voices only);
             ``VIDEOSTUDIO_OFFLINE=1`` or ``--offline``.
@@ -197,6 +199,7 @@ class StudioSettings(BaseSettings):
     default_language: str = "en"
     default_format: VideoFormat = VideoFormat.LANDSCAPE
     captions: bool | None = None
+    caption_style: Literal["highlight", "plain"] = "highlight"
     encoder: str = "auto"
     offline: bool = False
     output_dir: Path | None = None

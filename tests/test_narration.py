@@ -73,7 +73,7 @@ SCENES = [
     ),
     (
         SolutionScene(title="Answer", code="print(sum(range(10)))", explanation="Use sum."),
-        ["Answer", "Use sum", "python"],
+        ["Answer", "Use sum", "Python code"],
     ),
     (
         QuizScene(question="Which starts a loop?", options=["if", "for", "def"], correct_index=1),

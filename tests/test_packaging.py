@@ -142,6 +142,20 @@ def test_migrations_hook_collects_revision_sources_and_their_imports() -> None:
     assert "__future__" not in hook.hiddenimports
 
 
+def test_modules_imported_by_name_are_inside_the_packages_the_spec_collects_whole() -> None:
+    """The spec collects every module of ``pipeline``, ``studio`` and ``ui`` because registries
+    import modules by name (analysis cannot see that); a renderer elsewhere would be missing
+    from the bundle."""
+    from pipeline.scene_types import REGISTRY
+
+    spec_text = (PACKAGING / "videostudio.spec").read_text(encoding="utf-8")
+    assert 'collect_submodules("pipeline")' in spec_text
+    assert REGISTRY
+    for described in REGISTRY.values():
+        module = described.renderer.partition(":")[0]
+        assert module.startswith(("pipeline.", "studio.", "ui.")), module
+
+
 # --- what goes into the bundle -------------------------------------------------------------
 
 

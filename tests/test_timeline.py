@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 import numpy as np
@@ -9,6 +10,15 @@ import pytest
 
 from pipeline.models import build_spec
 from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio, WordTiming
+from pipeline.subtitles import (
+    HOLD_S,
+    MAX_CUE_S,
+    MAX_LINE_CHARS,
+    MAX_LINES,
+    MIN_CUE_S,
+    align_words,
+    to_ass,
+)
 from pipeline.timeline import (
     LEAD_IN_S,
     TAIL_S,
@@ -84,12 +94,89 @@ def test_estimated_word_timings_cover_the_audio_in_order():
     assert gaps["Kenobi."] > gaps["general"]
 
 
-def test_captions_break_at_sentences_and_length():
-    words = estimate_word_timings("One two. " + "word " * 30, 10.0)
-    cues = cut_captions(words, max_chars=20)
-    assert cues[0].text == "One two."
-    assert all(len(c.text) <= 20 for c in cues)
+PARAGRAPH = (
+    "Overview. This comprehensive guide explains how the internet works, from the physical "
+    "infrastructure to future technologies. Install it from PyPI over HTTPS, for example with "
+    "pip, and keep your tools up to date so that every new release of the package reaches "
+    "you without delay. It costs $5. Really!"
+)
+
+
+def _spoken(text: str) -> list[WordTiming]:
+    """Word timings as a voice would give them for ``text`` cleaned for speech: punctuation
+    stripped, ``PyPI`` said as two words, ``$5`` as "5 dollars"."""
+    spoken: list[str] = []
+    for token in text.split():
+        word = token.strip(".,!?;:")
+        spoken += {"PyPI": ["Py", "PI"], "HTTPS": ["HTTP", "S"], "$5": ["5", "dollars"]}.get(
+            word, [word]
+        )
+    return [WordTiming(w, 0.3 * i, 0.3 * i + 0.25) for i, w in enumerate(spoken)]
+
+
+def test_written_words_get_the_spoken_timings():
+    words = align_words(PARAGRAPH, _spoken(PARAGRAPH))
+    assert [w.text for w in words] == PARAGRAPH.split()
+    by_text = {w.text: w for w in words}
+    spoken = {w.text: w for w in _spoken(PARAGRAPH)}
+    assert by_text["PyPI"].start_s == spoken["Py"].start_s
+    assert by_text["PyPI"].end_s == spoken["PI"].end_s
+    assert by_text["HTTPS,"].end_s == spoken["S"].end_s
+    assert by_text["$5."].start_s == spoken["5"].start_s
+    starts = [w.start_s for w in words]
+    assert starts == sorted(starts)
+    assert all(w.end_s >= w.start_s for w in words)
+    # A written word the voice skipped gets a time between its neighbours.
+    skipped = align_words(
+        "alpha beta gamma", [WordTiming("alpha", 0, 1), WordTiming("gamma", 2, 3)]
+    )
+    assert [w.text for w in skipped] == ["alpha", "beta", "gamma"]
+    assert 1.0 <= skipped[1].start_s <= skipped[1].end_s <= 2.0
+    assert align_words("alpha", [WordTiming("zzz", 0, 1)]) == []
+
+
+def test_cues_are_readable_and_never_cross_a_sentence_end():
+    words = align_words(PARAGRAPH, _spoken(PARAGRAPH))
+    cues = cut_captions(words)
+    assert " ".join(c.text for c in cues) == PARAGRAPH  # the written text, punctuation kept
+    for cue in cues:
+        sentence_ends = [w for w in cue.text.split()[:-1] if w[-1] in ".!?"]
+        assert not sentence_ends, f"cue {cue.text!r} runs across a sentence end"
+        assert 1 <= len(cue.lines) <= MAX_LINES
+        assert all(len(line) <= MAX_LINE_CHARS for line in cue.lines)
+        assert " ".join(cue.lines) == cue.text
+        assert cue.end_s - cue.start_s <= MAX_CUE_S
+        if len(cue.text.split()) == 1:  # only a sentence of one word stands alone
+            assert cue.text in ("Overview.", "Really!")
+    assert cues[1].text.startswith("This comprehensive guide")
+    # Clause ends are preferred breaks: "works," ends a cue or a line.
+    assert any(c.text.endswith("works,") or c.lines[0].endswith("works,") for c in cues)
     assert all(a.end_s <= b.start_s + 1e-9 for a, b in pairwise(cues))
+    # Continuous speech: cues follow each other; a cue is shown at least 1 s when it can be.
+    assert all(c.end_s - c.start_s >= MIN_CUE_S for c in cues[1:-1])
+
+
+def test_cues_hold_after_speech_but_not_past_the_scene():
+    words = [WordTiming("Hello", 0.0, 0.3), WordTiming("there.", 0.3, 0.5)]
+    (cue,) = cut_captions(words)
+    assert cue.end_s == pytest.approx(0.5 + HOLD_S)
+    (cue,) = cut_captions([WordTiming("Hi.", 0.0, 0.1)])
+    assert cue.end_s == pytest.approx(MIN_CUE_S)
+    (cue,) = cut_captions(words, end_limit_s=0.8)
+    assert cue.end_s == pytest.approx(0.8)
+
+
+def test_timeline_captions_carry_the_written_words():
+    spec = _spec()
+    text = "Install it from PyPI over HTTPS. It costs $5."
+    spoken = _spoken(text)
+    audio = _tone(spoken[-1].end_s + 0.1)
+    audio.words = spoken
+    manifest = build_timeline(spec, [_tone(1.0), audio], ["Hello.", text])
+    cues = manifest.scenes[1].captions
+    assert [c.text for c in cues] == ["Install it from PyPI over HTTPS.", "It costs $5."]
+    assert cues[0].start_s == pytest.approx(LEAD_IN_S)  # scene-relative, after the lead-in
+    assert [w.text for w in manifest.scenes[1].words][:4] == ["Install", "it", "from", "PyPI"]
 
 
 def test_reveals_follow_the_narration():
@@ -117,12 +204,35 @@ def test_audio_track_places_each_clip_at_its_scene():
 
 
 def test_subtitle_formats():
-    cues = [Caption(0.0, 1.5, "Hello"), Caption(3661.25, 3662.0, "Later")]
+    cues = [
+        Caption(0.0, 1.5, "Hello"),
+        Caption(3661.25, 3662.0, "Later, on two lines", ("Later,", "on two lines")),
+    ]
     srt = to_srt(cues)
     assert srt.splitlines()[:3] == ["1", "00:00:00,000 --> 00:00:01,500", "Hello"]
-    assert "01:01:01,250 --> 01:01:02,000" in srt
+    assert "01:01:01,250 --> 01:01:02,000\nLater,\non two lines\n" in srt
     vtt = to_vtt(cues)
     assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello")
+
+
+def test_ass_subtitles_highlight_each_word():
+    pysubs2 = pytest.importorskip("pysubs2")
+    words = align_words(PARAGRAPH, _spoken(PARAGRAPH))
+    cues = cut_captions(words)
+    document = to_ass(cues, 1080, 1920)
+    subs = pysubs2.SSAFile.from_string(document)
+    assert subs.info["PlayResX"] == "1080" and subs.info["PlayResY"] == "1920"
+    assert len(subs) == len(cues)
+    first = subs[1]
+    assert first.start == round(cues[1].start_s * 1000)
+    # One karaoke tag per word; the durations add up to the words' span.
+    tags = [int(n) for n in re.findall(r"\\k(\d+)", first.text)]
+    assert len(tags) == len(cues[1].words)
+    span_cs = (cues[1].words[-1].end_s - cues[1].words[0].start_s) * 100
+    assert sum(tags) == pytest.approx(span_cs, abs=len(tags))
+    assert first.plaintext.replace("\n", " ") == cues[1].text
+    style = subs.styles["Default"]
+    assert (style.primarycolor.r, style.primarycolor.g) == (255, 214)  # the highlight
 
 
 def test_mismatched_inputs_are_refused():

@@ -7,6 +7,8 @@ from pipeline.render.registry import (
     RENDERERS,
     ClipTier,
     make_renderer,
+    min_display_durations,
+    min_display_s,
 )
 
 __all__ = [
@@ -16,4 +18,6 @@ __all__ = [
     "ClipTier",
     "SceneRenderer",
     "make_renderer",
+    "min_display_durations",
+    "min_display_s",
 ]

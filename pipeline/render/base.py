@@ -30,6 +30,8 @@ class RenderContext:
         fps: frame rate (frames per second).
         theme: accent colour, font family, light/dark.
         captions: draw burned-in captions.
+        caption_style: ``"highlight"`` (the word being spoken in yellow) or ``"plain"``
+            (see :mod:`pipeline.render.captions`).
     """
 
     width_px: int
@@ -37,6 +39,7 @@ class RenderContext:
     fps: int
     theme: Theme
     captions: bool
+    caption_style: str = "highlight"
 
 
 class FrameSource(Protocol):

@@ -1,10 +1,12 @@
-"""Syntax-coloured, monospaced code that shrinks to fit a box and is clipped by lines.
+"""Syntax-coloured, monospaced code laid out at a readable size, wrapped and paged, never cut.
 
 Code is lexed with Pygments using the scene's language (``TextLexer`` when the name is
 unknown), tabs are expanded to 4 columns, and each token type is mapped to a colour that reads
-well on the dark code card (:attr:`Palette.code_bg`). :func:`fit_code` picks the largest font
-size between a maximum and a minimum at which every line fits; at the minimum, over-long lines
-end with ``…`` and lines beyond the box are replaced by a final ``…`` line.
+well on the dark code card (:attr:`Palette.code_bg`; every colour reaches 4.5:1 on it).
+:func:`paginate_code` picks the largest size between a maximum and a minimum at which the
+widest line fits; at the minimum, longer lines wrap onto continuation rows marked ``↪``, and
+rows beyond the box go to the next page. :func:`page_durations_s` says how long each page
+stays (at least 5 s and 0.4 s per line).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from pygments.util import ClassNotFound
 
 from pipeline.render.fonts import FreeTypeFont, load_font
 from pipeline.render.palette import RGB
-from pipeline.render.text_layout import ELLIPSIS
 
 TAB_SIZE = 4
 MAX_LEXED_LINES = 400
@@ -108,96 +109,12 @@ def line_length(line: CodeLine) -> int:
     return sum(len(text) for text, _ in line)
 
 
-@dataclass(frozen=True)
-class CodeLayout:
-    """Code lines ready to draw at one size.
-
-    Attributes:
-        lines: the visible lines (already truncated; may end with an ellipsis line).
-        font: DejaVu Sans Mono at the chosen size.
-        char_w: advance width of one character, pixels (fractional).
-        line_height_px: distance between lines.
-        width_px, height_px: size of the drawn block.
-        clipped: whether lines or columns were cut.
-    """
-
-    lines: tuple[CodeLine, ...]
-    font: FreeTypeFont
-    char_w: float
-    line_height_px: int
-    width_px: int
-    height_px: int
-    clipped: bool
-
-
 def _metrics(size_px: int, font_file: str) -> tuple[FreeTypeFont, float, int, int]:
+    """``(font, advance of one character, line height, glyph height)`` at ``size_px``."""
     font = load_font(font_file, size_px)
     ascent, descent = font.getmetrics()
     glyph_h = ascent + descent
     return font, font.getlength("0"), max(glyph_h, math.ceil(size_px * LINE_SPACING)), glyph_h
-
-
-def _fits(n_lines: int, n_cols: int, size_px: int, box_w: int, box_h: int, font_file: str) -> bool:
-    _, char_w, line_h, glyph_h = _metrics(size_px, font_file)
-    height = (n_lines - 1) * line_h + glyph_h if n_lines else 0
-    return n_cols * char_w <= box_w and height <= box_h
-
-
-def _truncate(line: CodeLine, max_cols: int, marker: RGB) -> CodeLine:
-    if line_length(line) <= max_cols:
-        return line
-    out: list[tuple[str, RGB]] = []
-    room = max(0, max_cols - 1)
-    for text, color in line:
-        if room <= 0:
-            break
-        out.append((text[:room], color))
-        room -= len(text[:room])
-    out.append((ELLIPSIS, marker))
-    return tuple(out)
-
-
-def fit_code(
-    lines: list[CodeLine],
-    box_w: int,
-    box_h: int,
-    *,
-    max_px: int,
-    min_px: int,
-    marker: RGB,
-    font_file: str = "DejaVuSansMono.ttf",
-) -> CodeLayout:
-    """Lay out ``lines`` in a ``box_w`` × ``box_h`` box (see module docstring).
-
-    ``marker`` colours the ``…`` added to cut lines. The result never exceeds the box; it has
-    no lines when the box cannot hold one line at ``min_px``.
-    """
-    n_lines = len(lines)
-    n_cols = max((line_length(line) for line in lines), default=0)
-    lo, hi = min_px, max(min_px, max_px)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if _fits(n_lines, n_cols, mid, box_w, box_h, font_file):
-            lo = mid
-        else:
-            hi = mid - 1
-    font, char_w, line_h, glyph_h = _metrics(lo, font_file)
-    max_cols = int(box_w // char_w) if char_w > 0 else 0
-    max_rows = 0 if box_h < glyph_h else 1 + (box_h - glyph_h) // line_h
-    clipped = False
-    visible = list(lines)
-    if len(visible) > max_rows:
-        clipped = True
-        visible = visible[: max(0, max_rows - 1)]
-        if max_rows > 0:
-            visible.append(((ELLIPSIS, marker),))
-    if max_cols < 1:
-        visible = []
-    cut = [_truncate(line, max_cols, marker) for line in visible]
-    clipped = clipped or cut != visible
-    width = math.ceil(max((line_length(line) for line in cut), default=0) * char_w)
-    height = (len(cut) - 1) * line_h + glyph_h if cut else 0
-    return CodeLayout(tuple(cut), font, char_w, line_h, width, height, clipped)
 
 
 def draw_code_line(
@@ -211,7 +128,118 @@ def draw_code_line(
         col += len(text)
 
 
-def draw_code(draw: ImageDraw.ImageDraw, layout: CodeLayout, x: int, y: int) -> None:
-    """Draw a :class:`CodeLayout` with its top-left at ``(x, y)``."""
-    for i, line in enumerate(layout.lines):
-        draw_code_line(draw, line, layout.font, layout.char_w, x, y + i * layout.line_height_px)
+CONTINUATION = "\u21aa "
+"""Marks a wrapped code line's continuation (drawn in the marker colour)."""
+
+
+def wrap_code_line(line: CodeLine, max_cols: int, marker: RGB) -> list[CodeLine]:
+    """``line`` split into rows of at most ``max_cols`` columns; continuation rows start
+    with :data:`CONTINUATION` in ``marker`` colour. Nothing is cut."""
+    if line_length(line) <= max_cols or max_cols <= len(CONTINUATION) + 1:
+        return [line]
+    rows: list[CodeLine] = []
+    current: list[tuple[str, RGB]] = []
+    room = max_cols
+    for text, color in line:
+        while text:
+            piece, text = text[:room], text[room:]
+            current.append((piece, color))
+            room -= len(piece)
+            if room == 0:
+                rows.append(tuple(current))
+                current = [(CONTINUATION, marker)]
+                room = max_cols - len(CONTINUATION)
+    if len(current) > 1 or not rows:
+        rows.append(tuple(current))
+    return rows
+
+
+@dataclass(frozen=True)
+class CodePages:
+    """Code laid out at one readable size and split into pages.
+
+    Attributes:
+        pages: rows per page (wrapped lines continue on the next row, never cut).
+        lines_per_page: source lines per page (what a viewer reads; wrapped rows count once).
+        font, char_w, line_height_px, glyph_h: the monospaced face and its metrics.
+        width_px: widest row, pixels.
+    """
+
+    pages: tuple[tuple[CodeLine, ...], ...]
+    lines_per_page: tuple[int, ...]
+    font: FreeTypeFont
+    char_w: float
+    line_height_px: int
+    glyph_h: int
+    width_px: int
+
+    def height_px(self, page: int) -> int:
+        """Height of page ``page``, pixels."""
+        n = len(self.pages[page])
+        return (n - 1) * self.line_height_px + self.glyph_h if n else 0
+
+
+def paginate_code(
+    lines: list[CodeLine],
+    box_w: int,
+    box_h: int,
+    *,
+    max_px: int,
+    min_px: int,
+    marker: RGB,
+    font_file: str = "DejaVuSansMono.ttf",
+) -> CodePages:
+    """Lay out ``lines`` at the largest size in ``[min_px, max_px]`` at which the widest line
+    fits ``box_w`` (else at ``min_px``, wrapping longer lines), in pages of ``box_h``.
+
+    Pages break preferably at a blank line in the last third of a page. At least one row
+    per page, even when ``box_h`` is smaller than a row.
+    """
+    n_cols = max((line_length(line) for line in lines), default=0)
+    size = min_px
+    for candidate in range(max(min_px, max_px), min_px - 1, -1):
+        _, char_w, _, _ = _metrics(candidate, font_file)
+        if n_cols * char_w <= box_w:
+            size = candidate
+            break
+    font, char_w, line_h, glyph_h = _metrics(size, font_file)
+    max_cols = max(1, int(box_w // char_w)) if char_w > 0 else 1
+    rows_per_page = max(1, 1 + (box_h - glyph_h) // line_h) if box_h >= glyph_h else 1
+    wrapped = [wrap_code_line(line, max_cols, marker) for line in lines]
+    pages: list[tuple[CodeLine, ...]] = []
+    counts: list[int] = []
+    i = 0
+    while i < len(wrapped):
+        rows: list[CodeLine] = []
+        j = i
+        while j < len(wrapped) and (not rows or len(rows) + len(wrapped[j]) <= rows_per_page):
+            rows += wrapped[j]
+            j += 1
+        if j < len(wrapped):  # prefer to end the page after a blank line near its end
+            for k in range(j - 1, i + max(1, (j - i) * 2 // 3) - 1, -1):
+                if not "".join(t for t, _ in wrapped[k][0]).strip() and k > i:
+                    rows = [row for w in wrapped[i:k] for row in w]
+                    j = k + 1  # the blank line itself is dropped at the page break
+                    break
+        pages.append(tuple(rows))
+        counts.append(j - i)
+        i = j
+    width = math.ceil(max((line_length(r) for p in pages for r in p), default=0) * char_w)
+    return CodePages(tuple(pages), tuple(counts), font, char_w, line_h, glyph_h, width)
+
+
+MIN_PAGE_S = 5.0
+"""A page of code stays on screen at least this long."""
+PAGE_S_PER_LINE = 0.4
+"""…and at least this long per line on it."""
+
+
+def page_durations_s(lines_per_page: tuple[int, ...], total_s: float | None = None) -> list[float]:
+    """How long each page of code stays: at least ``max(5 s, 0.4 s × lines)``; with
+    ``total_s`` (the scene's length) longer than their sum, the extra time is shared in
+    proportion to those minimums."""
+    minimums = [max(MIN_PAGE_S, PAGE_S_PER_LINE * n) for n in lines_per_page]
+    if total_s is None or total_s <= sum(minimums) or not minimums:
+        return minimums
+    scale = total_s / sum(minimums)
+    return [m * scale for m in minimums]

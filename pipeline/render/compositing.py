@@ -29,6 +29,7 @@ class Sprite:
         reveal_frame: first frame index at which it is (partly) visible.
         fade_frames: frames from first visible to fully shown (>= 1).
         slide_px: how far below its place it starts (pixels, >= 0).
+        hide_frame: first frame index at which it is hidden again (``None``: never).
     """
 
     rect: Rect
@@ -37,9 +38,12 @@ class Sprite:
     reveal_frame: int
     fade_frames: int
     slide_px: int
+    hide_frame: int | None = None
 
     def phase(self, frame_index: int) -> int:
         """``0`` hidden, ``1 .. fade_frames - 1`` fading, ``fade_frames`` fully shown."""
+        if self.hide_frame is not None and frame_index >= self.hide_frame:
+            return 0
         return max(0, min(self.fade_frames, frame_index - self.reveal_frame + 1))
 
 

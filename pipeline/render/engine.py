@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from pipeline.models import SceneBase
 from pipeline.render.base import RenderContext, RGBFrame
 from pipeline.render.captions import CaptionLayer
 from pipeline.render.compositing import Sprite, blend_sprite, crossfade, paste_sprite
 from pipeline.render.fonts import FontSet, font_set
-from pipeline.render.geometry import Rect, safe_rect
+from pipeline.render.geometry import FormatLayout, Rect, format_layout
 from pipeline.render.palette import Palette, make_palette, mix
 from pipeline.render.shapes import disc
+from pipeline.render.textlog import new_draw
 from pipeline.timeline import SceneTiming
 
 FADE_S = 0.3
@@ -36,8 +37,28 @@ SLIDE_PX = 14
 _SETTLED_CACHE = 4
 _EPS = 1e-6
 
-FrameState = tuple[tuple[int, ...], int, int]
-"""``(sprite phases, crossfade weight out of 256 or -1, caption index or -1)``."""
+FrameState = tuple[tuple[int, ...], int, tuple[int, int], tuple[Hashable, ...]]
+"""``(sprite phases, crossfade weight out of 256 or -1, caption state, overlay states)``; the
+caption state is ``(cue index or -1, highlighted word or -1)``."""
+
+
+class Overlay(Protocol):
+    """Something drawn over the static layer that changes in its own way (e.g. a
+    :class:`~pipeline.render.reading.ReadingPane`). Its state must determine its pixels."""
+
+    rect: Rect
+
+    def state(self, frame_index: int) -> Hashable:
+        """A value equal for two frames exactly when the overlay looks the same."""
+        ...
+
+    def full_state(self) -> Hashable:
+        """The state shown in thumbnails (everything of its first view shown)."""
+        ...
+
+    def draw(self, frame: RGBFrame, state: Hashable) -> None:
+        """Draw itself at ``state`` into ``frame`` in place, inside :attr:`rect` only."""
+        ...
 
 
 class Layer:
@@ -51,7 +72,7 @@ class Layer:
         self.rect = rect
         self.image = canvas_image.crop(rect.box)
         self.before = np.asarray(self.image).copy()
-        self.draw = ImageDraw.Draw(self.image)
+        self.draw = new_draw(self.image)
 
     @property
     def local(self) -> Rect:
@@ -65,37 +86,45 @@ class Canvas:
     Attributes:
         image, draw: the static layer (Pillow RGB) and a drawing context on it.
         palette, fonts: the theme's colours and font files.
-        safe: the action-safe area; nothing but decorations is drawn outside it.
+        layout: the format's layout (safe area, caption band, unit).
+        safe: the safe area of the format; nothing but decorations is drawn outside it.
         content: where the scene's content goes (the safe area minus the caption band).
         decorations: rectangles where decorative shapes may touch the margins.
-        unit: frame scale relative to a 1080-pixel short side.
+        unit: scale of sizes given at 1080 (see :class:`~pipeline.render.geometry.FormatLayout`).
     """
 
     def __init__(
-        self, ctx: RenderContext, palette: Palette, fonts: FontSet, safe: Rect, content: Rect
+        self,
+        ctx: RenderContext,
+        palette: Palette,
+        fonts: FontSet,
+        layout: FormatLayout,
+        content: Rect,
     ) -> None:
         self.ctx = ctx
         self.palette = palette
         self.fonts = fonts
-        self.safe = safe
+        self.layout = layout
+        self.safe = layout.safe
         self.content = content
-        self.unit = min(ctx.width_px, ctx.height_px) / 1080
+        self.unit = layout.unit
         self.image = Image.new("RGB", (ctx.width_px, ctx.height_px), palette.background)
-        self.draw = ImageDraw.Draw(self.image)
+        self.draw = new_draw(self.image)
         self.decorations: list[Rect] = []
         self.sprites: list[Sprite] = []
         self.sprite_groups: list[str] = []
+        self.overlays: list[Overlay] = []
         self._draw_decorations()
 
     @property
     def portrait(self) -> bool:
         """Taller than wide (9:16)."""
-        return self.ctx.height_px > self.ctx.width_px
+        return self.layout.portrait
 
     @property
     def landscape(self) -> bool:
         """Clearly wider than tall (16:9)."""
-        return self.ctx.width_px >= 1.2 * self.ctx.height_px
+        return self.layout.landscape
 
     def px(self, value: float) -> int:
         """``value`` pixels at 1080 scaled to this frame, rounded."""
@@ -124,6 +153,10 @@ class Canvas:
         x1, y1 = min(frame.right, rect.right), min(frame.bottom, rect.bottom)
         return Layer(self.image, Rect(x0, y0, max(1, x1 - x0), max(1, y1 - y0)))
 
+    def add_overlay(self, overlay: Overlay) -> None:
+        """Draw ``overlay`` over the static layer and sprites in every frame."""
+        self.overlays.append(overlay)
+
     def add_sprite(
         self,
         layer: Layer,
@@ -132,10 +165,13 @@ class Canvas:
         fade_s: float = FADE_S,
         slide: bool = True,
         group: str = "item",
+        hide_s: float | None = None,
     ) -> None:
         """Register ``layer`` as a sprite shown from ``reveal_s`` seconds (scene-relative).
 
-        ``group`` ``"answer"`` marks sprites that the thumbnail leaves hidden.
+        ``group`` ``"answer"`` marks sprites that the thumbnail leaves hidden; ``"later"``
+        marks sprites of a later page (hidden in the thumbnail too). ``hide_s``: when it
+        disappears again (a page of items giving way to the next).
         """
         after = np.asarray(layer.image, dtype=np.uint8).copy()
         mask = np.any(after != layer.before, axis=2)
@@ -151,6 +187,7 @@ class Canvas:
                 reveal_frame=max(0, math.ceil(reveal_s * fps - _EPS)),
                 fade_frames=max(1, round(fade_s * fps)),
                 slide_px=slide_px,
+                hide_frame=None if hide_s is None else max(0, math.ceil(hide_s * fps - _EPS)),
             )
         )
         self.sprite_groups.append(group)
@@ -174,6 +211,9 @@ class SceneRenderer:
     """
 
     scene_type: ClassVar[str] = ""
+    min_display_s: float = 0.0
+    """The shortest the scene may be for its content to be read (pages of code); set by
+    :meth:`build`, honoured by the timeline through :func:`pipeline.render.min_display_s`."""
 
     def __init__(
         self,
@@ -200,24 +240,29 @@ class SceneRenderer:
         self.timing = timing
         self.palette = make_palette(ctx.theme)
         self.fonts = font_set(ctx.theme)
-        self.safe = safe_rect(ctx.width_px, ctx.height_px)
+        self.layout = format_layout(ctx.width_px, ctx.height_px)
+        self.safe = self.layout.safe
         self._captions = (
-            CaptionLayer(timing.captions, ctx.width_px, ctx.height_px, self.fonts)
+            CaptionLayer(
+                timing.captions, self.layout.caption_band, self.fonts, self.layout.unit,
+                ctx.caption_style,
+            )
             if ctx.captions
             else None
-        )
+        )  # fmt: skip
         content = self.safe
         if self._captions is not None:
             gap = round(min(ctx.width_px, ctx.height_px) * 0.02)
             bottom = min(self.safe.bottom, self._captions.band.y - gap)
             content = Rect(self.safe.x, self.safe.y, self.safe.w, max(0, bottom - self.safe.y))
-        canvas = Canvas(ctx, self.palette, self.fonts, self.safe, content)
+        canvas = Canvas(ctx, self.palette, self.fonts, self.layout, content)
         self.build(canvas)
         self.content = content
         self.decorations: tuple[Rect, ...] = tuple(canvas.decorations)
         self._base: RGBFrame = np.ascontiguousarray(np.asarray(canvas.image, dtype=np.uint8))
         self._sprites = tuple(canvas.sprites)
         self._groups = tuple(canvas.sprite_groups)
+        self._overlays = tuple(canvas.overlays)
         self._previous = previous_final
         self._previous16 = None if previous_final is None else previous_final.astype(np.uint16)
         self._transition_frames = (
@@ -255,8 +300,9 @@ class SceneRenderer:
         weight = -1
         if self._transition_frames and f < self._transition_frames:
             weight = round(256 * f / self._transition_frames)
-        caption = self._captions.index_at(t_s) if captions and self._captions else -1
-        return phases, weight, caption
+        caption = self._captions.state_at(t_s) if captions and self._captions else (-1, -1)
+        overlays = tuple(overlay.state(f) for overlay in self._overlays)
+        return phases, weight, caption, overlays
 
     def frame_key(self, t_s: float) -> Hashable:
         """Equal for two times exactly when their frames are pixel-identical."""
@@ -284,10 +330,11 @@ class SceneRenderer:
     def thumbnail(self) -> RGBFrame:
         """All items shown, quiz answers hidden, no crossfade, no captions."""
         phases = tuple(
-            0 if group == "answer" else sprite.fade_frames
+            0 if group in ("answer", "later") else sprite.fade_frames
             for sprite, group in zip(self._sprites, self._groups, strict=True)
         )
-        return self._render((phases, -1, -1))
+        overlays = tuple(overlay.full_state() for overlay in self._overlays)
+        return self._render((phases, -1, (-1, -1), overlays))
 
     def _settled_layer(self, full: tuple[bool, ...]) -> RGBFrame:
         layer = self._settled.get(full)
@@ -311,15 +358,17 @@ class SceneRenderer:
     def _render(self, state: FrameState) -> RGBFrame:
         if self._last is not None and self._last[0] == state:
             return self._last[1].copy()
-        phases, weight, caption = state
+        phases, weight, caption, overlays = state
         full = tuple(p >= s.fade_frames for p, s in zip(phases, self._sprites, strict=True))
         frame = self._settled_layer(full).copy()
         for sprite, phase in zip(self._sprites, phases, strict=True):
             if 0 < phase < sprite.fade_frames:
                 blend_sprite(frame, sprite, phase)
+        for overlay, overlay_state in zip(self._overlays, overlays, strict=True):
+            overlay.draw(frame, overlay_state)
         if weight >= 0 and self._previous16 is not None:
             frame = crossfade(self._previous16, frame, weight)
-        if caption >= 0 and self._captions is not None:
+        if caption[0] >= 0 and self._captions is not None:
             self._captions.draw(frame, caption)
         self._last = (state, frame.copy())
         return frame

@@ -1,13 +1,42 @@
-"""Rectangles, safe areas and simple grid layouts, in integer pixels."""
+"""Rectangles, safe areas, the layout of each format, and simple grids, in integer pixels.
+
+Safe areas per format (:func:`format_layout`):
+
+* **16:9** — text stays in the *graphics-safe* area of EBU R 95 (5 % of the width and height
+  on each side); burned-in captions sit at the bottom of the 10 % title-safe area.
+* **9:16** — text stays clear of what TikTok, Instagram/Facebook Reels and YouTube Shorts draw
+  over the video: the top 14 % (270 px at 1080 × 1920: Meta's Reels/Stories safe zone keeps
+  the top 14 % free; TikTok's tabs and search), the bottom 25 % (480 px: YouTube Shorts'
+  title, channel and subscribe button and TikTok's caption, user name and sound line take
+  roughly the bottom 20–25 %) and 11 % at each side (120 px: TikTok's and Shorts' action
+  column of like/comment/share buttons is about 120 px wide on the right; Meta asks for 6 %
+  on the sides; we keep both sides equal so centred text stays centred). Burned-in captions
+  sit just above the bottom zone. Meta's stricter 35 % bottom reserve applies to Reels
+  *ads*; our captions and content stop at 75 %.
+* **1:1** — square video appears in feeds (Instagram, Facebook, LinkedIn) where the player
+  draws little over it; text keeps 6 % on each side (Instagram's feed guidance: 64 px at
+  1080 px), captions sit at the bottom of the 10 % title-safe area.
+
+Decorations (the accent strip and two faint discs) may bleed into the margins.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 ACTION_SAFE = 0.05
-"""Fraction of the frame's width/height kept clear on each side by all drawn content."""
+"""Fraction of the frame's width/height kept clear on each side by all drawn content (16:9)."""
 TITLE_SAFE = 0.10
 """Fraction kept clear on each side by captions in landscape and square formats."""
+PORTRAIT_TOP = 0.14
+"""9:16: fraction of the height kept clear at the top (platform UI, see the module docstring)."""
+PORTRAIT_BOTTOM = 0.25
+"""9:16: fraction of the height kept clear at the bottom."""
+PORTRAIT_SIDE = 0.11
+"""9:16: fraction of the width kept clear on each side."""
+SQUARE_MARGIN = 0.06
+"""1:1: fraction of the size kept clear on each side."""
 
 
 @dataclass(frozen=True)
@@ -112,3 +141,72 @@ def item_grid(
         col, row = divmod(i, n_rows)
         cells.append(Rect(cols[col].x, top + row * (cell_h + gap), cols[col].w, cell_h))
     return cells
+
+
+FormatKind = Literal["landscape", "portrait", "square"]
+
+
+@dataclass(frozen=True)
+class FormatLayout:
+    """Where things go in one frame size (see the module docstring for the sources).
+
+    Attributes:
+        kind: ``"landscape"`` (wider than 1.2:1), ``"portrait"`` (taller than wide) or
+            ``"square"``.
+        safe: where text and content are drawn.
+        caption_band: where burned-in captions are drawn (two lines at most).
+        unit: scale of every size given "in pixels at 1080": the frame's short side ÷ 1080,
+            times a type factor (1.15 in 9:16, 1.08 in 1:1) for larger type on phones.
+    """
+
+    kind: FormatKind
+    safe: Rect
+    caption_band: Rect
+    unit: float
+
+    @property
+    def portrait(self) -> bool:
+        """9:16 (taller than wide)."""
+        return self.kind == "portrait"
+
+    @property
+    def landscape(self) -> bool:
+        """16:9 (clearly wider than tall)."""
+        return self.kind == "landscape"
+
+
+CAPTION_MAX_PX = 46
+"""Largest caption font size at 1080 (scaled by the layout's unit)."""
+CAPTION_LINE_SPACING = 1.25
+CAPTION_PAD_Y = 16
+
+
+def caption_band_height(unit: float) -> int:
+    """Height of a two-line caption box at ``unit`` (text, line spacing and padding)."""
+    return round(2 * round(CAPTION_MAX_PX * unit) * CAPTION_LINE_SPACING + 2 * CAPTION_PAD_Y * unit)
+
+
+def format_layout(width_px: int, height_px: int) -> FormatLayout:
+    """The :class:`FormatLayout` of a ``width_px`` × ``height_px`` frame."""
+    short = min(width_px, height_px) / 1080
+    if height_px > width_px:
+        unit = short * 1.15
+        mx = round(width_px * PORTRAIT_SIDE)
+        top = round(height_px * PORTRAIT_TOP)
+        bottom = round(height_px * (1 - PORTRAIT_BOTTOM))
+        safe = Rect(mx, top, width_px - 2 * mx, bottom - top)
+        band_h = caption_band_height(unit)
+        band = Rect(safe.x, bottom - band_h, safe.w, band_h)
+        return FormatLayout("portrait", safe, band, unit)
+    if width_px >= 1.2 * height_px:
+        unit = short
+        safe = safe_rect(width_px, height_px, ACTION_SAFE)
+        kind: FormatKind = "landscape"
+    else:
+        unit = short * 1.08
+        safe = safe_rect(width_px, height_px, SQUARE_MARGIN)
+        kind = "square"
+    band_h = caption_band_height(unit)
+    title = safe_rect(width_px, height_px, TITLE_SAFE)
+    band = Rect(title.x, title.bottom - band_h, title.w, band_h)
+    return FormatLayout(kind, safe, band, unit)

@@ -36,6 +36,7 @@ from pipeline.render.base import RGBFrame
 from pipeline.render.fonts import FontSet
 from pipeline.render.palette import RGB, Palette, mix
 from pipeline.render.text_layout import TextBlock, draw_block, fit_text
+from pipeline.render.textlog import new_draw
 
 SUPERSAMPLE = 2
 """Charts are drawn at this multiple of the frame's resolution, then reduced."""
@@ -171,7 +172,7 @@ def _center(draw: ImageDraw.ImageDraw, block: TextBlock, cx: float, y: float, fi
 
 def draw_meter(image: Image.Image, info: Infographic, progress: float, style: ChartStyle) -> None:
     """Half-circle gauge; the arc and needle sweep to the value, the percentage counts up."""
-    draw = ImageDraw.Draw(image)
+    draw = new_draw(image)
     w, h = image.size
     p = style.palette
     value = info.values[0] * ease_out(progress)
@@ -212,7 +213,7 @@ def draw_meter(image: Image.Image, info: Infographic, progress: float, style: Ch
 
 def draw_bars(image: Image.Image, info: Infographic, progress: float, style: ChartStyle) -> None:
     """Bars growing one after another, values counting up above them, labels below."""
-    draw = ImageDraw.Draw(image)
+    draw = new_draw(image)
     w, h = image.size
     p = style.palette
     n = len(info.values)
@@ -249,7 +250,7 @@ def draw_bars(image: Image.Image, info: Infographic, progress: float, style: Cha
 
 def draw_pie(image: Image.Image, info: Infographic, progress: float, style: ChartStyle) -> None:
     """A donut whose slices sweep in clockwise from 12 o'clock, with a legend."""
-    draw = ImageDraw.Draw(image)
+    draw = new_draw(image)
     w, h = image.size
     p = style.palette
     n = len(info.values)
@@ -303,7 +304,7 @@ def draw_progress(
     image: Image.Image, info: Infographic, progress: float, style: ChartStyle
 ) -> None:
     """A rounded bar filling to the value while the percentage counts up."""
-    draw = ImageDraw.Draw(image)
+    draw = new_draw(image)
     w, h = image.size
     p = style.palette
     value = info.values[0] * ease_out(progress)
@@ -333,7 +334,7 @@ def draw_calendar(
     image: Image.Image, info: Infographic, progress: float, style: ChartStyle
 ) -> None:
     """A month grid (Monday first) where the marked days pop in one after another."""
-    draw = ImageDraw.Draw(image)
+    draw = new_draw(image)
     w, h = image.size
     p = style.palette
     n_rows = -(-CALENDAR_DAYS // 7)
@@ -367,7 +368,7 @@ def draw_calendar(
             if pop > 0:
                 rad = (cell / 2 - inset * 2) * pop
                 cxm, cym = x + cell / 2, y + cell / 2
-                draw.ellipse((cxm - rad, cym - rad, cxm + rad, cym + rad), fill=p.accent)
+                draw.ellipse((cxm - rad, cym - rad, cxm + rad, cym + rad), fill=p.accent_fill)
                 if pop > 0.6:
                     color = p.on_accent
         text = TextBlock((str(day),), day_font.font, day_font.line_height_px, 0, day_font.height_px)

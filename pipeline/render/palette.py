@@ -37,9 +37,49 @@ def luminance(color: RGB) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def contrast_ratio(a: RGB, b: RGB) -> float:
+    """WCAG 2.2 contrast ratio of two colours, ``(L1 + 0.05) / (L2 + 0.05)``, 1 to 21."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+INK_DARK: RGB = (15, 23, 42)
+INK_LIGHT: RGB = (255, 255, 255)
+
+
 def on_color(background: RGB) -> RGB:
-    """White or near-black, whichever reads better on ``background``."""
-    return (15, 23, 42) if luminance(background) > 0.45 else (255, 255, 255)
+    """White or near-black, whichever contrasts more with ``background`` (WCAG ratio).
+
+    One of the two always reaches at least 4.58:1, so text on any fill meets WCAG AA.
+    """
+    dark, light = contrast_ratio(INK_DARK, background), contrast_ratio(INK_LIGHT, background)
+    return INK_DARK if dark >= light else INK_LIGHT
+
+
+def fill_for_white(color: RGB, ratio: float = 4.5) -> RGB:
+    """``color`` darkened just enough for white text on it to reach ``ratio`` (WCAG)."""
+    for step in range(41):
+        mixed = mix(color, (0, 0, 0), step / 40)
+        if contrast_ratio(INK_LIGHT, mixed) >= ratio:
+            return mixed
+    return (0, 0, 0)
+
+
+def ensure_contrast(color: RGB, *backgrounds: RGB, ratio: float = 4.5) -> RGB:
+    """``color``, mixed towards black or white just enough to reach ``ratio`` on every fill.
+
+    The direction is away from the backgrounds' mean luminance. Returns pure black/white
+    when even that is not enough (then the best that can be had).
+    """
+    if all(contrast_ratio(color, bg) >= ratio for bg in backgrounds):
+        return color
+    mean = sum(luminance(bg) for bg in backgrounds) / max(1, len(backgrounds))
+    target: RGB = (0, 0, 0) if mean > 0.18 else (255, 255, 255)
+    for step in range(1, 41):
+        mixed = mix(color, target, step / 40)
+        if all(contrast_ratio(mixed, bg) >= ratio for bg in backgrounds):
+            return mixed
+    return target
 
 
 @dataclass(frozen=True)
@@ -51,9 +91,12 @@ class Palette:
         text: main text.
         muted: secondary text (descriptions, attributions).
         accent: the theme's accent colour.
-        accent_text: accent adjusted for contrast when used as text on the background.
+        accent_text: accent adjusted (towards black or white) until text in it reaches 4.5:1
+            on the background, on cards and on the accent tint.
         accent_tint: a faint accent wash (chips, decorations).
-        on_accent: text colour on an accent fill.
+        accent_fill: the accent darkened (or lightened) until white text on it reaches 4.5:1;
+            used for every accent fill that carries text (badges, pills, chips of the ads).
+        on_accent: text colour on ``accent_fill`` (white, or near-black for very light fills).
         card: card fill.
         card_border: card outline.
         shadow: card shadow (drawn opaque, offset below the card).
@@ -66,6 +109,7 @@ class Palette:
     accent: RGB
     accent_text: RGB
     accent_tint: RGB
+    accent_fill: RGB
     on_accent: RGB
     card: RGB
     card_border: RGB
@@ -87,7 +131,6 @@ def make_palette(theme: Theme) -> Palette:
         card: RGB = (30, 41, 59)
         card_border: RGB = (51, 65, 85)
         shadow: RGB = (9, 14, 27)
-        accent_text = accent if luminance(accent) > 0.18 else mix(accent, (255, 255, 255), 0.45)
         code_bg: RGB = (11, 17, 32)
         code_border: RGB = (51, 65, 85)
     else:
@@ -97,17 +140,21 @@ def make_palette(theme: Theme) -> Palette:
         card = (255, 255, 255)
         card_border = (226, 232, 240)
         shadow = (228, 231, 236)
-        accent_text = accent if luminance(accent) < 0.25 else mix(accent, (0, 0, 0), 0.35)
         code_bg = (17, 24, 39)
         code_border = (17, 24, 39)
+    accent_tint = mix(background, accent, 0.14 if theme.dark else 0.10)
+    # Accent-coloured text sits on the background, on cards and on accent-tinted chips.
+    accent_text = ensure_contrast(accent, background, card, accent_tint)
+    accent_fill = fill_for_white(accent)
     return Palette(
         background=background,
         text=text,
-        muted=muted,
+        muted=ensure_contrast(muted, background, card, accent_tint),
         accent=accent,
         accent_text=accent_text,
-        accent_tint=mix(background, accent, 0.14 if theme.dark else 0.10),
-        on_accent=on_color(accent),
+        accent_tint=accent_tint,
+        accent_fill=accent_fill,
+        on_accent=on_color(accent_fill),
         card=card,
         card_border=card_border,
         shadow=shadow,

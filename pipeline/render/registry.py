@@ -11,7 +11,7 @@ from pipeline.render.scenes.clip import CLIP_TIERS, ClipRenderer, ClipTier
 from pipeline.scene_types import REGISTRY
 from pipeline.timeline import SceneTiming
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "4"
 """Part of every segment cache key; bump it whenever any renderer's output changes."""
 
 RENDERERS: dict[str, type[SceneRenderer]] = {
@@ -71,4 +71,43 @@ def make_renderer(
     return cls(scene, ctx, timing, previous_final=previous_final)
 
 
-__all__ = ["CLIP_TIERS", "RENDERERS", "RENDERER_VERSION", "ClipTier", "make_renderer"]
+PACED_SCENE_TYPES = frozenset({"command", "code_comparison", "solution"})
+"""Scene types whose content sets a minimum length (pages of code to read)."""
+
+
+def min_display_s(scene: SceneBase, ctx: RenderContext) -> float:
+    """The shortest ``scene`` may last in ``ctx`` for its content to be read (seconds).
+
+    For code scenes: each page of code stays ``max(5 s, 0.4 s × lines)`` (see
+    :mod:`pipeline.render.scenes.code`); the pages depend on the frame size, so this builds
+    the scene's layout once. 0 for other scene types.
+    """
+    if getattr(scene, "scene_type", None) not in PACED_SCENE_TYPES:
+        return 0.0
+    probe = SceneTiming(
+        index=0,
+        start_s=0.0,
+        n_frames=ctx.fps,
+        fps=ctx.fps,
+        narration_offset_s=0.0,
+        narration_duration_s=0.0,
+        transition_in_s=0.0,
+    )
+    return make_renderer(scene, ctx, probe).min_display_s
+
+
+def min_display_durations(scenes: list[SceneBase], ctx: RenderContext) -> list[float]:
+    """:func:`min_display_s` of each scene (for :func:`pipeline.timeline.build_timeline`)."""
+    return [min_display_s(scene, ctx) for scene in scenes]
+
+
+__all__ = [
+    "CLIP_TIERS",
+    "PACED_SCENE_TYPES",
+    "RENDERERS",
+    "RENDERER_VERSION",
+    "ClipTier",
+    "make_renderer",
+    "min_display_durations",
+    "min_display_s",
+]

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from pipeline.render.code_highlight import draw_code, fit_code, highlight
-from pipeline.render.engine import Canvas
+from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.fonts import load_font
 from pipeline.render.geometry import Rect
-from pipeline.render.palette import RGB, Palette, mix
+from pipeline.render.palette import RGB, Palette
+from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import card, disc, rounded_rect
 from pipeline.render.text_layout import TextBlock, draw_block, fit_size, fit_text, layout_at
 
@@ -45,7 +47,7 @@ def heading(
             text_w,
             px(40),
             max_px=px(24),
-            min_px=px(16),
+            min_px=px(20),
             max_lines=1,
         )
         draw_block(draw, eb, text_x, y, p.accent_text)
@@ -164,7 +166,7 @@ def default_style(palette: Palette, marker: str) -> ItemStyle:
     """Accent badge on a white (or dark slate) card."""
     return ItemStyle(
         marker=marker,
-        badge_fill=palette.accent,
+        badge_fill=palette.accent_fill,
         badge_text=palette.on_accent,
         fill=palette.card,
         border=palette.card_border,
@@ -190,7 +192,7 @@ class ItemCards:
         items: list[tuple[str, str]],
         *,
         max_px: int = 40,
-        min_px: int = 16,
+        min_px: int = 24,
         badges: bool = True,
     ) -> None:
         self.canvas = canvas
@@ -240,9 +242,21 @@ class ItemCards:
         return lo
 
     def draw(
-        self, image: Image.Image, draw: ImageDraw.ImageDraw, k: int, cell: Rect, style: ItemStyle
-    ) -> None:
-        """Draw card ``k`` into ``cell`` (coordinates of ``image``) in ``style``."""
+        self,
+        image: Image.Image,
+        draw: ImageDraw.ImageDraw,
+        k: int,
+        cell: Rect,
+        style: ItemStyle,
+        *,
+        describe: bool = True,
+    ) -> tuple[Rect, int] | None:
+        """Draw card ``k`` into ``cell`` (coordinates of ``image``) in ``style``.
+
+        With ``describe=False`` the description is left out; returns where it would go
+        (down to the card's inner bottom) and its font size, for a
+        :class:`~pipeline.render.reading.ReadingPane` to reveal it; else ``None``.
+        """
         title, desc = self.items[k]
         size = self.size_px
         face = card(
@@ -284,9 +298,12 @@ class ItemCards:
                 )
         draw_block(draw, blocks.title, box.x, y, style.text)
         if blocks.description is not None and blocks.description.lines:
-            draw_block(
-                draw, blocks.description, box.x, y + blocks.title.height_px + gap, style.muted
-            )
+            desc_y = y + blocks.title.height_px + gap
+            if not describe:
+                area = Rect(box.x, desc_y, box.w, max(0, box.bottom - desc_y))
+                return area, blocks.description.size_px
+            draw_block(draw, blocks.description, box.x, desc_y, style.muted)
+        return None
 
 
 def text_panel(
@@ -295,7 +312,7 @@ def text_panel(
     text: str,
     *,
     max_px: int = 40,
-    min_px: int = 18,
+    min_px: int = 24,
     accent_edge: bool = True,
     title: str = "",
     fill_height: bool = False,
@@ -319,7 +336,7 @@ def text_panel(
             inner_w,
             inner_h // 3,
             max_px=px(30),
-            min_px=px(18),
+            min_px=px(22),
             max_lines=1,
         )
         title_h = title_block.height_px + px(12)
@@ -355,56 +372,63 @@ def text_panel(
     draw_block(canvas.draw, block, x, y, p.text)
 
 
-def code_card(
+def reading_panel(
+    renderer: SceneRenderer,
     canvas: Canvas,
     rect: Rect,
-    code: str,
-    language: str,
+    text: str,
     *,
-    label: str = "",
-    label_color: RGB | None = None,
-    max_px: int = 30,
-    min_px: int = 14,
+    max_px: int = 40,
+    min_px: int = 26,
+    accent_edge: bool = True,
 ) -> None:
-    """A dark, window-style card with syntax-coloured code filling ``rect``."""
+    """A card at the top of ``rect`` whose text is revealed phrase by phrase as the scene's
+    narration reads it (a :class:`~pipeline.render.reading.ReadingPane`); the largest size
+    in ``[min_px, max_px]`` (at 1080) that fits one page is used, else pages at ``min_px``."""
     p, px = canvas.palette, canvas.px
-    if rect.w < px(80) or rect.h < px(80):
+    if rect.w < px(80) or rect.h < px(60) or not text.strip():
         return
-    face = card(canvas.image, rect, px(16), p.code_bg, shadow=p.shadow, shadow_px=px(4))
-    bar_h = px(48)
-    dot = px(14)
-    for i, color in enumerate(((255, 95, 86), (255, 189, 46), (39, 201, 63))):
-        disc(canvas.image, face.x + px(28) + i * px(24), face.y + bar_h // 2, dot, color)
-    if label:
-        lx = face.x + px(28) + 3 * px(24) + px(10)
-        lb = fit_text(
-            label,
-            canvas.fonts.bold,
-            face.right - px(20) - lx,
-            bar_h,
-            max_px=px(24),
-            min_px=px(16),
-            max_lines=1,
+    shadow, edge, pad_x, pad_y = px(4), (px(8) if accent_edge else 0), px(32), px(26)
+    inner = Rect(rect.x + edge + pad_x, rect.y + pad_y, rect.w - edge - 2 * pad_x, rect.h - shadow - 2 * pad_y)  # fmt: skip
+    if inner.w <= 0 or inner.h <= 0:
+        return
+
+    def pane(size: int, base: npt.NDArray[np.uint8] | None = None) -> ReadingPane:
+        return ReadingPane(
+            text, inner, canvas.fonts.regular, size, p.text, p.card, renderer.timing.words,
+            renderer.ctx.fps, min_px=px(min_px), line_spacing=1.35,
+            end_s=renderer.timing.narration_end_s, base=base,
+        )  # fmt: skip
+
+    size = px(min_px)
+    for candidate in range(px(max_px), px(min_px) - 1, -2):
+        if len(pane(candidate).pages) == 1:
+            size = candidate
+            break
+    probe = pane(size)
+    height = min(rect.h, probe.height_px + 2 * pad_y + shadow)
+    # The card appears just before its first phrase is read (no empty card meanwhile).
+    layer = canvas.layer(Rect(rect.x, rect.y, rect.w, height))
+    face = card(
+        layer.image,
+        layer.local,
+        px(18),
+        p.card,
+        border=p.card_border,
+        border_px=px(2),
+        shadow=p.shadow,
+        shadow_px=shadow,
+    )
+    if edge:
+        rounded_rect(layer.image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
+        layer.draw.rectangle(
+            (face.x + edge, face.y + px(2), face.x + edge * 2, face.bottom - 1 - px(2)), fill=p.card
         )
-        if lb.lines:
-            canvas.draw.text(
-                (lx, face.y + bar_h // 2),
-                lb.lines[0],
-                font=lb.font,
-                fill=label_color or mix(p.code_text, p.code_bg, 0.3),
-                anchor="lm",
-            )
-    canvas.draw.line(
-        (face.x, face.y + bar_h, face.right - 1, face.y + bar_h),
-        fill=mix(p.code_bg, p.code_text, 0.12),
-        width=max(1, px(2)),
-    )
-    inner = Rect(face.x, face.y + bar_h, face.w, face.h - bar_h).inset(px(28), px(20))
-    lines = highlight(code, language, p.code_text)
-    layout = fit_code(
-        lines, inner.w, inner.h, max_px=px(max_px), min_px=px(min_px), marker=p.code_muted
-    )
-    draw_code(canvas.draw, layout, inner.x, inner.y)
+    first_s = probe.reveal_frames[0] / renderer.ctx.fps if probe.reveal_frames else 0.0
+    canvas.add_sprite(layer, max(0.0, first_s - 0.5))
+    inner = Rect(inner.x, inner.y, inner.w, max(1, min(inner.h, probe.height_px)))
+    local = inner.moved(-layer.rect.x, -layer.rect.y)
+    canvas.add_overlay(pane(size, np.asarray(layer.image.crop(local.box), dtype=np.uint8)))
 
 
 def centered_text_height(blocks: list[TextBlock], gap: int) -> int:
@@ -418,9 +442,9 @@ __all__ = [
     "ItemStyle",
     "centered_text_height",
     "chips",
-    "code_card",
     "default_style",
     "fit_size",
     "heading",
+    "reading_panel",
     "text_panel",
 ]

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from pipeline.code_language import language_label
 from pipeline.scene_types.base import (
     CodeText,
     LongText,
@@ -34,7 +35,9 @@ class SolutionScene(SceneBase):
 
 
 def _parts(scene: SolutionScene, p: Phrases) -> list[str]:
-    code = p["solution_code"].format(language=scene.language) if scene.code.strip() else ""
+    label = language_label(scene.language)  # "Python", not "pycon"; "" for plain text
+    language = "" if label == "Code" else label
+    code = p["solution_code"].format(language=language) if scene.code.strip() else ""
     return [scene.title, scene.explanation, code]
 
 
@@ -62,5 +65,5 @@ DESCRIPTOR = SceneTypeDescriptor(
     builder=_build,
     video_gen_fix=_video_gen,
     yaml_aliases=("answer",),
-    phrases={"solution_code": "Here is the solution in {language}."},
+    phrases={"solution_code": "Here is the {language} code."},
 )

@@ -19,15 +19,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from pipeline.images import load_product_image
 from pipeline.models import AdScene
 from pipeline.render.engine import Canvas, Layer, SceneRenderer
 from pipeline.render.geometry import Rect
-from pipeline.render.palette import RGB, mix, on_color
+from pipeline.render.palette import RGB, ensure_contrast, mix, on_color
 from pipeline.render.shapes import disc, rounded_mask, rounded_rect
 from pipeline.render.text_layout import TextBlock, draw_block, fit_text
+from pipeline.render.textlog import new_draw
 
 TEXT_DEADLINE_S = 1.0
 """The text is fully shown by this scene time at the latest (the 'first second' rule)."""
@@ -64,10 +65,10 @@ class AdRenderer(SceneRenderer):
 
     def _colors(self) -> tuple[RGB, RGB, RGB]:
         """``(background, headline colour, body colour)`` for the role."""
-        role, accent = self.scene.role, self.palette.accent
+        role, accent = self.scene.role, self.palette.accent_fill
         if role in self.ACCENT_BACKGROUND:
             ink = on_color(accent)
-            return accent, ink, mix(ink, accent, 0.18)
+            return accent, ink, ensure_contrast(mix(ink, accent, 0.18), accent)
         if role in self.LIGHT_BACKGROUND:
             return LIGHT, DARK, (60, 64, 76)
         return DARK, (255, 255, 255), (203, 213, 225)
@@ -157,7 +158,7 @@ class AdRenderer(SceneRenderer):
         if role == "cta":
             self._pill(canvas, layer, head)
         elif role == "hook":
-            self._stickers(layer, head, sticker_pad, p.accent, on_color(p.accent))
+            self._stickers(layer, head, sticker_pad, p.accent_fill, p.on_accent)
         else:
             draw_block(layer.draw, head, 0, 0, ink, align="center", box_w=box.w)
         canvas.add_sprite(layer, reveal, fade_s=TEXT_FADE_S)
@@ -188,8 +189,8 @@ class AdRenderer(SceneRenderer):
         arrow = px(44) if block.width_px + px(44) + gap + px(96) <= w else 0
         pill_w = min(w, block.width_px + px(96) + (arrow + gap if arrow else 0))
         x0 = (w - pill_w) // 2
-        rounded_rect(layer.image, Rect(x0, 0, pill_w, h), min(h // 2, px(60)), p.accent)
-        ink = on_color(p.accent)
+        rounded_rect(layer.image, Rect(x0, 0, pill_w, h), min(h // 2, px(60)), p.accent_fill)
+        ink = p.on_accent
         draw_block(layer.draw, block, x0 + px(48), px(28), ink, align="center", box_w=block.width_px)  # fmt: skip
         if arrow:
             ax, ay = x0 + px(48) + block.width_px + gap, h // 2
@@ -202,14 +203,14 @@ class AdRenderer(SceneRenderer):
         """A small role marker above the headline: stars, a check or a warning strip."""
         role, px, p = self.scene.role, canvas.px, canvas.palette
         w, h = layer.rect.w, layer.rect.h
-        draw = ImageDraw.Draw(layer.image)
+        draw = new_draw(layer.image)
         if role == "proof":
             star = fit_text("★★★★★", "DejaVuSans.ttf", w, h, max_px=h, min_px=px(20), max_lines=1)  # fmt: skip
             draw_block(draw, star, 0, (h - star.height_px) // 2, STAR, align="center", box_w=w)
         elif role == "benefit":
-            disc(layer.image, w // 2, h // 2, h, p.accent)
+            disc(layer.image, w // 2, h // 2, h, p.accent_fill)
             mark = fit_text("✓", "DejaVuSans-Bold.ttf", h, h, max_px=round(h * 0.7), min_px=px(14), max_lines=1)  # fmt: skip
-            draw_block(draw, mark, (w - mark.width_px) // 2, (h - mark.height_px) // 2, on_color(p.accent))  # fmt: skip
+            draw_block(draw, mark, (w - mark.width_px) // 2, (h - mark.height_px) // 2, p.on_accent)  # fmt: skip
         else:  # problem / agitate
             bar_w = min(w, px(220))
             rounded_rect(layer.image, Rect((w - bar_w) // 2, h // 2 - px(7), bar_w, px(14)), px(7), WARNING)  # fmt: skip

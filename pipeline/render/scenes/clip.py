@@ -45,8 +45,8 @@ GRADIENT_ALPHA = 210
 """Opacity of the bottom gradient under the headline of an AI clip, at its darkest."""
 _EPS = 1e-6
 
-ClipState = tuple[tuple[int, ...], int, int, Hashable]
-"""``(sprite phases, crossfade weight, caption index, tier part)``."""
+ClipState = tuple[tuple[int, ...], int, tuple[int, int], Hashable]
+"""``(sprite phases, crossfade weight, caption state, tier part)``."""
 
 
 def resolve_tier(scene: ClipScene, tier: str | None, clip_source: FrameSource | None) -> ClipTier:
@@ -158,7 +158,7 @@ class ClipRenderer(SceneRenderer):
             inner_w,
             max(0, body_room),
             max_px=px(42),
-            min_px=px(20),
+            min_px=px(24),
             line_spacing=1.35,
         )
         inner_h = head.height_px + gap + bar_h + (gap + body.height_px if body.lines else 0)
@@ -204,7 +204,7 @@ class ClipRenderer(SceneRenderer):
                 body_rect.w,
                 body_rect.h,
                 max_px=px(38),
-                min_px=px(20),
+                min_px=px(24),
                 line_spacing=1.35,
                 max_lines=max_lines,
             )
@@ -231,7 +231,7 @@ class ClipRenderer(SceneRenderer):
                 inner.w,
                 round(inner.h * 0.16),
                 max_px=px(34),
-                min_px=px(18),
+                min_px=px(24),
                 max_lines=1,
             )
             draw_block(canvas.draw, title, inner.x, inner.y, p.accent_text)
@@ -294,7 +294,7 @@ class ClipRenderer(SceneRenderer):
         return 0
 
     def _clip_state(self, t_s: float, *, captions: bool) -> ClipState:
-        phases, weight, caption = self._state(t_s, captions=captions)
+        phases, weight, caption, _ = self._state(t_s, captions=captions)
         return phases, weight, caption, self._tier_part(self.frame_index(t_s))
 
     def frame_key(self, t_s: float) -> Hashable:
@@ -313,7 +313,7 @@ class ClipRenderer(SceneRenderer):
         """The finished chart (or the clip's middle frame), no crossfade, no captions."""
         phases = tuple(sprite.fade_frames for sprite in self._sprites)
         middle = self.timing.n_frames // 2
-        return self._render_clip((phases, -1, -1, self._tier_part(middle, final=True)))
+        return self._render_clip((phases, -1, (-1, -1), self._tier_part(middle, final=True)))
 
     def _render_clip(self, state: ClipState) -> RGBFrame:
         if self._last_clip is not None and self._last_clip[0] == state:
@@ -337,7 +337,7 @@ class ClipRenderer(SceneRenderer):
                 blend_sprite(frame, sprite, phase)
         if weight >= 0 and self._previous16 is not None:
             frame = crossfade(self._previous16, frame, weight)
-        if caption >= 0 and self._captions is not None:
+        if caption[0] >= 0 and self._captions is not None:
             self._captions.draw(frame, caption)
         self._last_clip = (state, frame.copy())
         return frame

@@ -6,6 +6,8 @@ Item ``k`` of :func:`pipeline.timeline.revealable_items` fades and slides in at
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeline.models import (
     CheckpointScene,
     ExerciseScene,
@@ -16,12 +18,15 @@ from pipeline.models import (
 from pipeline.render.engine import Canvas, SceneRenderer
 from pipeline.render.fonts import load_font
 from pipeline.render.geometry import Rect, columns, item_grid
-from pipeline.render.palette import CORRECT_RGB, mix
+from pipeline.render.palette import CORRECT_RGB, ensure_contrast, fill_for_white, mix
+from pipeline.render.reading import ReadingPane
 from pipeline.render.shapes import card, disc
 from pipeline.render.text_layout import draw_block, fit_size, fit_text, layout_at
 from pipeline.render.widgets import ItemCards, ItemStyle, chips, default_style, heading, text_panel
 
 LETTERS = "ABCDEF"
+MIN_TITLE_PX = 32
+"""Smallest item title (at 1080) before a list is split into pages; descriptions are 78 %."""
 
 
 def _n_cols(canvas: Canvas, n: int) -> int:
@@ -65,6 +70,82 @@ class _ItemsRenderer(SceneRenderer):
             canvas.add_sprite(layer, self.reveal_s(first_k + k))
         return cards, cells
 
+    def paged_cards(
+        self,
+        canvas: Canvas,
+        area: Rect,
+        items: list[tuple[str, str]],
+        markers: list[str],
+        *,
+        n_cols: int | None = None,
+        first_k: int = 0,
+        max_px: int = 40,
+    ) -> None:
+        """Item cards in pages that keep the text readable (title at least
+        :data:`MIN_TITLE_PX` at 1080), never cut: card ``k`` appears at reveal ``first_k + k``;
+        a page gives way to the next when the next page's first item is said. Descriptions
+        are revealed phrase by phrase as they are read."""
+        px = canvas.px
+        n = len(items)
+        if not n:
+            return
+        has_desc = any(desc for _, desc in items)
+        cap = px((240 if has_desc else 150) * (1.0 if canvas.landscape else 1.3))
+        gap = px(18)
+
+        def cells_for(count: int) -> list[Rect]:
+            cols = n_cols if n_cols is not None else _n_cols(canvas, count)
+            return item_grid(area, count, cols, gap, max_cell_h=cap)
+
+        pages: list[list[int]] = [list(range(n))]
+        for per_page in range(n, 0, -1):
+            n_pages = -(-n // per_page)
+            pages = [list(range(n))[p::n_pages] for p in range(n_pages)]
+            pages = [list(range(sum(map(len, pages[:p])), sum(map(len, pages[: p + 1]))))
+                     for p in range(n_pages)]  # fmt: skip
+            sizes = [
+                ItemCards(canvas, cells_for(len(page)), [items[k] for k in page], max_px=max_px)
+                for page in pages
+            ]
+            if all(cards.size_px >= px(MIN_TITLE_PX) for cards in sizes) or per_page == 1:
+                break
+        starts = [0.0] + [self.reveal_s(first_k + page[0]) for page in pages[1:]]
+        for p, page in enumerate(pages):
+            hide = starts[p + 1] if p + 1 < len(pages) else None
+            cells = cells_for(len(page))
+            cards = ItemCards(canvas, cells, [items[k] for k in page], max_px=max_px)
+            for j, (k, cell) in enumerate(zip(page, cells, strict=True)):
+                layer = canvas.layer(cell)
+                style = default_style(canvas.palette, markers[k])
+                desc = cards.draw(layer.image, layer.draw, j, layer.local, style, describe=False)
+                reveal = self.reveal_s(first_k + k)
+                group = "item" if p == 0 else "later"
+                canvas.add_sprite(layer, reveal, hide_s=hide, group=group)
+                if desc is None:
+                    continue
+                local, size = desc
+                next_reveal = (
+                    self.reveal_s(first_k + k + 1) if k + 1 < n else self.timing.narration_end_s
+                )
+                pane = ReadingPane(
+                    items[k][1],
+                    local.moved(layer.rect.x, layer.rect.y),
+                    canvas.fonts.regular,
+                    size,
+                    canvas.palette.muted,
+                    canvas.palette.card,
+                    self.timing.words,
+                    self.ctx.fps,
+                    min_px=max(1, size - px(4)),
+                    line_spacing=1.25,
+                    start_s=reveal + 0.2,
+                    end_s=max(reveal + 0.2, next_reveal),
+                    base=np.asarray(layer.image.crop(local.box), dtype=np.uint8),
+                    until_s=hide,
+                    in_thumbnail=p == 0,
+                )
+                canvas.add_overlay(pane)
+
     def intro(self, canvas: Canvas, text: str, top: int, max_lines: int = 3) -> int:
         """Muted description text below the heading; returns the y below it."""
         if not text:
@@ -76,7 +157,7 @@ class _ItemsRenderer(SceneRenderer):
             c.w,
             round(c.h * 0.18),
             max_px=px(32),
-            min_px=px(18),
+            min_px=px(24),
             max_lines=max_lines,
             line_spacing=1.3,
         )
@@ -98,7 +179,7 @@ class ListRenderer(_ItemsRenderer):
         top = y + px(32)
         items = [(item.title, item.description) for item in self.scene.items]
         markers = [str(k + 1) for k in range(len(items))]
-        self.reveal_cards(canvas, Rect(c.x, top, c.w, c.bottom - top), items, markers)
+        self.paged_cards(canvas, Rect(c.x, top, c.w, c.bottom - top), items, markers)
 
 
 class LearningObjectivesRenderer(_ItemsRenderer):
@@ -117,7 +198,7 @@ class LearningObjectivesRenderer(_ItemsRenderer):
         top = y + px(32)
         items = [(text, "") for text in scene.objectives]
         markers = [str(k + 1) for k in range(len(items))]
-        self.reveal_cards(canvas, Rect(c.x, top, c.w, c.bottom - top), items, markers)
+        self.paged_cards(canvas, Rect(c.x, top, c.w, c.bottom - top), items, markers)
 
 
 class ExerciseRenderer(_ItemsRenderer):
@@ -145,12 +226,12 @@ class ExerciseRenderer(_ItemsRenderer):
             else:
                 hint_rect, area = area.take_bottom(round(area.h * 0.32), gap)
             text_panel(
-                canvas, hint_rect, hints, title="Hints", max_px=32, min_px=16, accent_edge=False
+                canvas, hint_rect, hints, title="Hints", max_px=32, min_px=22, accent_edge=False
             )
         items = [(text, "") for text in scene.instructions]
         markers = [str(k + 1) for k in range(len(items))]
         n_cols = (1 if len(items) <= 6 else 2) if canvas.landscape and scene.hints else None
-        self.reveal_cards(canvas, area, items, markers, n_cols=n_cols)
+        self.paged_cards(canvas, area, items, markers, n_cols=n_cols)
 
 
 class QuizRenderer(_ItemsRenderer):
@@ -175,7 +256,7 @@ class QuizRenderer(_ItemsRenderer):
             return
         correct = ItemStyle(
             marker="\u2713",
-            badge_fill=CORRECT_RGB,
+            badge_fill=fill_for_white(CORRECT_RGB),
             badge_text=(255, 255, 255),
             fill=mix(p.card, CORRECT_RGB, 0.12),
             border=CORRECT_RGB,
@@ -188,14 +269,16 @@ class QuizRenderer(_ItemsRenderer):
             style = (
                 correct
                 if k == scene.correct_index
-                else ItemStyle(
+                else ItemStyle(  # dimmed, but still readable (WCAG AA)
                     marker=base.marker,
                     badge_fill=mix(base.badge_fill, fade, 0.6),
-                    badge_text=mix(base.badge_text, fade, 0.3),
+                    badge_text=ensure_contrast(
+                        mix(base.badge_text, fade, 0.3), mix(base.badge_fill, fade, 0.6)
+                    ),
                     fill=fade,
                     border=mix(base.border, fade, 0.5),
-                    text=mix(p.text, fade, 0.55),
-                    muted=mix(p.muted, fade, 0.55),
+                    text=ensure_contrast(mix(p.text, fade, 0.55), fade),
+                    muted=ensure_contrast(mix(p.muted, fade, 0.55), fade),
                 )
             )
             layer = canvas.layer(cell)
@@ -236,7 +319,7 @@ class CheckpointRenderer(_ItemsRenderer):
                 h = int(avail * w / sum(weights))
                 panels.append(Rect(area.x, py, area.w, h))
                 py += h + gap
-        title_px, row_max, row_min = px(30), px(32), px(14)
+        title_px, row_max, row_min = px(30), px(32), px(22)
         plans = []
         for (title, mark, entries), panel in zip(sections, panels, strict=True):
             inner = panel.inset(px(26), px(22))
@@ -247,7 +330,7 @@ class CheckpointRenderer(_ItemsRenderer):
                 inner.w,
                 min(inner.h, px(48)),
                 max_px=title_px,
-                min_px=px(16),
+                min_px=px(22),
                 max_lines=1,
             )
             rows_area = Rect(

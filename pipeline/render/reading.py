@@ -1,0 +1,361 @@
+"""Text revealed as it is read: pages of phrases that fade in when the voice reaches them.
+
+A :class:`ReadingPane` shows a paragraph (or several) that the narration speaks, in a
+rectangle of the frame:
+
+* the text is split into *phrases* — a sentence, or a clause of a long sentence, at most
+  :data:`MAX_PHRASE_WORDS` words — and each phrase fades in (:data:`FADE_S`) when the voice
+  says its first word (times from the scene's written word timings, matched to the text with
+  :func:`pipeline.subtitles.align_words`; text the narration does not say is spread evenly);
+* the text is wrapped at a fixed, readable size and split into *pages* that fit the
+  rectangle, each ending at a sentence end when one is near, else at a phrase end; when the
+  voice reaches the next page, the page fades out (:data:`PAGE_OUT_S`) and the next begins;
+* nothing is ever cut with an ellipsis: text that does not fit goes to the next page.
+
+It is an :class:`~pipeline.render.engine.Overlay`: its state per frame is
+``(page, phrases shown, fade step)``, so frames between two phrases share one key and the
+encoder reuses them; drawing a changed frame copies the shown phrases' pixels from a
+pre-drawn page (a few milliseconds, only inside the pane's rectangle).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw
+
+from pipeline.render.base import RGBFrame
+from pipeline.render.fonts import FreeTypeFont, load_font
+from pipeline.render.geometry import Rect
+from pipeline.render.palette import RGB
+from pipeline.render.textlog import TextRecord, record
+from pipeline.speech.base import WordTiming
+from pipeline.subtitles import align_words, fold, is_clause_end, is_sentence_end
+
+FADE_S = 0.35
+"""Fade-in of a phrase, seconds."""
+PAGE_OUT_S = 0.25
+"""Fade-out of a page before the next one, seconds."""
+MAX_PHRASE_WORDS = 9
+MIN_PHRASE_WORDS = 3
+LEAD_S = 0.1
+"""A phrase starts to appear this long before its first word is heard."""
+_WEAK = frozenset("a an the of to in on at by for with from and or but as that".split())
+
+PaneState = tuple[int, int, int]
+"""``(page, phrases fully shown on it, fade step of the next phrase or -page-out step)``."""
+
+
+def split_phrases(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """Token spans ``[start, end)`` of the phrases of ``tokens`` (see the module docstring)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i, token in enumerate(tokens):
+        n = i + 1 - start
+        end_here = is_sentence_end(token)
+        if not end_here and n >= MIN_PHRASE_WORDS and is_clause_end(token):
+            rest = _words_to_sentence_end(tokens, i + 1)
+            end_here = rest >= MIN_PHRASE_WORDS
+        if not end_here and n >= MAX_PHRASE_WORDS and fold(token) not in _WEAK:
+            rest = _words_to_sentence_end(tokens, i + 1)
+            end_here = rest >= MIN_PHRASE_WORDS
+        if end_here:
+            spans.append((start, i + 1))
+            start = i + 1
+    if start < len(tokens):
+        spans.append((start, len(tokens)))
+    return spans
+
+
+def _words_to_sentence_end(tokens: Sequence[str], start: int) -> int:
+    for i in range(start, len(tokens)):
+        if is_sentence_end(tokens[i]):
+            return i + 1 - start
+    return len(tokens) - start
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One page: its lines of token spans and, per phrase, the rectangles its words cover."""
+
+    first_phrase: int
+    n_phrases: int
+    lines: tuple[tuple[str, int], ...]  # (line text, x offset) per line
+    segments: tuple[tuple[tuple[int, int, int, int], ...], ...]  # per phrase: (x0, y0, x1, y1)
+
+
+class ReadingPane:
+    """A paragraph in ``rect``, revealed phrase by phrase as it is read (module docstring).
+
+    Args:
+        text: what to show (whitespace is normalised; newlines start new paragraphs).
+        rect: where, in frame pixels.
+        font_file: the face.
+        size_px: preferred font size; lowered (not below ``min_px``) until a page holds at
+            least three lines.
+        color: text colour; ``background``: the colour under ``rect`` (for records and
+            fades); ``base``: the pixels under ``rect`` (``(h, w, 3)`` uint8), default flat
+            ``background``.
+        until_s: when the pane disappears (its page of a list gives way to the next).
+        in_thumbnail: whether thumbnails show it.
+        words: the scene's written words with scene-relative times.
+        fps: frame rate.
+        min_px: the smallest size tried (default 75 % of ``size_px``).
+        align: ``"left"`` or ``"center"``.
+        line_spacing: baseline distance as a multiple of the size.
+        max_rows: at most this many lines per page (a page of prose stays short).
+        start_s: when the first phrase may appear at the earliest (scene-relative).
+        end_s: when the narration ends (text the voice never says is spread up to here).
+    """
+
+    def __init__(
+        self,
+        text: str,
+        rect: Rect,
+        font_file: str,
+        size_px: int,
+        color: RGB,
+        background: RGB,
+        words: Sequence[WordTiming],
+        fps: int,
+        *,
+        min_px: int | None = None,
+        align: Literal["left", "center"] = "left",
+        line_spacing: float = 1.4,
+        max_rows: int | None = None,
+        start_s: float = 0.0,
+        end_s: float | None = None,
+        base: npt.NDArray[np.uint8] | None = None,
+        until_s: float | None = None,
+        in_thumbnail: bool = True,
+    ) -> None:
+        self.rect = rect
+        self.color = color
+        self.background = background
+        self.align = align
+        self.fps = fps
+        self.tokens = text.split()
+        self.phrases = split_phrases(self.tokens)
+        size = size_px
+        floor = max(1, min_px or round(size_px * 0.75))
+        while True:
+            font = load_font(font_file, size)
+            ascent, descent = font.getmetrics()
+            line_h = max(ascent + descent, math.ceil(size * line_spacing))
+            rows = 0 if rect.h < ascent + descent else 1 + (rect.h - ascent - descent) // line_h
+            if rows >= 3 or size <= floor:
+                break
+            size -= 1
+        self.font: FreeTypeFont = font
+        self.line_h = line_h
+        self.rows = max(1, rows if max_rows is None else min(rows, max_rows))
+        self.pages = self._paginate()
+        used_rows = max((len(page.lines) for page in self.pages), default=0)
+        self.height_px = (used_rows - 1) * line_h + ascent + descent if used_rows else 0
+        """Height of the tallest page, pixels (the pane never draws below it)."""
+        self.reveal_frames = self._reveal_frames(words, start_s, end_s)
+        self.page_start_frames = [self.reveal_frames[p.first_phrase] for p in self.pages]
+        self.until_frame = None if until_s is None else max(0, math.ceil(until_s * fps - 1e-6))
+        self.in_thumbnail = in_thumbnail
+        self.fade_frames = max(1, round(FADE_S * fps))
+        self.out_frames = max(1, round(PAGE_OUT_S * fps))
+        self._page_cache: dict[int, npt.NDArray[np.uint8]] = {}
+        self._base = (
+            base
+            if base is not None and base.shape == (rect.h, rect.w, 3)
+            else np.full((rect.h, rect.w, 3), background, dtype=np.uint8)
+        )
+        for page in self.pages:
+            for line, _ in page.lines:
+                record(
+                    TextRecord(
+                        line,
+                        int(font.size),
+                        "Bold" in str(font.path),
+                        color,
+                        background,
+                        (rect.x, rect.y, rect.right, rect.bottom),
+                    )
+                )
+
+    # -- layout ------------------------------------------------------------------------
+    def _wrap(self, first: int, last: int) -> list[list[int]]:
+        """Token indices per line for phrases ``first .. last - 1`` from the top of a page."""
+        lines: list[list[int]] = []
+        width = 0.0
+        space = self.font.getlength(" ")
+        start = self.phrases[first][0]
+        end = self.phrases[last - 1][1]
+        for i in range(start, end):
+            w = self.font.getlength(self.tokens[i])
+            if lines and width + space + w <= self.rect.w - 2:
+                lines[-1].append(i)
+                width += space + w
+            else:
+                lines.append([i])
+                width = w
+        return lines
+
+    def _paginate(self) -> list[_Page]:
+        pages: list[_Page] = []
+        first = 0
+        n = len(self.phrases)
+        while first < n:
+            last = first + 1
+            best = last
+            best_sentence: int | None = None
+            while last <= n and len(self._wrap(first, last)) <= self.rows:
+                best = last
+                if is_sentence_end(self.tokens[self.phrases[last - 1][1] - 1]):
+                    best_sentence = last
+                last += 1
+            end = best
+            if (
+                best_sentence is not None
+                and best < n
+                and len(self._wrap(first, best_sentence)) >= max(1, self.rows * 0.6)
+            ):
+                end = best_sentence
+            pages.append(self._page(first, end))
+            first = end
+        return pages
+
+    def _page(self, first: int, last: int) -> _Page:
+        lines = self._wrap(first, last)
+        space = self.font.getlength(" ")
+        ascent, descent = self.font.getmetrics()
+        line_of: dict[int, tuple[int, float]] = {}
+        texts: list[tuple[str, int]] = []
+        for row, indices in enumerate(lines):
+            text = " ".join(self.tokens[i] for i in indices)
+            x0 = 0
+            if self.align == "center":
+                x0 = round((self.rect.w - self.font.getlength(text)) / 2)
+            texts.append((text, x0))
+            x = float(x0)
+            for i in indices:
+                line_of[i] = (row, x)
+                x += self.font.getlength(self.tokens[i]) + space
+        segments = []
+        for p in range(first, last):
+            start, end = self.phrases[p]
+            rects: dict[int, list[float]] = {}
+            for i in range(start, end):
+                row, x = line_of[i]
+                right = x + self.font.getlength(self.tokens[i])
+                if row in rects:
+                    rects[row][1] = right
+                else:
+                    rects[row] = [x, right]
+            segments.append(
+                tuple(
+                    (
+                        max(0, math.floor(x0) - 2),
+                        row * self.line_h,
+                        min(self.rect.w, math.ceil(x1) + 3),
+                        min(self.rect.h, row * self.line_h + max(self.line_h, ascent + descent)),
+                    )
+                    for row, (x0, x1) in sorted(rects.items())
+                )
+            )
+        return _Page(first, last - first, tuple(texts), tuple(segments))
+
+    def _reveal_frames(
+        self, words: Sequence[WordTiming], start_s: float, end_s: float | None
+    ) -> list[int]:
+        text = " ".join(self.tokens)
+        timed = align_words(text, words) if words else []
+        n = len(self.phrases)
+        if timed:
+            times = [max(start_s, timed[a].start_s - LEAD_S) for a, _ in self.phrases]
+        else:
+            end = end_s if end_s is not None else start_s
+            times = [start_s + (end - start_s) * k / max(1, n) for k in range(n)]
+        frames: list[int] = []
+        for t in times:
+            f = max(0, math.ceil(t * self.fps - 1e-6))
+            frames.append(max(f, frames[-1]) if frames else f)
+        return frames
+
+    # -- frames ------------------------------------------------------------------------
+    def state(self, frame_index: int) -> Hashable:
+        """``(page, phrases shown, fade step)`` at ``frame_index`` (see :data:`PaneState`)."""
+        f = frame_index
+        if self.until_frame is not None and f >= self.until_frame:
+            return None
+        page = 0
+        for k, start in enumerate(self.page_start_frames):
+            if f >= start:
+                page = k
+        info = self.pages[page]
+        if page + 1 < len(self.pages):
+            until = self.page_start_frames[page + 1] - f
+            if 0 < until <= self.out_frames:
+                return page, info.n_phrases, -until  # fading out
+        shown = 0
+        fade = 0
+        for k in range(info.n_phrases):
+            reveal = self.reveal_frames[info.first_phrase + k]
+            if f >= reveal + self.fade_frames - 1:
+                shown = k + 1
+            elif f >= reveal:
+                fade = f - reveal + 1
+                break
+            else:
+                break
+        return page, shown, fade
+
+    def full_state(self) -> Hashable:
+        """The first page fully shown (for thumbnails), or ``None`` (hidden)."""
+        if not self.in_thumbnail:
+            return None
+        return 0, self.pages[0].n_phrases if self.pages else 0, 0
+
+    def _page_pixels(self, page: int) -> npt.NDArray[np.uint8]:
+        cached = self._page_cache.get(page)
+        if cached is None:
+            image = Image.fromarray(self._base, "RGB")
+            draw = ImageDraw.Draw(image)
+            for row, (text, x0) in enumerate(self.pages[page].lines):
+                draw.text((x0, row * self.line_h), text, font=self.font, fill=self.color)
+            cached = np.asarray(image, dtype=np.uint8).copy()
+            if len(self._page_cache) >= 2:
+                self._page_cache.pop(next(iter(self._page_cache)))
+            self._page_cache[page] = cached
+        return cached
+
+    def draw(self, frame: RGBFrame, state: Hashable) -> None:
+        """Draw the pane at ``state`` into ``frame`` (in place, inside :attr:`rect` only)."""
+        if state is None or not self.pages:
+            return
+        page, shown, fade = state  # type: ignore[misc]
+        r = self.rect
+        region = frame[r.y : r.bottom, r.x : r.right]
+        pixels = self._page_pixels(page)
+        info = self.pages[page]
+        alpha_out = 1.0
+        if fade < 0:  # page fading out: -fade frames left
+            alpha_out = (-fade - 1) / self.out_frames
+        for k in range(min(info.n_phrases, shown + (1 if fade > 0 else 0))):
+            alpha = alpha_out
+            if k == shown and fade > 0:
+                linear = fade / self.fade_frames
+                alpha = 1.0 - (1.0 - linear) ** 3
+            for x0, y0, x1, y1 in info.segments[k]:
+                src = pixels[y0:y1, x0:x1]
+                if alpha >= 1.0:
+                    region[y0:y1, x0:x1] = src
+                elif alpha > 0:
+                    dst = region[y0:y1, x0:x1].astype(np.uint16)
+                    weight = round(alpha * 256)
+                    region[y0:y1, x0:x1] = (
+                        (src.astype(np.uint16) * weight + dst * (256 - weight)) >> 8
+                    ).astype(np.uint8)
+
+
+__all__ = ["ReadingPane", "split_phrases"]
