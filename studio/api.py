@@ -27,11 +27,14 @@ if TYPE_CHECKING:  # the names below load on first use (the command line stays q
     from studio.service import RENDER, RunnerBusyError, Studio
     from studio.settings import (
         NO_KEYRING_MESSAGE,
+        PROVIDER_PRESETS,
         AISettings,
         SecretStore,
         StudioSettings,
+        apply_preset,
         estimate_ai_costs,
         mask_secret,
+        matching_preset,
         with_video_price,
     )
     from studio.store import Job, JobState, Project, ProjectSummary
@@ -54,6 +57,9 @@ _LAZY = {
     "RunnerBusyError": ("studio.service", "RunnerBusyError"),
     "Studio": ("studio.service", "Studio"),
     "NO_KEYRING_MESSAGE": ("studio.settings", "NO_KEYRING_MESSAGE"),
+    "PROVIDER_PRESETS": ("studio.settings", "PROVIDER_PRESETS"),
+    "apply_preset": ("studio.settings", "apply_preset"),
+    "matching_preset": ("studio.settings", "matching_preset"),
     "AISettings": ("studio.settings", "AISettings"),
     "SecretStore": ("studio.settings", "SecretStore"),
     "StudioSettings": ("studio.settings", "StudioSettings"),
@@ -82,6 +88,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "NO_KEYRING_MESSAGE",
+    "PROVIDER_PRESETS",
     "RENDER",
     "AISettings",
     "Approval",
@@ -99,11 +106,13 @@ __all__ = [
     "SecretStore",
     "Studio",
     "StudioSettings",
+    "apply_preset",
     "budget_policy",
     "cli_main",
     "estimate_ai_costs",
     "exit_process",
     "mask_secret",
+    "matching_preset",
     "ops_report",
     "paths",
     "slug",

@@ -85,6 +85,9 @@ def budget_policy(ai: AISettings) -> BudgetPolicy:
     )
 
 
+LOCAL_SERVER_KEY = "local-server-no-key"
+"""The key sent to a keyless OpenAI-compatible server (the SDK insists on one)."""
+
 RemoteIds = Callable[[str], str | None]
 """``clip key → remote job id`` saved by an earlier attempt, if any."""
 
@@ -283,8 +286,11 @@ def paid_services(
 
         provider = ai.llm_provider
         key = secrets.get_api_key(provider)
+        if not key and provider == "openai" and ai.llm_keyless:
+            key = LOCAL_SERVER_KEY  # a local server (Ollama, LM Studio) takes any key
         if not key:
             services.notes.append(f"no {provider} API key: narration uses the offline rules")
+        local = provider == "openai" and key == LOCAL_SERVER_KEY
         generator = make_generator(
             provider,
             governor,
@@ -292,6 +298,7 @@ def paid_services(
             api_key=key,
             base_url=ai.base_url(provider),
             prices=ai.prices,
+            **({"api": "chat"} if local else {}),  # local servers speak Chat Completions
         )
         services._closers.append(generator.close)
 
