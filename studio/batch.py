@@ -40,7 +40,13 @@ MAX_MANIFEST_BYTES = 5_000_000
 MAX_ROWS = 1_000
 """A manifest holds at most this many rows (larger batches: split the manifest)."""
 
-_ALIASES = {"lang": "language", "out": "output", "file": "input", "document": "input"}
+_ALIASES = {
+    "lang": "language",
+    "out": "output",
+    "file": "input",
+    "document": "input",
+    "duration": "duration_s",
+}
 _SOURCE_KEYS = {"input", "template", "output", "fields"}
 
 
@@ -128,8 +134,10 @@ def _normalise(values: Mapping[str, Any]) -> dict[str, Any]:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue  # an empty CSV cell means "not given"
         result[_ALIASES.get(key, key)] = value.strip() if isinstance(value, str) else value
-    if fields:
-        result["fields"] = {str(k): "" if v is None else str(v) for k, v in fields.items()}
+    # an empty cell is "not given" (a CSV shared by several templates has every field column)
+    given = {str(k): str(v) for k, v in fields.items() if v is not None and str(v).strip()}
+    if given:
+        result["fields"] = given
     return result
 
 

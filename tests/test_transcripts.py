@@ -213,3 +213,26 @@ def test_render_a_transcript_to_40_seconds(tmp_path: Path, capsys) -> None:  # t
         assert len(container.streams.audio) == 1
     assert 0.75 * 40.0 <= duration_s <= 1.15 * 40.0, duration_s
     assert out.with_suffix(".srt").exists()
+
+
+def test_batch_manifest_mixes_templates_transcripts_and_duration(tmp_path: Path) -> None:
+    """A CSV shared by rows of several kinds: ``duration`` is the render option
+    ``duration_s``, and an empty ``field.*`` cell is "not given" (the persona template has
+    none of the ad template's fields)."""
+    from pipeline.condense import estimate_duration_s
+    from studio.batch import plan_batch
+    from studio.service import open_studio
+
+    manifest = tmp_path / "videos.csv"
+    manifest.write_text(
+        "input,template,duration,field.product,field.problem,field.benefit_1,field.benefit_2\n"
+        f"{TALK},,45,,,,\n"
+        ",high_utilization.autopay_setup,,,,,\n"
+        ",problem_solution,,Lumen Lamp,eye strain,warm light,USB-C\n",
+        encoding="utf-8",
+    )
+    with open_studio(tmp_path / "data", tmp_path / "cache") as studio:
+        batch = plan_batch(studio, manifest)
+    assert [row.error for row in batch.rows] == ["", "", ""]
+    talk = batch.rows[0].request
+    assert talk is not None and abs(estimate_duration_s(talk.spec.scenes) - 45) <= 0.15 * 45
