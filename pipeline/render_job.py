@@ -513,6 +513,7 @@ def render_video(
     script: Callable[[VideoSpec], Sequence[str]] | None = None,
     events: EventSink = no_events,
     throughput: Throughput | None = None,
+    images: ImageSupplier | None = None,
 ) -> RenderResult:
     """Render ``spec`` to ``out_path`` (MP4) with a thumbnail, subtitles and metadata beside it.
 
@@ -530,6 +531,8 @@ def render_video(
             (:func:`pipeline.fsutil.sweep_stale_staging`).
         clips: supplies AI clips for clip scenes (paid, governed); ``None`` draws their
             infographic or text card.
+        images: supplies AI stills for clip scenes without a clip (paid, governed, cheaper);
+            ``None`` skips that tier.
         script: writes the narration (e.g. an LLM with a fallback to the rules); default:
             the offline rules of :func:`pipeline.narration.script_stage`.
         events: receives a typed :class:`~pipeline.progress.ProgressEvent` with every
@@ -658,7 +661,13 @@ def render_video(
         # visuals: the fallback tier of each clip scene
         t0 = time.perf_counter()
         visuals = resolve_visuals(
-            spec, manifest, ctx, clips, progress=stage_progress("visuals"), cancel=cancel
+            spec,
+            manifest,
+            ctx,
+            clips,
+            progress=stage_progress("visuals"),
+            cancel=cancel,
+            images=images,
         )
         finish_stage("visuals", t0, {"tiers": [v.tier for v in visuals]})
 
@@ -901,9 +910,9 @@ class SceneVisual:
 
     Attributes:
         tier: ``"rendered"`` (a document scene), or for clip scenes the fallback tier that
-            produced it: ``"ai_clip"``, ``"infographic"`` or ``"text_card"``.
-        clip_path: the AI clip file (tier ``ai_clip``).
-        clip_key: the clip's store key (part of the segment's cache key).
+            produced it: ``"ai_clip"``, ``"ai_image"``, ``"infographic"`` or ``"text_card"``.
+        clip_path: the AI clip file (tier ``ai_clip``) or the AI still (tier ``ai_image``).
+        clip_key: the clip's or still's store key (part of the segment's cache key).
         cost_usd: what the scene's paid generation cost (settled), 0 when free or cached.
         notes: why a better tier was not used (provider down, budget, approval pending, …).
     """
@@ -928,6 +937,19 @@ class ClipSupplier(Protocol):
     ) -> tuple[Path, str, float]: ...
 
 
+class ImageSupplier(Protocol):
+    """Gets the AI still of a clip scene (from the cache, or from a paid images endpoint).
+
+    Returns ``(path, store_key, cost_usd)``; raises :class:`~pipeline.ai.base.ProviderError`,
+    :class:`~pipeline.ai.base.PaidWorkBlocked` or :class:`~pipeline.ai.base.QuotaExhausted`
+    when there is no image to be had now — the scene then falls back to the next tier.
+    """
+
+    def image_for(
+        self, scene: ClipScene, index: int, *, cancel: CancelToken
+    ) -> tuple[Path, str, float]: ...
+
+
 _CLIP_FAILURES = (ProviderError, PaidWorkBlocked, QuotaExhausted)
 
 
@@ -939,12 +961,14 @@ def resolve_visuals(
     *,
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
+    images: ImageSupplier | None = None,
 ) -> list[SceneVisual]:
-    """Visuals stage: the fallback chain AI clip → animated infographic → text card.
+    """Visuals stage: the fallback chain AI clip → AI image → animated infographic → text card.
 
     Document scenes are ``"rendered"``. A clip scene gets its AI clip when ``clips`` is given
-    and the provider delivers; else the infographic, if the scene has one and its renderer
-    accepts the data; else a text card. The job never fails because a provider did.
+    and the provider delivers; else its AI still when ``images`` is given, the endpoint
+    delivers and the still can be drawn; else the infographic, if the scene has one and its
+    renderer accepts the data; else a text card. The job never fails because a provider did.
     """
     visuals: list[SceneVisual] = []
     for index, scene in enumerate(spec.scenes):
@@ -963,6 +987,18 @@ def resolve_visuals(
             except _CLIP_FAILURES as error:
                 notes.append(f"AI clip unavailable: {error.message}")
                 log.warning("scene %d: AI clip unavailable: %s", index + 1, error.message)
+        if images is not None:
+            try:
+                path, key, cost = images.image_for(scene, index, cancel=cancel)
+                make_renderer(scene, ctx, manifest.scenes[index], tier="ai_image", image_path=path)
+                visuals.append(SceneVisual("ai_image", path, key, cost, tuple(notes)))
+                continue
+            except _CLIP_FAILURES as error:
+                notes.append(f"AI image unavailable: {error.message}")
+                log.warning("scene %d: AI image unavailable: %s", index + 1, error.message)
+            except ValueError as error:  # a cached still that no longer reads
+                notes.append(f"AI image failed: {error}")
+                log.warning("scene %d: AI image failed: %s", index + 1, error)
         if scene.infographic is not None:
             try:
                 make_renderer(scene, ctx, manifest.scenes[index], tier="infographic")
@@ -986,6 +1022,15 @@ def _make_scene_renderer(
 ) -> SceneRenderer:
     if visual is None or visual.tier == "rendered":
         return make_renderer(scene, ctx, timing, previous_final=previous_final)
+    if visual.tier == "ai_image":
+        return make_renderer(
+            scene,
+            ctx,
+            timing,
+            previous_final=previous_final,
+            tier="ai_image",
+            image_path=visual.clip_path,
+        )
     clip_source = (
         avio.ClipFrames(visual.clip_path, ctx.width_px, ctx.height_px)
         if visual.tier == "ai_clip" and visual.clip_path is not None

@@ -30,11 +30,14 @@ if TYPE_CHECKING:  # the names below load on first use (the command line stays q
     from studio.service import RENDER, RunnerBusyError, Studio
     from studio.settings import (
         NO_KEYRING_MESSAGE,
+        PROVIDER_PRESETS,
         AISettings,
         SecretStore,
         StudioSettings,
+        apply_preset,
         estimate_ai_costs,
         mask_secret,
+        matching_preset,
         with_video_price,
     )
     from studio.store import Job, JobState, Project, ProjectSummary
@@ -68,6 +71,9 @@ _LAZY = {
     "RunnerBusyError": ("studio.service", "RunnerBusyError"),
     "Studio": ("studio.service", "Studio"),
     "NO_KEYRING_MESSAGE": ("studio.settings", "NO_KEYRING_MESSAGE"),
+    "PROVIDER_PRESETS": ("studio.settings", "PROVIDER_PRESETS"),
+    "apply_preset": ("studio.settings", "apply_preset"),
+    "matching_preset": ("studio.settings", "matching_preset"),
     "AISettings": ("studio.settings", "AISettings"),
     "SecretStore": ("studio.settings", "SecretStore"),
     "StudioSettings": ("studio.settings", "StudioSettings"),
@@ -105,6 +111,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "GALLERY_KINDS",
     "NO_KEYRING_MESSAGE",
+    "PROVIDER_PRESETS",
     "RENDER",
     "AISettings",
     "Approval",
@@ -128,11 +135,13 @@ __all__ = [
     "TemplateClashError",
     "TemplateEntry",
     "TemplateLibrary",
+    "apply_preset",
     "budget_policy",
     "cli_main",
     "estimate_ai_costs",
     "exit_process",
     "mask_secret",
+    "matching_preset",
     "ops_report",
     "paths",
     "slug",

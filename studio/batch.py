@@ -40,7 +40,13 @@ MAX_MANIFEST_BYTES = 5_000_000
 MAX_ROWS = 1_000
 """A manifest holds at most this many rows (larger batches: split the manifest)."""
 
-_ALIASES = {"lang": "language", "out": "output", "file": "input", "document": "input"}
+_ALIASES = {
+    "lang": "language",
+    "out": "output",
+    "file": "input",
+    "document": "input",
+    "duration": "duration_s",
+}
 _SOURCE_KEYS = {"input", "template", "output", "fields"}
 
 
@@ -128,8 +134,10 @@ def _normalise(values: Mapping[str, Any]) -> dict[str, Any]:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue  # an empty CSV cell means "not given"
         result[_ALIASES.get(key, key)] = value.strip() if isinstance(value, str) else value
-    if fields:
-        result["fields"] = {str(k): "" if v is None else str(v) for k, v in fields.items()}
+    # an empty cell is "not given" (a CSV shared by several templates has every field column)
+    given = {str(k): str(v) for k, v in fields.items() if v is not None and str(v).strip()}
+    if given:
+        result["fields"] = given
     return result
 
 
@@ -284,9 +292,17 @@ def plan_batch(
                 )
             overrides = _overrides(values, defaults or RenderOverrides())
             if "input" in values:
-                document = (base / str(values["input"])).expanduser()
-                spec = load_document(document, skip_boilerplate=skip_boilerplate)
-                stem, doc_source = document.stem, document
+                from pipeline.adapters.transcript import source_url, youtube_video_id
+
+                url = source_url(str(values["input"]))
+                document = Path(url) if url else (base / str(values["input"])).expanduser()
+                spec = load_document(
+                    url or document,
+                    skip_boilerplate=skip_boilerplate,
+                    offline=bool(studio.settings.current.offline),
+                )
+                stem = (youtube_video_id(url) or "video") if url else document.stem
+                doc_source = None if url else document
             else:
                 template = str(values["template"])
                 found = studio.templates.get(template)  # built-in or the user's own

@@ -148,6 +148,14 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="ask the configured Videos API for clip scenes (paid; falls back to "
         "infographics; default: the setting)",
     )
+    parser.add_argument(
+        "--ai-images",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ask the configured images endpoint for a still per clip scene without an AI "
+        "clip, drawn with pan and zoom (paid, 10-50x cheaper than clips; falls back to "
+        "infographics; default: the setting)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,7 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render a document or a template to MP4")
     render.add_argument(
-        "input", type=Path, nargs="?", help="Markdown, text, PDF, DOCX or YAML scene file"
+        "input",
+        type=Path,
+        nargs="?",
+        help="Markdown, text, PDF, DOCX, YAML scene file, .srt/.vtt transcript or a YouTube URL",
     )
     render.add_argument("-o", "--output", type=Path, help="output .mp4 (default: INPUT name in .)")
     render.add_argument("--template", help="render this template instead of a document")
@@ -325,6 +336,7 @@ def render_overrides(args: argparse.Namespace) -> RenderOverrides:
         offline=getattr(args, "offline", None),
         llm=getattr(args, "llm", None),
         ai_clips=getattr(args, "ai_clips", None),
+        ai_images=getattr(args, "ai_images", None),
         template_id=getattr(args, "template", None),
         duration_s=getattr(args, "duration", None),
         keep_scene_voices=getattr(args, "keep_scene_voices", None),
@@ -373,7 +385,9 @@ def _load_document(studio: Studio, path: Path, args: argparse.Namespace) -> Vide
 
     keep_all = bool(getattr(args, "all_sections", False))
     skip = studio.settings.current.skip_boilerplate and not keep_all
-    loaded = read_document(path, skip_boilerplate=skip)
+    offline = getattr(args, "offline", None)
+    offline = studio.settings.current.offline if offline is None else offline
+    loaded = read_document(path, skip_boilerplate=skip, offline=bool(offline))
     for note in loaded.notes:
         print(f"note: {note}", file=sys.stderr)
     return loaded.spec
@@ -385,11 +399,16 @@ def _print_notes(request: RenderRequest) -> None:
 
 
 def _render(input_path: Path, output: Path | None, args: argparse.Namespace) -> int:
+    from pipeline.adapters.transcript import source_url, youtube_video_id
+
+    url = source_url(input_path)
     if output is None:
-        output = Path.cwd() / f"{input_path.stem}.mp4"
+        video_id = youtube_video_id(url) if url else None
+        output = Path.cwd() / f"{video_id or input_path.stem}.mp4"
     with _studio(args) as studio:
         spec = _load_document(studio, input_path, args)
-        request = _request(studio, spec, args, output=output, source=input_path)
+        source = None if url is not None else input_path  # a URL is no file to record
+        request = _request(studio, spec, args, output=output, source=source)
         _print_notes(request)
         return _render_request(studio, request)
 

@@ -37,7 +37,7 @@ from studio.store.tables import (
     utcnow,
 )
 
-FALLBACK_TIERS = (SceneTier.INFOGRAPHIC, SceneTier.TEXT_CARD)
+FALLBACK_TIERS = (SceneTier.AI_IMAGE, SceneTier.INFOGRAPHIC, SceneTier.TEXT_CARD)
 """Tiers that mean an AI clip was wanted but a fallback was served."""
 
 

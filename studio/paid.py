@@ -43,21 +43,39 @@ class PaidChoices:
         llm: let the configured LLM write narration (falls back to the rules).
         ai_clips: ask the configured Videos API for clip scenes (falls back to infographics).
         template_id: the template the video came from (first paid use needs an approval).
+        ai_images: ask the configured images endpoint for a still per clip scene that has no
+            AI clip (the cheaper tier; falls back to infographics).
     """
 
     llm: bool = False
     ai_clips: bool = False
     template_id: str | None = None
+    ai_images: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """As stored in a job's input."""
-        return {"llm": self.llm, "ai_clips": self.ai_clips, "template_id": self.template_id}
+        return {
+            "llm": self.llm,
+            "ai_clips": self.ai_clips,
+            "template_id": self.template_id,
+            "ai_images": self.ai_images,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> PaidChoices:
         """From a job's input (absent → nothing paid)."""
         data = data or {}
-        return cls(bool(data.get("llm")), bool(data.get("ai_clips")), data.get("template_id"))
+        return cls(
+            bool(data.get("llm")),
+            bool(data.get("ai_clips")),
+            data.get("template_id"),
+            bool(data.get("ai_images")),
+        )
+
+    @property
+    def any(self) -> bool:
+        """Whether any paid AI is asked for."""
+        return self.llm or self.ai_clips or self.ai_images
 
 
 def budget_policy(ai: AISettings) -> BudgetPolicy:
@@ -68,6 +86,9 @@ def budget_policy(ai: AISettings) -> BudgetPolicy:
         hard_stop_fraction=ai.hard_stop_fraction,
     )
 
+
+LOCAL_SERVER_KEY = "local-server-no-key"
+"""The key sent to a keyless OpenAI-compatible server (the SDK insists on one)."""
 
 RemoteIds = Callable[[str], str | None]
 """``clip key → remote job id`` saved by an earlier attempt, if any."""
@@ -153,6 +174,64 @@ class CachedClipSupplier:
         return path, key, result.cost_usd
 
 
+class CachedImageSupplier:
+    """A :class:`~pipeline.render_job.ImageSupplier`: the still from the cache, else from the
+    images endpoint (governed), then cached.
+
+    Keyed like clips: the scene's shared ``cache_key`` (or its prompt's hash) with the model,
+    size and quality that shape the image, so every user of a persona × topic shares one
+    still and a second render pays nothing.
+    """
+
+    def __init__(self, client: Any, cache: ContentCache, ai: AISettings, staging: Path) -> None:
+        self.client = client
+        self.cache = cache
+        self.ai = ai
+        self.staging = staging
+        self._lock = threading.Lock()
+
+    def image_key(self, scene: ClipScene) -> str:
+        """The cache key of ``scene``'s still."""
+        shared = scene.cache_key or hashlib.sha256(scene.prompt.encode("utf-8")).hexdigest()[:16]
+        return content_key(
+            "ai_image",
+            {
+                "cache_key": shared,
+                "model": self.ai.image_model,
+                "size": self.ai.image_size,
+                "quality": self.ai.image_quality,
+            },
+        )
+
+    def image_for(
+        self, scene: ClipScene, index: int, *, cancel: CancelToken
+    ) -> tuple[Path, str, float]:
+        """The still of ``scene``: ``(path, key, cost_usd)``; cost 0 when it came from the cache.
+
+        Raises:
+            ProviderError / PaidWorkBlocked / QuotaExhausted: no image now (the scene falls back).
+        """
+        from pipeline.ai.images import ImageRequest
+
+        key = self.image_key(scene)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached, key, 0.0
+        cancel.raise_if_cancelled()
+        request = ImageRequest(
+            prompt=scene.prompt,
+            size=self.ai.image_size,
+            cache_key=key[:32],
+            template_id=scene.template_id,
+        )
+        self.staging.mkdir(parents=True, exist_ok=True)
+        with self._lock:  # one paid generation at a time
+            result = self.client.generate(request, out_path=self.staging / f"{key[:32]}.png")
+        path = self.cache.put(key, "ai_image", result.path)
+        result.path.unlink(missing_ok=True)
+        return path, key, result.cost_usd
+
+
 @dataclass
 class PaidServices:
     """The governed providers of one render, and what to close afterwards.
@@ -165,6 +244,7 @@ class PaidServices:
     governor: BudgetGovernor
     script: Callable[[VideoSpec], Sequence[str]] | None = None
     clips: CachedClipSupplier | None = None
+    images: CachedImageSupplier | None = None
     notes: list[str] = field(default_factory=list)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -259,8 +339,11 @@ def paid_services(
 
         provider = ai.llm_provider
         key = secrets.get_api_key(provider)
+        if not key and provider == "openai" and ai.llm_keyless:
+            key = LOCAL_SERVER_KEY  # a local server (Ollama, LM Studio) takes any key
         if not key:
             services.notes.append(f"no {provider} API key: narration uses the offline rules")
+        local = provider == "openai" and key == LOCAL_SERVER_KEY
         generator = make_generator(
             provider,
             governor,
@@ -268,6 +351,7 @@ def paid_services(
             api_key=key,
             base_url=ai.base_url(provider),
             prices=ai.prices,
+            **({"api": "chat"} if local else {}),  # local servers speak Chat Completions
         )
         services._closers.append(generator.close)
 
@@ -303,4 +387,26 @@ def paid_services(
             remote_id_for=remote_id_for,
             save_remote_id=save_remote_id,
         )
+    if choices.ai_images:
+        from pipeline.ai.costs import estimate_image
+        from pipeline.ai.images import ImageClient, ImageSettings
+
+        image_key = secrets.get_api_key("image")
+        image_settings = ImageSettings(
+            base_url=ai.image_base_url,
+            api_key=image_key,
+            model=ai.image_model,
+            size=ai.image_size,
+            quality=ai.image_quality,
+            keyless=ai.image_keyless,
+        )
+        if not image_key and not ai.image_keyless:
+            services.notes.append("no images endpoint key: clip scenes use infographics")
+        image_client = ImageClient(
+            image_settings,
+            governor,
+            estimate=functools.partial(estimate_image, prices=ai.prices),
+        )
+        services._closers.append(image_client.close)
+        services.images = CachedImageSupplier(image_client, cache, ai, staging)
     return services

@@ -60,7 +60,7 @@ class RenderOverrides(BaseModel):
         encoder: force an encoder (``auto``, ``x264``, ``nvenc``, …).
         caption_style: burned-in caption look (``highlight`` or ``plain``).
         offline: never use the network.
-        llm / ai_clips: paid AI for this render (else the settings' switches).
+        llm / ai_clips / ai_images: paid AI for this render (else the settings' switches).
         template_id: the template the video came from (approvals, cost records).
         languages: every language asked for (``--lang es,de,fr``): one video each, the text
             translated first; ``language`` is the first. Only explicit choices translate: a
@@ -90,6 +90,7 @@ class RenderOverrides(BaseModel):
     offline: bool | None = None
     llm: bool | None = None
     ai_clips: bool | None = None
+    ai_images: bool | None = None
     template_id: str | None = None
     languages: tuple[str, ...] | None = None
     translate: bool | None = None
@@ -271,6 +272,7 @@ def build_render_request(
         llm=overrides.llm if overrides.llm is not None else ai.llm_enabled,
         ai_clips=overrides.ai_clips if overrides.ai_clips is not None else ai.video_clips_enabled,
         template_id=overrides.template_id,
+        ai_images=overrides.ai_images if overrides.ai_images is not None else ai.image_enabled,
     )
     if output is None:
         folder = settings.output_dir or default_output_dir or Path.cwd()

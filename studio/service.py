@@ -450,7 +450,7 @@ class Studio:
         preflight(spec, output, {"cache": self.cache_dir, "data": self.data_dir})
         services = None
         translator = None
-        if paid.llm or paid.ai_clips:
+        if paid.any:
             services = paid_services(
                 paid,
                 db=self.db,
@@ -500,6 +500,7 @@ class Studio:
                     observer=observer,
                     staging_root=self.staging_root,
                     clips=services.clips if services else None,
+                    images=services.images if services else None,
                     script=services.script if services else None,
                     throughput=self.throughput(),
                 )

@@ -27,7 +27,7 @@ import shutil
 import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +49,7 @@ from pipeline.ai.costs import (
     PriceTable,
     VideoPrice,
     default_price_table,
+    estimate_image,
     estimate_llm,
     estimate_video,
 )
@@ -69,12 +70,13 @@ ENV_PREFIX = "VIDEOSTUDIO_"
 KEYRING_SERVICE = "videostudio"
 
 LlmProvider = Literal["anthropic", "openai"]
-ApiKeyName = Literal["anthropic", "openai", "video"]
+ApiKeyName = Literal["anthropic", "openai", "video", "image"]
 
 API_KEY_ENV: dict[str, str] = {
     "anthropic": "ANTHROPIC_API_KEY",
     "openai": "OPENAI_API_KEY",
     "video": "VIDEOSTUDIO_VIDEO_API_KEY",
+    "image": "VIDEOSTUDIO_IMAGE_API_KEY",
 }
 """Key name → environment variable read when the store has no key. The video gateway has its
 own variable: an OpenAI key is never sent to a third-party gateway by accident."""
@@ -102,6 +104,13 @@ class AISettings(BaseModel):
         video_clips_enabled: ask an OpenAI-compatible Videos API for clip scenes.
         video_base_url / video_model / video_size / video_seconds: that API's settings;
             video_poll_interval_s: seconds between status polls of a clip job.
+        image_enabled: ask an OpenAI-compatible images endpoint for a still per clip scene
+            that has no AI clip (the cheaper tier, drawn with pan and zoom).
+        image_base_url / image_model / image_size / image_quality: that endpoint's settings
+            (``image_quality`` ``""`` leaves it to the endpoint); image_keyless: the endpoint
+            needs no key (a local server or a keyless LiteLLM proxy).
+        llm_keyless: the OpenAI-compatible LLM endpoint needs no key (a local Ollama or LM
+            Studio server; see :data:`PROVIDER_PRESETS`).
         daily_budget_usd: daily budget; alerts at ``alert_fraction`` of it, hard stop at
             ``hard_stop_fraction`` unless an operator approves.
         prices: the prices estimates use: a :class:`~pipeline.ai.costs.PriceTable` whose every
@@ -121,6 +130,13 @@ class AISettings(BaseModel):
     video_size: str = Field(default="1280x720", pattern=r"^\d{2,5}x\d{2,5}$")
     video_seconds: Literal[4, 8, 12] = 8
     video_poll_interval_s: float = Field(default=5.0, gt=0, le=120)
+    image_enabled: bool = False
+    image_base_url: str | None = None
+    image_model: str = "gpt-image-1"
+    image_size: str = Field(default="1536x1024", pattern=r"^\d{2,5}x\d{2,5}$")
+    image_quality: Literal["", "low", "medium", "high", "standard", "hd", "auto"] = "medium"
+    image_keyless: bool = False
+    llm_keyless: bool = False
     daily_budget_usd: float = Field(default=5.00, ge=0)
     alert_fraction: float = Field(default=0.8, gt=0, le=1)
     hard_stop_fraction: float = Field(default=1.2, ge=1)
@@ -132,6 +148,132 @@ class AISettings(BaseModel):
         if value:
             return value
         return (os.environ if env is None else env).get(BASE_URL_ENV[provider]) or None
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    """A ready-made provider setup the Settings dialog offers (data only).
+
+    Attributes:
+        id: stable name (``"ollama"``).
+        label: what the combo box shows.
+        description: one sentence for the user (what must run, what it costs).
+        changes: the :class:`AISettings` fields it sets.
+        free_llm_model: with a local LLM server, the model priced at $0 in the price table
+            (a local server bills nothing; the ledger still records each call, at $0).
+    """
+
+    id: str
+    label: str
+    description: str
+    changes: Mapping[str, Any]
+    free_llm_model: str | None = None
+
+
+LOCAL_LLM_SOURCE = "local server (Ollama / LM Studio): no charge"
+
+PROVIDER_PRESETS: tuple[ProviderPreset, ...] = (
+    ProviderPreset(
+        id="ollama",
+        label="Local LLM: Ollama",
+        description="Narration by a model running on this computer with Ollama "
+        "(`ollama serve`, then `ollama pull llama3.2`): no key, no cost, works offline.",
+        changes={
+            "llm_provider": "openai",
+            "openai_base_url": "http://localhost:11434/v1",
+            "llm_model": "llama3.2",
+            "llm_keyless": True,
+        },
+        free_llm_model="llama3.2",
+    ),
+    ProviderPreset(
+        id="lmstudio",
+        label="Local LLM: LM Studio",
+        description="Narration by the model loaded in LM Studio's local server (Developer → "
+        "Start server, port 1234): no key, no cost, works offline.",
+        changes={
+            "llm_provider": "openai",
+            "openai_base_url": "http://localhost:1234/v1",
+            "llm_model": "local-model",
+            "llm_keyless": True,
+        },
+        free_llm_model="local-model",
+    ),
+    ProviderPreset(
+        id="litellm",
+        label="LiteLLM proxy for video and image models",
+        description="AI clips and scene images through a LiteLLM proxy (`litellm --config "
+        "config.yaml`, port 4000) that routes to Veo, Runway, gpt-image or others; use the "
+        "proxy's key as the Video and Image API key, and its model names.",
+        changes={
+            "video_base_url": "http://localhost:4000/v1",
+            "video_model": "veo-3.0-fast-generate-001",
+            "image_base_url": "http://localhost:4000/v1",
+            "image_model": "gpt-image-1-mini",
+            "image_quality": "medium",
+        },
+    ),
+    ProviderPreset(
+        id="openai",
+        label="OpenAI (default endpoints, API key needed)",
+        description="OpenAI's own endpoints for narration and images (needs an OpenAI key).",
+        changes={
+            "llm_provider": "openai",
+            "openai_base_url": None,
+            "llm_model": "gpt-5-mini",
+            "llm_keyless": False,
+            "image_base_url": None,
+            "image_model": "gpt-image-1",
+        },
+    ),
+)
+"""The provider presets of Settings → Paid AI (a combo box)."""
+
+
+def provider_preset(preset_id: str) -> ProviderPreset:
+    """The preset called ``preset_id``.
+
+    Raises:
+        KeyError: no such preset.
+    """
+    for preset in PROVIDER_PRESETS:
+        if preset.id == preset_id:
+            return preset
+    raise KeyError(f"no provider preset {preset_id!r}")
+
+
+def apply_preset(ai: AISettings, preset_id: str) -> AISettings:
+    """``ai`` with the preset's fields set; a local LLM preset also prices its model at $0
+    in the price table (dated today, source :data:`LOCAL_LLM_SOURCE`).
+
+    Raises:
+        KeyError: no such preset.
+    """
+    from pipeline.ai.costs import LlmPrice
+
+    preset = provider_preset(preset_id)
+    updated = ai.model_copy(update=dict(preset.changes))
+    if preset.free_llm_model:
+        free = LlmPrice(
+            input_usd_per_mtok=0.0,
+            output_usd_per_mtok=0.0,
+            as_of=date.today(),
+            source=LOCAL_LLM_SOURCE,
+        )
+        llm = {**updated.prices.llm}
+        llm["openai"] = {**llm.get("openai", {}), preset.free_llm_model: free}
+        updated = updated.model_copy(
+            update={"prices": updated.prices.model_copy(update={"llm": llm})}
+        )
+    return AISettings.model_validate(updated.model_dump(mode="json"))
+
+
+def matching_preset(ai: AISettings) -> str | None:
+    """The id of the preset whose fields ``ai`` has, or ``None`` (a custom setup)."""
+    for preset in PROVIDER_PRESETS:
+        if all(getattr(ai, name) == value for name, value in preset.changes.items()):
+            return preset.id
+    return None
 
 
 class StudioSettings(BaseSettings):
@@ -557,11 +699,12 @@ LLM_OUTPUT_TOKENS_PER_SCENE = 250
 
 
 def estimate_ai_costs(
-    spec: VideoSpec, ai: AISettings, *, llm: bool, clips: bool
+    spec: VideoSpec, ai: AISettings, *, llm: bool, clips: bool, images: bool = False
 ) -> list[CostEstimate]:
     """What the paid AI choices would cost for ``spec``, before anything is spent.
 
-    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. LLM: scenes ×
+    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. Images (the
+    fallback of clips, so at most one per clip scene): clip scenes × the image price. LLM: scenes ×
     (:data:`LLM_INPUT_TOKENS_PER_SCENE` in + :data:`LLM_OUTPUT_TOKENS_PER_SCENE` out) at the
     provider's token prices. Empty when both are off.
     """
@@ -580,6 +723,15 @@ def estimate_ai_costs(
         estimates.append(
             replace(estimate, description=f"{clip_scenes} AI clips of {ai.video_seconds} s")
         )
+    if images and clip_scenes:
+        estimate = estimate_image(
+            ai.image_model,
+            ai.prices,
+            quality=ai.image_quality,
+            size=ai.image_size,
+            count=clip_scenes,
+        )
+        estimates.append(replace(estimate, description=f"{clip_scenes} AI scene images"))
     return estimates
 
 

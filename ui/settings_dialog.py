@@ -37,11 +37,14 @@ from pipeline.errors import StudioError
 from pipeline.models import VideoFormat
 from pipeline.speech.voices import NAMED_VOICES, VOICE_TABLE, list_voices
 from studio.api import (
+    PROVIDER_PRESETS,
     AISettings,
     SecretStore,
     Studio,
     StudioSettings,
+    apply_preset,
     mask_secret,
+    matching_preset,
     with_video_price,
 )
 from ui.operations import BackgroundOp
@@ -132,7 +135,7 @@ class _Loaded:
     keyring_message: str
 
 
-KEY_NAMES: tuple[str, ...] = ("openai", "anthropic", "video")
+KEY_NAMES: tuple[str, ...] = ("openai", "anthropic", "video", "image")
 
 
 def _load(settings: StudioSettings, secrets: SecretStore | None) -> _Loaded:
@@ -269,6 +272,18 @@ class SettingsDialog(QDialog):
     def _build_ai(self) -> QGroupBox:
         box = QGroupBox("Paid AI (optional; off by default)")
         form = QFormLayout(box)
+        self.preset_combo = QComboBox()
+        self.preset_combo.addItem("Custom", None)
+        for preset in PROVIDER_PRESETS:
+            self.preset_combo.addItem(preset.label, preset.id)
+        self.preset_combo.activated.connect(self._apply_preset)
+        self.preset_label = QLabel()
+        self.preset_label.setWordWrap(True)
+        self._preset_ai: AISettings | None = None
+        self.images_check = QCheckBox("Make AI scene images for clip scenes without a clip")
+        self.image_url_edit = QLineEdit()
+        self.image_url_edit.setPlaceholderText("default (OpenAI)")
+        self.image_model_edit = QLineEdit()
         self.llm_check = QCheckBox("Write narration with an AI model")
         self.llm_provider_combo = QComboBox()
         self.llm_provider_combo.addItem("Anthropic", "anthropic")
@@ -298,6 +313,8 @@ class SettingsDialog(QDialog):
         self.video_price_spin.setSuffix(" per second")
         self.prices_label = QLabel()
         self.prices_label.setWordWrap(True)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("", self.preset_label)
         form.addRow(self.llm_check)
         form.addRow("Provider", self.llm_provider_combo)
         form.addRow("Model", self.llm_model_edit)
@@ -309,11 +326,38 @@ class SettingsDialog(QDialog):
         form.addRow("Video API base URL", self.video_url_edit)
         form.addRow("Video model", self.video_model_edit)
         form.addRow("Video API key", self.key_edits["video"])
+        form.addRow(self.images_check)
+        form.addRow("Image API base URL", self.image_url_edit)
+        form.addRow("Image model", self.image_model_edit)
+        form.addRow("Image API key", self.key_edits["image"])
         form.addRow("", self.keyring_label)
         form.addRow("Daily budget", self.budget_spin)
         form.addRow("Video clip price", self.video_price_spin)
         form.addRow(self.prices_label)
         return box
+
+    def _apply_preset(self, index: int) -> None:
+        """Fill the AI fields from the chosen preset (the user can still edit them)."""
+        preset_id = self.preset_combo.itemData(index)
+        if preset_id is None:
+            self._preset_ai = None
+            self.preset_label.setText("")
+            return
+        ai = apply_preset(self.edited_settings().ai, preset_id)
+        self._preset_ai = ai
+        self._show_ai_fields(ai)
+        preset = next(p for p in PROVIDER_PRESETS if p.id == preset_id)
+        self.preset_label.setText(preset.description)
+
+    def _show_ai_fields(self, ai: AISettings) -> None:
+        _select(self.llm_provider_combo, ai.llm_provider)
+        self.llm_model_edit.setText(ai.llm_model)
+        self.openai_url_edit.setText(ai.openai_base_url or "")
+        self.anthropic_url_edit.setText(ai.anthropic_base_url or "")
+        self.video_url_edit.setText(ai.video_base_url or "")
+        self.video_model_edit.setText(ai.video_model)
+        self.image_url_edit.setText(ai.image_base_url or "")
+        self.image_model_edit.setText(ai.image_model)
 
     def _set_enabled(self, enabled: bool) -> None:
         for child in self.findChildren(QGroupBox):
@@ -335,13 +379,10 @@ class SettingsDialog(QDialog):
         self.quota_spin.setValue(s.cache_quota_gb)
         ai = s.ai
         self.llm_check.setChecked(ai.llm_enabled)
-        _select(self.llm_provider_combo, ai.llm_provider)
-        self.llm_model_edit.setText(ai.llm_model)
-        self.openai_url_edit.setText(ai.openai_base_url or "")
-        self.anthropic_url_edit.setText(ai.anthropic_base_url or "")
         self.clips_check.setChecked(ai.video_clips_enabled)
-        self.video_url_edit.setText(ai.video_base_url or "")
-        self.video_model_edit.setText(ai.video_model)
+        self.images_check.setChecked(ai.image_enabled)
+        self._show_ai_fields(ai)
+        _select(self.preset_combo, matching_preset(ai))
         self.budget_spin.setValue(ai.daily_budget_usd)
         video_price = ai.prices.video_price(ai.video_model)
         self.video_price_spin.setValue(video_price.usd_per_s)
@@ -435,7 +476,7 @@ class SettingsDialog(QDialog):
             ValueError: a field is invalid (the message names it).
         """
         base = self.settings or StudioSettings()
-        ai = base.ai.model_copy(
+        ai = (self._preset_ai or base.ai).model_copy(
             update={
                 "llm_enabled": self.llm_check.isChecked(),
                 "llm_provider": self.llm_provider_combo.currentData(),
@@ -445,6 +486,9 @@ class SettingsDialog(QDialog):
                 "video_clips_enabled": self.clips_check.isChecked(),
                 "video_base_url": self.video_url_edit.text().strip() or None,
                 "video_model": self.video_model_edit.text().strip() or AISettings().video_model,
+                "image_enabled": self.images_check.isChecked(),
+                "image_base_url": self.image_url_edit.text().strip() or None,
+                "image_model": self.image_model_edit.text().strip() or AISettings().image_model,
                 "daily_budget_usd": self.budget_spin.value(),
             }
         )

@@ -10,7 +10,14 @@
 ``.pdf``                   PDF (pypdf)
 ``.docx``                  Word (python-docx, after zip-bomb checks by streaming inflation)
 ``.yaml``, ``.yml``        scene files: our schema (``docs/yaml-schema.md``) or video_gen's
+``.srt``, ``.vtt``         transcripts (pysubs2), see :mod:`pipeline.adapters.transcript`
 ========================  ==============================================================
+
+A new input format is one module plus an entry in :data:`FORMATS` (:func:`register_format`):
+its suffixes, what to call the file in messages, the parsing function (by name, imported in
+the parsing child) and its size limit. A YouTube URL given instead of a path is fetched
+first, in this process, and read as a ``.vtt`` transcript
+(:func:`pipeline.adapters.transcript.fetch_youtube_transcript`).
 
 Every format is parsed the same way: :func:`read_document` checks the file's size, then
 runs the adapter in a child process under the limits of :mod:`pipeline.sandbox` (CPU time,
@@ -27,7 +34,10 @@ without text, a document condensed to the 100-scene cap) comes back as notes fro
 
 from __future__ import annotations
 
+import importlib
 import logging
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +51,53 @@ from pipeline.errors import InputError
 from pipeline.models import VideoSpec
 from pipeline.sandbox import Limits, run_limited
 
+
+@dataclass(frozen=True)
+class InputFormat:
+    """An input format that lives in its own module (the registry's entry).
+
+    Attributes:
+        what: how messages call such a file (``"the transcript"``).
+        parser: ``"module:function"``; the function takes ``(path, *, title, source,
+            skip_boilerplate, notes)`` and returns a :class:`~pipeline.models.VideoSpec`
+            (raising :class:`~pipeline.errors.InputError` for bad input). It runs in the
+            limited parsing child.
+        max_bytes: the largest file accepted.
+        preload: modules the parsing child imports before its limits apply.
+    """
+
+    what: str
+    parser: str
+    max_bytes: int
+    preload: tuple[str, ...] = ()
+
+    def load_parser(self) -> Callable[..., VideoSpec]:
+        """The parsing function."""
+        module, _, name = self.parser.partition(":")
+        function: Callable[..., VideoSpec] = getattr(importlib.import_module(module), name)
+        return function
+
+
+FORMATS: dict[str, InputFormat] = {}
+"""Registered input formats by file suffix (lower case, with the dot)."""
+
+
+def register_format(suffixes: tuple[str, ...], input_format: InputFormat) -> None:
+    """Register ``input_format`` for ``suffixes`` (``(".srt", ".vtt")``)."""
+    for suffix in suffixes:
+        FORMATS[suffix.lower()] = input_format
+
+
+register_format(
+    (".srt", ".vtt"),
+    InputFormat(
+        what="the transcript",
+        parser="pipeline.adapters.transcript:transcript_spec",
+        max_bytes=5_000_000,
+        preload=("pipeline.adapters.transcript", "pysubs2"),
+    ),
+)
+
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".md",
     ".markdown",
@@ -51,14 +108,18 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".docx",
     ".yaml",
     ".yml",
+    *FORMATS,
 )
 
 __all__ = [
+    "FORMATS",
     "SUPPORTED_SUFFIXES",
+    "InputFormat",
     "LoadedDocument",
     "load_document",
     "parse_document",
     "read_document",
+    "register_format",
     "spec_from_blocks",
     "spec_from_markdown",
     "spec_from_rst",
@@ -205,11 +266,12 @@ _PARSER_MODULES: dict[str, tuple[str, ...]] = {
 
 
 def read_document(
-    path: Path,
+    path: Path | str,
     *,
     title: str | None = None,
     skip_boilerplate: bool = True,
     limits: Limits | None = None,
+    offline: bool = False,
 ) -> LoadedDocument:
     """Load any supported document or scene file into a spec, with notes for the user.
 
@@ -217,18 +279,32 @@ def read_document(
     of :mod:`pipeline.sandbox` (CPU time, wall time, memory), the same for every format.
 
     Args:
-        path: the file; its suffix picks the adapter (:data:`SUPPORTED_SUFFIXES`).
+        path: the file; its suffix picks the adapter (:data:`SUPPORTED_SUFFIXES`). A YouTube
+            URL (as text, or as a ``Path`` made of it) is fetched here first and read as a
+            transcript.
         title: overrides the title found in the document.
         skip_boilerplate: leave out changelog, licence, contributor and badge sections
             (documents only; see :data:`pipeline.adapters.scenes.BOILERPLATE_SECTIONS`).
         limits: the parser's limits (default :data:`pipeline.sandbox.DEFAULT_LIMITS`).
+        offline: the studio must not use the network (a URL is refused).
 
     Raises:
-        InputError: unsupported suffix, missing/empty/oversized file, unreadable or hostile
+        TranscriptFetchError: a URL's transcript could not be fetched for want of a network
+            (exit status 1).
+        InputError: a URL that is not a YouTube video or has no transcript, unsupported suffix, missing/empty/oversized file, unreadable or hostile
             content, a parser limit hit (the message names it), a document with nothing to
             say (a scanned PDF without text), or an invalid scene file (the message names
             the file and location).
     """
+    from pipeline.adapters.transcript import fetch_youtube_transcript, source_url
+
+    url = source_url(path)
+    if url is not None:
+        with tempfile.TemporaryDirectory(prefix="videostudio-transcript-") as folder:
+            fetched = fetch_youtube_transcript(url, Path(folder), offline=offline)
+            return read_document(
+                fetched, title=title, skip_boilerplate=skip_boilerplate, limits=limits
+            )
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -243,15 +319,17 @@ def read_document(
         path,
         title,
         skip_boilerplate,
-        what=_WHAT.get(suffix, "the document"),
+        what=FORMATS[suffix].what if suffix in FORMATS else _WHAT.get(suffix, "the document"),
         source=str(path),
         limits=limits or sandbox.DEFAULT_LIMITS,
-        preload=_PARSER_MODULES.get(suffix, ()),
+        preload=FORMATS[suffix].preload if suffix in FORMATS else _PARSER_MODULES.get(suffix, ()),
     )
     return loaded
 
 
 def _text_limit(suffix: str) -> int:
+    if suffix in FORMATS:
+        return FORMATS[suffix].max_bytes
     if suffix in (".yaml", ".yml"):
         from pipeline.adapters.yaml_scenes import MAX_YAML_BYTES
 
@@ -297,6 +375,10 @@ def parse_document(
 
         check_size(path, MAX_BINARY_BYTES)
         spec = spec_from_blocks(docx_document(path), notes=notes, **options)  # type: ignore[arg-type]
+    elif suffix in FORMATS:
+        input_format = FORMATS[suffix]
+        check_size(path, input_format.max_bytes)
+        spec = input_format.load_parser()(path, notes=notes, **options)
     else:
         raise InputError(
             f"unsupported file type {suffix or '(no suffix)'!r}",
@@ -307,18 +389,21 @@ def parse_document(
 
 
 def load_document(
-    path: Path,
+    path: Path | str,
     *,
     title: str | None = None,
     skip_boilerplate: bool = True,
     limits: Limits | None = None,
+    offline: bool = False,
 ) -> VideoSpec:
     """Load any supported document or scene file into a spec (see :func:`read_document`).
 
     Notes for the user are logged as warnings on this module's logger; call
     :func:`read_document` to get them.
     """
-    loaded = read_document(path, title=title, skip_boilerplate=skip_boilerplate, limits=limits)
+    loaded = read_document(
+        path, title=title, skip_boilerplate=skip_boilerplate, limits=limits, offline=offline
+    )
     for note in loaded.notes:
         _log.warning("%s", note)
     return loaded.spec

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from pipeline.errors import StudioError
 
-CostKind = Literal["llm", "video", "tts"]
+CostKind = Literal["llm", "video", "tts", "image"]
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class CostEstimate:
     """What a paid call is expected to cost, before it is made.
 
     Attributes:
-        kind: ``"llm"`` (per token), ``"video"`` (per second of clip), ``"tts"`` (per char).
+        kind: ``"llm"`` (per token), ``"video"`` (per second of clip), ``"tts"`` (per char),
+            ``"image"`` (per generated image).
         provider: ``"openai"``, ``"anthropic"``, ``"videos"`` (any OpenAI-compatible gateway), …
         model: the model name.
-        units: tokens, seconds or characters, as priced.
+        units: tokens, seconds, characters or images, as priced.
         usd: the estimated cost in US dollars.
         template_id: the template that asked for it (first use needs an approval), if any.
         description: one line for the approval queue and the ledger.

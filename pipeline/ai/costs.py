@@ -51,6 +51,15 @@ class VideoPrice(_Frozen):
     source: str
 
 
+class ImagePrice(_Frozen):
+    """USD per generated image (at the quality in the table's key), with when and where the
+    figure was read."""
+
+    usd_per_image: float = Field(ge=0)
+    as_of: date
+    source: str
+
+
 class LlmPrice(_Frozen):
     """USD per million tokens (input and output), with when and where the figure was read."""
 
@@ -71,7 +80,9 @@ class TtsPrice(_Frozen):
 class PriceTable(_Frozen):
     """Prices of every paid call the studio can make.
 
-    Lookups: ``video[model]`` (then ``video["default"]``); ``llm[provider]`` then the longest
+    Lookups: ``video[model]`` (then the model without a gateway's ``provider/`` prefix, then
+    ``video["default"]``); ``image["model:quality"]`` (then ``image[model]``, the same without
+    a ``provider/`` prefix, then ``image["default"]``); ``llm[provider]`` then the longest
     key that is a prefix of the model name (``"claude-sonnet"`` matches
     ``"claude-sonnet-4-5-20250929"``), then ``llm[provider]["default"]``; ``tts[provider]``
     likewise by model prefix, then ``"default"``.
@@ -79,6 +90,7 @@ class PriceTable(_Frozen):
     Attributes:
         as_of: when the table as a whole was last reviewed.
         chars_per_token: characters per token used to estimate prompt tokens.
+        notes: what the reader of the table must know (prices that could not be checked).
     """
 
     as_of: date
@@ -86,10 +98,22 @@ class PriceTable(_Frozen):
     video: dict[str, VideoPrice]
     llm: dict[str, dict[str, LlmPrice]]
     tts: dict[str, dict[str, TtsPrice]]
+    image: dict[str, ImagePrice] = Field(default_factory=lambda: default_image_prices())
+    notes: tuple[str, ...] = ()
 
     def video_price(self, model: str) -> VideoPrice:
-        """The per-second price of ``model`` (exact name), else the conservative default."""
-        return self.video.get(model) or self.video["default"]
+        """The per-second price of ``model`` (exact name, then without a ``provider/``
+        prefix as LiteLLM names models), else the conservative default."""
+        return self.video.get(model) or self.video.get(_unprefixed(model)) or self.video["default"]
+
+    def image_price(self, model: str, quality: str = "") -> ImagePrice:
+        """The per-image price of ``model`` at ``quality`` (see the lookup order above)."""
+        for name in (model, _unprefixed(model)):
+            found = self.image.get(f"{name}:{quality}") if quality else None
+            found = found or self.image.get(name)
+            if found is not None:
+                return found
+        return self.image["default"]
 
     def llm_price(self, provider: str, model: str) -> LlmPrice:
         """The token prices of ``provider``'s ``model`` (longest matching prefix).
@@ -108,6 +132,11 @@ class PriceTable(_Frozen):
         return _by_prefix(self.tts[provider], model)
 
 
+def _unprefixed(model: str) -> str:
+    """``"openai/gpt-image-1"`` → ``"gpt-image-1"`` (a LiteLLM proxy's model names)."""
+    return model.rsplit("/", 1)[-1]
+
+
 def _by_prefix(table: dict[str, PriceT], model: str) -> PriceT:
     matches = [key for key in table if key != "default" and model.startswith(key)]
     if matches:
@@ -121,6 +150,66 @@ _SORA_SOURCE = (
     "on 2026-09-24 — gateways differ, check yours"
 )
 _ANTHROPIC_PRICING = "Anthropic pricing, https://docs.anthropic.com/en/docs/about-claude/pricing"
+_GEMINI_PRICING = "Gemini API pricing page, https://ai.google.dev/gemini-api/docs/pricing"
+_RUNWAY_PRICING = "Runway API pricing, https://docs.dev.runwayml.com/guides/pricing/ ($0.01/credit)"
+_NOT_CHECKED = " — not re-checked on 2026-12-02 (no internet from the studio's build machine)"
+
+TABLE_NOTES: tuple[str, ...] = (
+    "Reviewed 2026-12-02, after OpenAI shut down its Videos API (Sora 2) on 2026-09-24. No "
+    "price could be checked from here on that date: the machine the table was written on "
+    "reaches only package registries. Every figure is as read on its own date from the "
+    "source named beside it; the Sora rows are kept for gateways that still serve those "
+    "models under the same names.",
+    "Not checked since their dates: every row. Most likely to have changed: the Veo and Runway "
+    "video rates (cut twice in 2025), gpt-image-1-mini, Imagen 4. Gateways (LiteLLM proxies, "
+    "OpenRouter) add their own margins: put your gateway's rates in Settings.",
+    "Unknown models are priced at each section's `default` row, the dearest rate listed, so "
+    "an unpriced model errs towards refusing, not overspending. A local server (Ollama, LM "
+    "Studio) is ledgered at $0.",
+)
+"""The price table's notes (:attr:`PriceTable.notes`), shown with the table in Settings."""
+
+
+def default_image_prices() -> dict[str, ImagePrice]:
+    """Per-image prices (USD) of the images endpoints the studio knows, each dated and sourced.
+
+    The studio asks for wide (``1536x1024``) or tall images, so the wide-size rates are listed
+    (square images cost less): OpenAI ``gpt-image-1`` low $0.016, medium $0.063, high $0.25;
+    ``gpt-image-1-mini`` low $0.006, medium $0.015, high $0.052 (both per image at
+    1536×1024, OpenAI pricing page); ``dall-e-3`` standard $0.08, hd $0.12 (1792×1024);
+    Google ``imagen-4.0-fast-generate-001`` $0.02, ``imagen-4.0-generate-001`` $0.04,
+    ``imagen-4.0-ultra-generate-001`` $0.06 (Gemini API pricing). ``default`` $0.25 (the
+    dearest listed). None of them could be re-checked on 2026-12-02 (see
+    :data:`TABLE_NOTES`).
+    """
+    image_day = date(2025, 10, 6)
+    imagen_day = date(2025, 8, 15)
+    openai = _OPENAI_PRICING + " (image generation, 1536x1024)" + _NOT_CHECKED
+    dalle = _OPENAI_PRICING + " (DALL·E 3, 1792x1024)" + _NOT_CHECKED
+    gemini = _GEMINI_PRICING + " (Imagen 4)" + _NOT_CHECKED
+
+    def price(usd: float, day: date, source: str) -> ImagePrice:
+        return ImagePrice(usd_per_image=usd, as_of=day, source=source)
+
+    return {
+        "gpt-image-1:low": price(0.016, image_day, openai),
+        "gpt-image-1:medium": price(0.063, image_day, openai),
+        "gpt-image-1:high": price(0.25, image_day, openai),
+        "gpt-image-1": price(0.25, image_day, "quality not given: the high rate; " + openai),
+        "gpt-image-1-mini:low": price(0.006, image_day, openai),
+        "gpt-image-1-mini:medium": price(0.015, image_day, openai),
+        "gpt-image-1-mini:high": price(0.052, image_day, openai),
+        "gpt-image-1-mini": price(0.052, image_day, "quality not given: the high rate; " + openai),
+        "dall-e-3:standard": price(0.08, image_day, dalle),
+        "dall-e-3:hd": price(0.12, image_day, dalle),
+        "dall-e-3": price(0.12, image_day, "quality not given: the hd rate; " + dalle),
+        "imagen-4.0-fast-generate-001": price(0.02, imagen_day, gemini),
+        "imagen-4.0-generate-001": price(0.04, imagen_day, gemini),
+        "imagen-4.0-ultra-generate-001": price(0.06, imagen_day, gemini),
+        "default": price(
+            0.25, image_day, "conservative: the dearest listed rate (gpt-image-1 high); " + openai
+        ),
+    }
 
 
 def default_price_table() -> PriceTable:
@@ -138,16 +227,41 @@ def default_price_table() -> PriceTable:
     ``gpt-4.1`` $2 / $8, ``gpt-4.1-mini`` $0.40 / $1.60, ``gpt-5`` $1.25 / $10,
     ``gpt-5-mini`` $0.25 / $2, ``default`` $2.50 / $10 (gpt-4o, the dearest listed).
 
+    After the Sora shutdown, the video models gateways (a LiteLLM proxy, for instance) serve
+    are listed too, per second of clip: Google ``veo-3.0-generate-001`` $0.40/s,
+    ``veo-3.0-fast-generate-001`` $0.15/s (Gemini API, after the 2025-09 price cut),
+    ``veo-2.0-generate-001`` $0.35/s; Runway ``gen4_turbo`` $0.05/s (5 credits/s at $0.01).
+
     TTS (per million characters): ``edge`` and ``espeak`` $0 (Edge TTS uses Microsoft's free
     read-aloud service; eSpeak NG runs locally); OpenAI ``tts-1`` $15, ``tts-1-hd`` $30,
     ``default`` $30.
+
+    Images: :func:`default_image_prices`. What could not be checked: :data:`TABLE_NOTES`.
     """
     sora_day = date(2025, 10, 7)
+    veo_day = date(2025, 9, 9)
+    runway_day = date(2025, 8, 1)
     llm_day = date(2025, 11, 25)
     free = "no charge: free service (Edge read-aloud) or local synthesis (eSpeak NG)"
     return PriceTable(
-        as_of=date(2026, 9, 30),
+        as_of=date(2026, 12, 2),
+        notes=TABLE_NOTES,
+        image=default_image_prices(),
         video={
+            "veo-3.0-generate-001": VideoPrice(
+                usd_per_s=0.40, as_of=veo_day, source=_GEMINI_PRICING + " (Veo 3)" + _NOT_CHECKED
+            ),
+            "veo-3.0-fast-generate-001": VideoPrice(
+                usd_per_s=0.15,
+                as_of=veo_day,
+                source=_GEMINI_PRICING + " (Veo 3 Fast)" + _NOT_CHECKED,
+            ),
+            "veo-2.0-generate-001": VideoPrice(
+                usd_per_s=0.35, as_of=veo_day, source=_GEMINI_PRICING + " (Veo 2)" + _NOT_CHECKED
+            ),
+            "gen4_turbo": VideoPrice(
+                usd_per_s=0.05, as_of=runway_day, source=_RUNWAY_PRICING + _NOT_CHECKED
+            ),
             "sora-2": VideoPrice(usd_per_s=0.10, as_of=sora_day, source=_SORA_SOURCE),
             "sora-2-pro": VideoPrice(usd_per_s=0.30, as_of=sora_day, source=_SORA_SOURCE),
             "sora-2-pro-hd": VideoPrice(usd_per_s=0.50, as_of=sora_day, source=_SORA_SOURCE),
@@ -282,6 +396,45 @@ def estimate_video(
         usd=round_up_usd(usd),
         template_id=template_id,
         description=f"{seconds:g} s AI clip with {model} at ${price.usd_per_s:.2f}/s",
+    )
+
+
+def estimate_image(
+    model: str,
+    prices: PriceTable,
+    *,
+    quality: str = "",
+    size: str = "",
+    count: int = 1,
+    template_id: str | None = None,
+) -> CostEstimate:
+    """Cost of ``count`` generated images: ``count × usd_per_image(model, quality)``, rounded
+    up to a micro-dollar.
+
+    Args:
+        model: the image model (``"gpt-image-1"``, ``"dall-e-3"``, a gateway's name, …).
+        prices: the price table.
+        quality: the quality asked for (``"low"``, ``"medium"``, ``"high"``, ``"standard"``,
+            ``"hd"``); ``""`` takes the model's dearest listed quality.
+        size: ``"WIDTHxHEIGHT"`` (for the description; rates are listed for wide images).
+        count: images in the request.
+        template_id: the template asking, for the approval queue.
+    """
+    if count < 0:
+        raise ValueError(f"count must be >= 0, not {count}")
+    price = prices.image_price(model, quality)
+    usd = Decimal(count) * Decimal(str(price.usd_per_image))
+    what = " ".join(part for part in (size, quality) if part)
+    return CostEstimate(
+        kind="image",
+        provider="images",
+        model=model,
+        units=float(count),
+        usd=round_up_usd(usd),
+        template_id=template_id,
+        description=f"{count} AI image{'s' if count != 1 else ''}"
+        + (f" ({what})" if what else "")
+        + f" with {model} at ${price.usd_per_image:.3f}",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.models import SceneBase
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.render.engine import SceneRenderer
@@ -26,6 +28,7 @@ def make_renderer(
     previous_final: RGBFrame | None = None,
     tier: str | None = None,
     clip_source: FrameSource | None = None,
+    image_path: Path | None = None,
 ) -> SceneRenderer:
     """Build the renderer of ``scene`` (draws its static layers once).
 
@@ -39,6 +42,8 @@ def make_renderer(
             ``.tier`` says which was drawn. Ignored by other scene types.
         clip_source: for ``clip`` scenes in tier ``"ai_clip"``, the decoded AI clip's frames
             at the frame size. Ignored by other scene types.
+        image_path: for ``clip`` scenes in tier ``"ai_image"`` (an AI still with pan and
+            zoom, :mod:`pipeline.render.scenes.clip_image`), the image file.
 
     Raises:
         KeyError: for a scene type without a renderer.
@@ -51,6 +56,14 @@ def make_renderer(
     cls = RENDERERS.get(str(scene_type))
     if cls is None:
         raise KeyError(f"no renderer for scene type {scene_type!r}")
+    if cls is ClipRenderer and tier == "ai_image":
+        from pipeline.render.scenes.clip_image import AIImageRenderer
+
+        if image_path is None:
+            raise ValueError("tier 'ai_image' needs image_path (the AI still)")
+        return AIImageRenderer(
+            scene, ctx, timing, previous_final=previous_final, image_path=image_path
+        )
     if cls is ClipRenderer:
         return ClipRenderer(
             scene, ctx, timing, previous_final=previous_final, tier=tier, clip_source=clip_source

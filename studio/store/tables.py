@@ -257,6 +257,7 @@ class SceneTier(StrEnum):
     or an ordinary rendered scene that never wanted an AI clip."""
 
     AI_CLIP = "ai_clip"
+    AI_IMAGE = "ai_image"
     INFOGRAPHIC = "infographic"
     TEXT_CARD = "text_card"
     RENDERED = "rendered"

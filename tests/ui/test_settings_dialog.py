@@ -113,3 +113,37 @@ def test_corrupt_settings_file_warns_in_the_dialog(qtbot):
     dialog.close()
     wait_for_operations()
     studio.close()
+
+
+def test_local_llm_preset_fills_the_fields_and_saves_a_free_keyless_setup(qtbot, dialog):
+    """Settings → Paid AI → Preset "Local LLM: Ollama": OpenAI-compatible base URL, no key,
+    its model priced at $0; the dialog shows the preset again when reopened."""
+    index = dialog.preset_combo.findData("ollama")
+    dialog.preset_combo.setCurrentIndex(index)
+    dialog.preset_combo.activated.emit(index)
+    assert dialog.openai_url_edit.text() == "http://localhost:11434/v1"
+    assert dialog.llm_provider_combo.currentData() == "openai"
+    assert dialog.llm_model_edit.text() == "llama3.2"
+    assert "Ollama" in dialog.preset_label.text()
+    dialog.llm_check.setChecked(True)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.buttons.accepted.emit()
+    saved = load_settings().ai
+    assert saved.llm_enabled and saved.llm_keyless
+    assert saved.prices.llm_price("openai", "llama3.2").input_usd_per_mtok == 0.0
+    again = SettingsDialog(dialog.studio, secrets=SecretStore(backend=fail.Keyring()))
+    qtbot.addWidget(again)
+    with qtbot.waitSignals([again.ready, again.encoders_probed], timeout=10_000):
+        pass
+    assert again.preset_combo.currentData() == "ollama"
+
+
+def test_image_fields_are_saved(qtbot, dialog):
+    dialog.images_check.setChecked(True)
+    dialog.image_url_edit.setText("http://localhost:4000/v1")
+    dialog.image_model_edit.setText("gpt-image-1-mini")
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.buttons.accepted.emit()
+    saved = load_settings().ai
+    assert saved.image_enabled and saved.image_base_url == "http://localhost:4000/v1"
+    assert saved.image_model == "gpt-image-1-mini"
