@@ -11,7 +11,8 @@ Rules:
 * Progress arrives as typed :class:`~pipeline.progress.ProgressEvent` s (stage, scene,
   fraction, remaining time); it is written to the database at most every
   :data:`PROGRESS_INTERVAL_S` (also the job's heartbeat) and emitted as ``job_event`` (and as
-  ``job_progress`` with the fraction and the message). The fraction never goes back, also
+  ``job_progress`` with the fraction and the message); the first event of each new stage or
+  scene is emitted (not written) even between writes, so no step goes unseen. The fraction never goes back, also
   across attempts, and the elapsed time is the job's time worked over all its attempts.
 * Cancel is cooperative: :meth:`JobRunner.cancel` sets the job's :class:`CancelToken`, which the
   work checks between frame batches; a job cancelled from another process is noticed at its
@@ -298,6 +299,7 @@ class JobRunner(QObject):
         checkpoints = self.store.load_checkpoints(job.id)
         handler = self.handlers[job.kind]
         last_write = [0.0]
+        last_step: list[tuple[str | None, int | None]] = [(None, None)]
         made_progress = [False]
         monotonic = Monotonic(job.progress)  # a resumed job goes on from where it was
         attempt_started = time.monotonic()
@@ -306,9 +308,14 @@ class JobRunner(QObject):
             now = time.monotonic()
             elapsed = job.active_s + (now - attempt_started)
             event = replace(event, fraction=monotonic(event.fraction), elapsed_s=elapsed)
+            step = (event.stage, event.scene)
             if now - last_write[0] < PROGRESS_INTERVAL_S and event.fraction < 1.0:
+                if step != last_step[0]:  # a new stage or scene is shown, not written
+                    last_step[0] = step
+                    self.job_event.emit(job.id, event)
                 return
             last_write[0] = now
+            last_step[0] = step
             still_running = self.store.update_progress(
                 job.id, event.fraction, event.message, event.stage or None, active_s=elapsed
             )
