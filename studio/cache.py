@@ -49,7 +49,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import StudioError
-from studio.store.database import Database
+from studio.store.database import Database, rows_affected
 from studio.store.tables import CacheCounterRow, CacheEntryRow, utcnow
 
 _log = logging.getLogger(__name__)
@@ -258,11 +258,13 @@ class ContentCache:
             return None
         now = self.clock()
         with self.db.begin() as session:
-            touched = session.execute(
-                update(CacheEntryRow)
-                .where(CacheEntryRow.key == key, CacheEntryRow.sha256 == seen.sha256)
-                .values(last_used_at=now, hits=CacheEntryRow.hits + 1)
-            ).rowcount
+            touched = rows_affected(
+                session.execute(
+                    update(CacheEntryRow)
+                    .where(CacheEntryRow.key == key, CacheEntryRow.sha256 == seen.sha256)
+                    .values(last_used_at=now, hits=CacheEntryRow.hits + 1)
+                )
+            )
             self._count("hits" if touched else "misses", session)  # evicted meanwhile: a miss
         return path if touched else None
 
@@ -513,7 +515,7 @@ class ContentCache:
         with suppress(FileNotFoundError):
             (self.root / rel_path).unlink()
 
-    def _unpinned_query(self, now: datetime) -> Select[tuple[str, str, int]]:
+    def _unpinned_query(self, now: datetime) -> Select[str, str, int]:
         return select(CacheEntryRow.key, CacheEntryRow.path, CacheEntryRow.size_bytes).where(
             or_(CacheEntryRow.pinned_until.is_(None), CacheEntryRow.pinned_until <= now)
         )

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_S = 10.0
@@ -65,6 +65,18 @@ def create_sqlite_engine(path: Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows the UPDATE or DELETE (WHERE criteria, no RETURNING) that ``result``
+    came from changed, as the SQLite driver counted them.
+
+    ``Session.execute`` runs such a statement into a ``CursorResult``, but since SQLAlchemy
+    2.0.44 it is typed as returning a plain ``Result`` (some ORM bulk INSERT/UPDATE flavours
+    yield no cursor, and overloads cannot tell them apart); SQLAlchemy's changelog (#12813)
+    asks callers that know they get a ``CursorResult`` to use ``typing.cast``.
+    """
+    return cast("CursorResult[Any]", result).rowcount
 
 
 class Database:

@@ -31,7 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from studio.store.database import Database
+from studio.store.database import Database, rows_affected
 from studio.store.tables import (
     TERMINAL_STATES,
     JobRow,
@@ -688,7 +688,7 @@ class JobStore:
             .execution_options(synchronize_session=False)
         )
         with self.db.begin() as session:
-            return session.execute(statement).rowcount == 1
+            return rows_affected(session.execute(statement)) == 1
 
 
 def _snapshots(rows: Sequence[tuple[Mapping[str, Any], Job | None, str]]) -> list[Job]:

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 
 from pipeline.errors import InputError, StudioError
 from pipeline.models import SPEC_SCHEMA_VERSION, VideoSpec, migrate_spec, spec_error
-from studio.store.database import Database
+from studio.store.database import Database, rows_affected
 from studio.store.tables import ProjectRow, SceneRow, utcnow
 
 
@@ -195,4 +195,4 @@ class ProjectStore:
         it did not exist."""
         with self.db.begin() as session:
             result = session.execute(delete(ProjectRow).where(ProjectRow.id == project_id))
-            return result.rowcount == 1
+            return rows_affected(result) == 1
