@@ -20,10 +20,9 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pipeline.ai.base import StructuredGenerator
 from pipeline.ai.costs import estimate_video
 from pipeline.artifacts import content_key
 from pipeline.models import ClipScene, VideoSpec
@@ -31,6 +30,9 @@ from pipeline.progress import CancelToken
 from studio.budget import BudgetGovernor, BudgetPolicy
 from studio.cache import ContentCache
 from studio.settings import AISettings, SecretStore
+
+if TYPE_CHECKING:
+    from pipeline.ai.llm import AnthropicGenerator, OpenAIGenerator
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +288,7 @@ def translation_available(ai: AISettings, secrets: SecretStore, *, offline: bool
 
 def translation_generator(
     ai: AISettings, secrets: SecretStore, governor: BudgetGovernor, *, offline: bool = False
-) -> StructuredGenerator | None:
+) -> AnthropicGenerator | OpenAIGenerator | None:
     """The configured LLM for ``--lang`` translation, governed by the budget ledger.
 
     * ``llm_provider`` ``openai`` with a base URL on this machine and no OpenAI key: a local

@@ -26,25 +26,15 @@ def _spec_voices(spec: VideoSpec) -> Iterator[tuple[str, str]]:
 
 
 def voice_problem(name: str) -> str | None:
-    """Why ``name`` is not a voice the speech chain can use, or ``None`` when it is.
-
-    The speech layer's own check (``pipeline.speech.voices.voice_problem``) decides when it
-    exists; otherwise a voice must be a named voice (``male``, ``female``), an Edge TTS short
-    name (``en-GB-SoniaNeural``) or an eSpeak NG voice id listed by ``videostudio voices``.
+    """Why ``name`` is not a voice the speech chain can use, or ``None`` when it is: the
+    speech layer's own check (:func:`pipeline.speech.voices.voice_problem`) — a named voice
+    (``male``, ``female``) or a voice id some registered provider owns (an Edge TTS short name
+    such as ``en-GB-SoniaNeural``, a Piper voice, an eSpeak NG voice id listed by
+    ``videostudio voices``).
     """
     from pipeline.speech import voices
 
-    check = getattr(voices, "voice_problem", None)
-    if check is not None:
-        return check(name)  # type: ignore[no-any-return, unused-ignore]
-    if voices.is_named_voice(name) or voices.is_edge_voice_id(name.strip()):
-        return None
-    if name.strip() in {info.voice_id for info in voices.list_voices()}:
-        return None
-    return (
-        f"unknown voice {name!r}: use male or female, an Edge voice such as "
-        "en-GB-SoniaNeural, or an eSpeak NG voice id"
-    )
+    return voices.voice_problem(name)
 
 
 def check_render_request(spec: VideoSpec, output: Path) -> tuple[VideoSpec, Path]:
