@@ -8,7 +8,7 @@ has succeeded; a failure is shown in the dialog.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from pipeline.speech.voices import NAMED_VOICES, VOICE_TABLE, list_voices
 from studio.api import (
     PROVIDER_PRESETS,
     AISettings,
+    ApiKeyName,
     SecretStore,
     Studio,
     StudioSettings,
@@ -130,20 +131,19 @@ def language_choices() -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class _Loaded:
     settings: StudioSettings
-    key_sources: dict[str, tuple[str, str]]  # name → (source, masked)
+    key_sources: Mapping[ApiKeyName, tuple[str, str]]  # name → (source, masked)
     persistent: bool
     keyring_message: str
 
 
-KEY_NAMES: tuple[str, ...] = ("openai", "anthropic", "video", "image")
+KEY_NAMES: tuple[ApiKeyName, ...] = ("openai", "anthropic", "video", "image")
 
 
 def _load(settings: StudioSettings, secrets: SecretStore | None) -> _Loaded:
     """Worker thread: ask the keyring where each key comes from."""
     store = secrets or SecretStore()
     sources = {
-        name: (store.key_source(name), mask_secret(store.get_api_key(name)))  # type: ignore[arg-type]
-        for name in KEY_NAMES
+        name: (store.key_source(name), mask_secret(store.get_api_key(name))) for name in KEY_NAMES
     }
     return _Loaded(settings, sources, store.persistent, store.message)
 
@@ -289,7 +289,7 @@ class SettingsDialog(QDialog):
         self.llm_provider_combo.addItem("Anthropic", "anthropic")
         self.llm_provider_combo.addItem("OpenAI", "openai")
         self.llm_model_edit = QLineEdit()
-        self.key_edits: dict[str, QLineEdit] = {}
+        self.key_edits: dict[ApiKeyName, QLineEdit] = {}
         for name in KEY_NAMES:
             edit = QLineEdit()
             edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -526,7 +526,7 @@ class SettingsDialog(QDialog):
             saved = store.update(settings)
             key_store = secrets or SecretStore()
             for name, value in keys.items():
-                key_store.set_api_key(name, value)  # type: ignore[arg-type]
+                key_store.set_api_key(name, value)
             return saved
 
         def done(saved: StudioSettings) -> None:
