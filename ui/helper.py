@@ -173,7 +173,9 @@ class _Helper:
         self._reader = threading.Thread(target=self._read, name="preview-helper", daemon=True)
         self._reader.start()
 
-    def submit(self, lane: str, fn: Callable[..., Any], address: Any, args: tuple[Any, ...]) -> Any:
+    def submit(
+        self, lane: str, fn: Callable[..., Any], address: Any, args: tuple[Any, ...]
+    ) -> Future[Any]:
         future: Future[Any] = Future()
         with self._send_lock:
             if not self.alive:
@@ -263,19 +265,19 @@ def call(lane: str, fn: Callable[..., T], *args: Any, store: StoreRef | None = N
         whatever ``fn`` raises.
     """
     if store is not None and store.address is None:
-        return fn(store.local(), *args)  # type: ignore[call-arg]
+        return fn(store.local(), *args)
     helper = _running()
     if helper is not None:
         try:
             address = store.address if store is not None else None
             future = helper.submit(lane, fn, address, args)
-            return future.result()  # type: ignore[no-any-return]
+            return future.result()
         except HelperGone as error:
             with _lock:
                 if _helper is helper:
                     _give_up(str(error))
     if store is not None:
-        return fn(store.local(), *args)  # type: ignore[call-arg]
+        return fn(store.local(), *args)
     return fn(*args)
 
 

@@ -104,11 +104,11 @@ class StudioStyle(QProxyStyle):
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(option.palette.color(INDICATOR_ROLE))  # type: ignore[attr-defined]
+        pen = QPen(option.palette.color(INDICATOR_ROLE))
         pen.setWidthF(1.2)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        rect = QRectF(option.rect).adjusted(0.6, 0.6, -0.6, -0.6)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(0.6, 0.6, -0.6, -0.6)
         if radio:
             painter.drawEllipse(rect)
         else:
