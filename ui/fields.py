@@ -282,14 +282,17 @@ class _NumberEditor(FieldEditor):
 
 class _BoolEditor(FieldEditor):
     def __init__(self, name: str, shape: FieldShape) -> None:
+        box: QWidget
         if shape.optional:
-            box: QWidget = QComboBox()
+            combo = QComboBox()
             for label, data in (("default", None), ("on", True), ("off", False)):
-                box.addItem(label, data)  # type: ignore[attr-defined]
-            box.activated.connect(lambda _i: self.committed.emit())  # type: ignore[attr-defined]
+                combo.addItem(label, data)
+            combo.activated.connect(lambda _i: self.committed.emit())
+            box = combo
         else:
-            box = QCheckBox()
-            box.toggled.connect(lambda _v: self.committed.emit())  # type: ignore[attr-defined]
+            check = QCheckBox()
+            check.toggled.connect(lambda _v: self.committed.emit())
+            box = check
         super().__init__(name, shape, box)
 
     def set_value(self, value: Any) -> None:
@@ -319,8 +322,9 @@ class _ChoiceEditor(FieldEditor):
         super().__init__(name, shape, box)
         self.box = box
         box.activated.connect(lambda _i: self.committed.emit())
-        if editable and box.lineEdit() is not None:
-            box.lineEdit().editingFinished.connect(self.committed.emit)
+        line_edit = box.lineEdit() if editable else None
+        if line_edit is not None:
+            line_edit.editingFinished.connect(self.committed.emit)
 
     def set_value(self, value: Any) -> None:
         self.box.blockSignals(True)
@@ -354,11 +358,11 @@ def make_editor(name: str, info: FieldInfo) -> FieldEditor:
         from pipeline.models import NAMED_ACCENTS
 
         accents = FieldShape("choice", False, choices=tuple(NAMED_ACCENTS.values()))
-        editor = _ChoiceEditor(name, accents, editable=True)
+        accent_editor = _ChoiceEditor(name, accents, editable=True)
         for row, accent in enumerate(NAMED_ACCENTS):
-            editor.box.setItemText(row, NAMED_ACCENTS[accent])
-            editor.box.setItemData(row, f"{accent}", role=3)  # tooltip
-        return editor
+            accent_editor.box.setItemText(row, NAMED_ACCENTS[accent])
+            accent_editor.box.setItemData(row, f"{accent}", role=3)  # tooltip
+        return accent_editor
     match shape.kind:
         case "text":
             return _TextEditor(name, shape)
@@ -378,13 +382,13 @@ def make_editor(name: str, info: FieldInfo) -> FieldEditor:
         case "lines":
             return _LinesEditor(name, shape, rows=4)
         case "records":
-            editor = _RecordsEditor(name, shape, rows=5)
-            editor.edit.setPlaceholderText(RECORD_SEPARATOR.join(shape.record_fields))
-            return editor
+            records = _RecordsEditor(name, shape, rows=5)
+            records.edit.setPlaceholderText(RECORD_SEPARATOR.join(shape.record_fields))
+            return records
         case _:
-            editor = _YamlEditor(name, shape, mono=True, rows=5)
-            editor.edit.setPlaceholderText("YAML, e.g. kind: bars")
-            return editor
+            yaml_editor = _YamlEditor(name, shape, mono=True, rows=5)
+            yaml_editor.edit.setPlaceholderText("YAML, e.g. kind: bars")
+            return yaml_editor
 
 
 def label_for(name: str) -> str:
