@@ -11,6 +11,7 @@ new-project wizard with that file (or imports it directly when the wizard is una
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(1, 1)
         self.setCentralWidget(centre)
         self.docks: dict[str, QDockWidget] = {}
+        widget: QWidget  # a panel, or the scroll area around it
         for key, title, widget, area in (
             ("library", "Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("properties", "Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -208,12 +210,15 @@ class MainWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------
 
     def _action(
-        self, text: str, slot: object, shortcut: QKeySequence | str | None = None
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         self.addAction(action)
         return action
 
@@ -272,11 +277,11 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("toolbar_main")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for key in ("new", "open", None, "undo", "redo", None, "render"):
-            if key is None:
+        for tool in ("new", "open", None, "undo", "redo", None, "render"):
+            if tool is None:
                 toolbar.addSeparator()
             else:
-                toolbar.addAction(self.actions_[key])
+                toolbar.addAction(self.actions_[tool])
         self.actions_["dark"].setCheckable(True)
         self.actions_["dark"].setChecked(theme.current_theme() == "dark")
         bar = self.menuBar()
@@ -338,7 +343,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{dirty} — Video Studio")
 
     def _toggle_theme(self) -> None:
-        name = "dark" if self.actions_["dark"].isChecked() else "light"
+        name: theme.ThemeName = "dark" if self.actions_["dark"].isChecked() else "light"
         theme.apply_theme(name)
         current = self.studio.settings.current
         if current.theme != name:

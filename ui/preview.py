@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPalette, QShortcut
@@ -51,6 +52,9 @@ from ui.media import sound_enabled
 from ui.operations import BackgroundOp, LatestOnly
 from ui.plan import PlanSource, RenderPlan, fixed_plan
 from ui.storyboard import rgb_to_image
+
+if TYPE_CHECKING:  # imported where sound starts: QtMultimedia may lack its system libraries
+    from PySide6.QtMultimedia import QMediaPlayer
 
 PLAYBACK_INTERVAL_MS = 40
 
@@ -296,7 +300,7 @@ class PreviewPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(PLAYBACK_INTERVAL_MS)
         self._timer.timeout.connect(self._on_tick)
-        self._player: object | None = None
+        self._player: QMediaPlayer | None = None
         self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         self.space.setContext(Qt.ShortcutContext.WindowShortcut)
         self.space.activated.connect(self.play_button.click)
@@ -485,13 +489,12 @@ class PreviewPanel(QWidget):
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
         except ImportError:  # QtMultimedia missing its system libraries: play silently
             return
-        if self._player is None:
+        player = self._player
+        if player is None:
             player = QMediaPlayer(self)
             output = QAudioOutput(self)
             player.setAudioOutput(output)
             self._player = player
-        player = self._player
-        assert isinstance(player, QMediaPlayer)
         player.setSource(QUrl.fromLocalFile(str(path)))
         elapsed = self._clock.elapsed() if self._clock.isValid() else 0
         player.setPosition(start_ms + elapsed)
@@ -500,7 +503,7 @@ class PreviewPanel(QWidget):
     def _stop(self) -> None:
         self._timer.stop()
         if self._player is not None:
-            self._player.stop()  # type: ignore[attr-defined]
+            self._player.stop()
         if self.play_button.isChecked():
             self.play_button.blockSignals(True)
             self.play_button.setChecked(False)

@@ -365,9 +365,9 @@ class SourcePage(QWizardPage):
         template_layout.addLayout(right, 1)
         for page in (file_page, text_page, template_page):
             self.pages.addWidget(page)
-        self.file_radio.toggled.connect(lambda on: on and self.pages.setCurrentIndex(0))
-        self.text_radio.toggled.connect(lambda on: on and self.pages.setCurrentIndex(1))
-        self.template_radio.toggled.connect(lambda on: on and self.pages.setCurrentIndex(2))
+        self.file_radio.toggled.connect(lambda on: self._show_page(0, on))
+        self.text_radio.toggled.connect(lambda on: self._show_page(1, on))
+        self.template_radio.toggled.connect(lambda on: self._show_page(2, on))
         layout = QVBoxLayout(self)
         layout.addLayout(choices)
         layout.addWidget(self.pages, 1)
@@ -397,6 +397,11 @@ class SourcePage(QWizardPage):
             self._show_error(Msg.empty_text)
             return
         self._start("text", text, "the pasted text")
+
+    def _show_page(self, index: int, on: bool) -> None:
+        """Show page ``index`` of the source pages when its radio button turns on."""
+        if on:
+            self.pages.setCurrentIndex(index)
 
     def _show_template_fields(self, row: int) -> None:
         while self.fields_form.rowCount():
