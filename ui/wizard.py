@@ -8,6 +8,7 @@ saving the project. Estimates (cost, length, render time) come from plain functi
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import tempfile
 import wave
@@ -49,6 +50,7 @@ from pipeline.models import NAMED_ACCENTS, VideoFormat, VideoSpec, parse_color
 from pipeline.narration import script_stage
 from pipeline.speech.base import SpeechAudio, VoiceRef
 from pipeline.speech.chain import SpeechEngine
+from pipeline.speech.registry import about_providers
 from pipeline.speech.voices import NAMED_VOICES
 from studio.api import (
     RenderOverrides,
@@ -647,6 +649,12 @@ class VoicePage(QWizardPage):
             self.listen_buttons[name] = listen
             form.addRow(_row(radio, listen))
         form.addRow(self.status_label)
+        self.voice_notes = QLabel(offline_voice_note())
+        """Where the offline voices come from and their limits (the Piper voice's base
+        voice restricts commercial use); the whole text is in Help → About."""
+        self.voice_notes.setWordWrap(True)
+        self.voice_notes.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow(self.voice_notes)
         self.voice_buttons[NAMED_VOICES[0]].setChecked(True)
         self.destroyed.connect(self._sample_dir.cleanup)
 
@@ -1050,6 +1058,19 @@ class NewProjectWizard(QWizard):
             self.review_page.message_label.setText(text)
 
         run_in_background(self, work, done, failed)
+
+
+def offline_voice_note() -> str:
+    """The voice picker's note (HTML): each offline provider's voices and licence notes from
+    the speech registry, e.g. that Piper's English voice derives from lessac, whose data
+    restricts commercial use."""
+    parts = []
+    for about in about_providers():
+        if about.online:
+            continue
+        notes = " ".join(about.notes)
+        parts.append(f"<b>{html.escape(about.label)}</b>: {html.escape(notes or about.licence)}")
+    return "<small>" + "<br>".join(parts) + "<br>Details: Help → About.</small>"
 
 
 def _row(*widgets: QWidget) -> QWidget:
