@@ -62,6 +62,7 @@ from studio.api import (
 )
 from ui import icons
 from ui.media import sound_enabled
+from ui.music_picker import MusicPicker
 from ui.settings_dialog import error_text, language_choices, run_in_background
 from ui.template_fields import FieldInput
 from ui.template_gallery import TemplateGallery
@@ -649,6 +650,9 @@ class VoicePage(QWizardPage):
             self.listen_buttons[name] = listen
             form.addRow(_row(radio, listen))
         form.addRow(self.status_label)
+        self.music_picker = MusicPicker(with_default=True)
+        """Music under the voice for this project (default: the settings' choice)."""
+        form.addRow("Music", self.music_picker)
         self.voice_notes = QLabel(offline_voice_note())
         """Where the offline voices come from and their limits (the Piper voice's base
         voice restricts commercial use); the whole text is in Help → About."""
@@ -919,6 +923,8 @@ class NewProjectWizard(QWizard):
         self.format_page.set_target_duration_s(settings.target_duration_s)
         self.ai_page.llm_check.setChecked(settings.ai.llm_enabled)
         self.ai_page.clips_check.setChecked(settings.ai.video_clips_enabled)
+        self.voice_page.music_picker.set_value(None)
+        self.voice_page.music_picker.set_level_db(settings.music_level_db)
 
     def _apply_source(self) -> None:
         """A source was loaded: its own options (settings' defaults where it is silent)
@@ -942,6 +948,11 @@ class NewProjectWizard(QWizard):
         style.set_accent(base.theme.accent_color)
         style.font_combo.setCurrentIndex(style.font_combo.findData(base.theme.font_family))
         style.look_combo.setCurrentIndex(1 if base.theme.dark else 0)
+        music = self.voice_page.music_picker
+        music.set_value(base.music)
+        music.set_level_db(
+            base.music_level_db if base.music_level_db is not None else self.settings.music_level_db
+        )
         self._shown = self._page_values()
 
     def _page_values(self) -> dict[str, Any]:
@@ -955,6 +966,8 @@ class NewProjectWizard(QWizard):
             "accent_color": style.accent(),
             "font_family": style.font_combo.currentData(),
             "dark": style.look_combo.currentData(),
+            "music": self.voice_page.music_picker.value(),
+            "music_level_db": self.voice_page.music_picker.level_db(),
         }
 
     def render_overrides(self) -> dict[str, Any]:
