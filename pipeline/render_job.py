@@ -593,7 +593,7 @@ def render_video(
         else None
     )
     engine = SpeechEngine(
-        mode=options.speech_mode,  # type: ignore[arg-type]
+        mode=options.speech_mode,
         edge_timeout_s=options.edge_timeout_s,
         offline_voice=sound.offline_voice,
     )
