@@ -230,12 +230,12 @@ class SettingsDialog(QDialog):
         self.clear_cache_button.clicked.connect(self.clear_cache)
 
         self.offline_voice_combo = QComboBox()
-        for label, value in (
+        for label, engine in (
             ("Automatic (Piper for English, else eSpeak NG)", None),
             ("Piper (neural, English)", "piper"),
             ("eSpeak NG (every language, robotic, light on the CPU)", "espeak"),
         ):
-            self.offline_voice_combo.addItem(label, value)
+            self.offline_voice_combo.addItem(label, engine)
         self.caption_style_combo = QComboBox()
         self.caption_style_combo.addItem("Highlight the spoken word", "highlight")
         self.caption_style_combo.addItem("Plain", "plain")
