@@ -412,7 +412,7 @@ class PreviewPanel(QWidget):
         generation = self._scene_generation
         # Keep the old frame briefly (no flash while clicking through cards), then say why
         # nothing is shown yet: the other scene's frame must not pass for this one's.
-        QTimer.singleShot(150, lambda: self._show_drawing(generation))
+        QTimer.singleShot(150, self, lambda: self._show_drawing(generation))  # dropped if deleted
         self._request(keep_time=False)
 
     def _show_drawing(self, generation: int) -> None:
