@@ -61,7 +61,7 @@ class Msg:
     nothing = "No row can be rendered: fix the rows in red and read the manifest again."
     unusable = "Cannot use {source}: {problem}"
     queuing = "Queuing {count} videos…"
-    queued = "{new} jobs queued"
+    queued = "{new} job{s} queued"
     reused = "{count} reused (already queued or done)"
     skipped = "{count} skipped (errors)"
     queue_failed = "Could not queue the batch: {problem}"
@@ -141,8 +141,9 @@ class BatchDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for column in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
 
         self.status = QLabel("", self)
         self.status.setObjectName("batch_status")
@@ -235,11 +236,17 @@ class BatchDialog(QDialog):
         self.table.setRowCount(len(batch.rows))
         red = QBrush(QColor(ERROR_COLOR))
         for index, row in enumerate(batch.rows):
-            output = str(row.request.output) if row.request is not None else ""
-            cells = (str(row.line), row.label, output, _options(row), self._state_text(row))
+            output = row.request.output if row.request is not None else None
+            cells = (
+                str(row.line),
+                row.label,
+                output.name if output is not None else "",
+                _options(row),
+                self._state_text(row),
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(str(output) if column == 2 and output is not None else text)
                 if row.error:
                     item.setForeground(red)
                 self.table.setItem(index, column, item)
@@ -293,7 +300,7 @@ class BatchDialog(QDialog):
         self.batch = batch
         new = sum(1 for row in batch.valid if not row.reused)
         reused = len(batch.valid) - new
-        parts = [Msg.queued.format(new=new)]
+        parts = [Msg.queued.format(new=new, s="" if new == 1 else "s")]
         if reused:
             parts.append(Msg.reused.format(count=reused))
         if len(batch.rows) > len(batch.valid):

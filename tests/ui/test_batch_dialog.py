@@ -85,7 +85,8 @@ def test_manifest_rows_bad_row_in_red_and_start_queues_once(
     assert table.rowCount() == 2
     assert [_cell(table, r, 0) for r in range(2)] == ["2", "3"]  # CSV lines
     assert _cell(table, 0, 1) == "tiny.md"
-    assert _cell(table, 0, 2) == str((tmp_path / "out" / "tiny.mp4").resolve())
+    assert _cell(table, 0, 2) == "tiny.mp4"
+    assert _item(table, 0, 2).toolTip() == str((tmp_path / "out" / "tiny.mp4").resolve())
     assert _cell(table, 0, 3).startswith("16:9")
     assert _cell(table, 0, 4) == "ready"
     bad = _cell(table, 1, 4)
@@ -99,7 +100,7 @@ def test_manifest_rows_bad_row_in_red_and_start_queues_once(
     assert len(jobs) == 1 and ids == [jobs[0].id]
     assert jobs[0].state is JobState.PENDING
     assert jobs[0].input["output"] == str((tmp_path / "out" / "tiny.mp4").resolve())
-    assert dialog.status.text().startswith("1 jobs queued")
+    assert dialog.status.text().startswith("1 job queued")
     assert _cell(table, 0, 4) == "pending"
     assert dialog.progress_text() == "Batch: 0 of 1 done"
     assert not dialog.start_button.isEnabled()  # a second click cannot queue it again
