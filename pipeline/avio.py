@@ -444,6 +444,9 @@ def _probe_codec(codec_name: str) -> str | None:
         else:
             try:
                 ctx = av.CodecContext.create(codec_name, "w")
+                # every name probed here is a video encoder (PyAV types a name known only at
+                # run time as the generic context)
+                assert isinstance(ctx, av.VideoCodecContext), type(ctx)
                 ctx.width = 256
                 ctx.height = 256
                 ctx.pix_fmt = "yuv420p"
@@ -608,6 +611,9 @@ def _add_video_stream(
     container: av.container.OutputContainer, settings: EncodeSettings, encoder: EncoderChoice
 ) -> av.VideoStream:
     stream = container.add_stream(encoder.codec_name, rate=settings.fps)
+    # encoder.codec_name is always a video encoder (PyAV types a name known only at run time
+    # as any kind of stream)
+    assert isinstance(stream, av.VideoStream), type(stream)
     stream.width = settings.width_px
     stream.height = settings.height_px
     stream.pix_fmt = settings.pix_fmt
@@ -622,7 +628,7 @@ def _add_video_stream(
         # Frame threading: 10–25 % faster than slice threading here (measured, 1080p).
         ctx.thread_type = "FRAME"
         ctx.thread_count = max(0, settings.threads)
-    stream.options = encoder.codec_options(settings)
+    stream.options = dict(encoder.codec_options(settings))  # PyAV: dict[str, object]
     return stream
 
 
@@ -708,22 +714,6 @@ def encode_segment(
     )
 
 
-class _LinkedCancel(CancelToken):
-    """A cancel token that is also cancelled when its parent is (used to stop sibling jobs)."""
-
-    def __init__(self, parent: CancelToken) -> None:
-        super().__init__()
-        self._parent = parent
-
-    @property
-    def cancelled(self) -> bool:
-        return self._parent.cancelled or super().cancelled
-
-    def raise_if_cancelled(self) -> None:
-        self._parent.raise_if_cancelled()
-        super().raise_if_cancelled()
-
-
 @dataclass(frozen=True)
 class SegmentJob:
     """One segment for :func:`encode_segments_parallel`: a scene's frames and where they go."""
@@ -765,7 +755,7 @@ def encode_segments_parallel(
     total = float(sum(job.n_frames for job in jobs))
     done = [0.0] * len(jobs)
     lock = threading.Lock()
-    inner = _LinkedCancel(cancel)
+    inner = CancelToken(parent=cancel)  # cancelled with `cancel`; also stops sibling jobs
 
     def _job_progress(i: int) -> Progress:
         def _report(fraction: float, message: str) -> None:
@@ -1047,7 +1037,7 @@ def concat_and_mux(
         seg_frames = [seg.n_frames for seg in facts]
         total_frames = sum(seg_frames)
         n_samples = round(total_frames * SAMPLE_RATE_HZ / fps)
-        source: AudioSource = audio if hasattr(audio, "blocks") else _ArraySource(audio)  # type: ignore[arg-type]
+        source = _ArraySource(audio) if isinstance(audio, np.ndarray) else audio
 
         options = {"movflags": "+faststart"} if faststart else {}
         with (
@@ -1119,7 +1109,7 @@ def _copy_and_interleave(
                 if isinstance(item, BaseException):
                     raise item
                 pending_audio = item
-            start_s = float(pending_audio.pts * pending_audio.time_base)
+            start_s = _packet_start_s(pending_audio)
             if t_s is not None and start_s > t_s:
                 return
             _mux(output, pending_audio)
@@ -1131,6 +1121,8 @@ def _copy_and_interleave(
         with av.open(str(path)) as container:
             vin = container.streams.video[0]
             in_tb = vin.time_base
+            if in_tb is None:  # FFmpeg's MP4 demuxer always sets it
+                raise EncodeError(f"{path}: the video stream has no time base")
             for packet in container.demux(vin):
                 if packet.dts is None or packet.size == 0:
                     continue  # the demuxer's flush packet
@@ -1383,6 +1375,8 @@ def decode_check(path: Path) -> DecodeReport:
                 _note(f"{packet.stream.type} decode error at {_packet_time(packet)}: {exc}")
                 continue
             for frame in frames:
+                if not isinstance(frame, (av.VideoFrame, av.AudioFrame)):
+                    continue  # only the video and audio streams are demuxed
                 if frame.pts is None or frame.time_base is None:
                     continue
                 start_s = float(frame.pts * frame.time_base)
@@ -1410,6 +1404,18 @@ def decode_check(path: Path) -> DecodeReport:
         errors=errors,
         loudness=meter.result() if meter is not None and audio_samples else None,
     )
+
+
+def _packet_start_s(packet: av.Packet) -> float:
+    """Start of an encoder's output ``packet`` in seconds (the encoder always sets its pts and
+    time base).
+
+    Raises:
+        EncodeError: the packet carries no time.
+    """
+    if packet.pts is None or packet.time_base is None:
+        raise EncodeError("the audio encoder produced a packet without a time stamp")
+    return float(packet.pts * packet.time_base)
 
 
 def _packet_time(packet: av.Packet) -> str:
@@ -1458,7 +1464,8 @@ def extract_frame(path: Path, t_s: float) -> RGBFrame:
                 break
         if chosen is None:
             raise ValueError(f"{path} has no video frame at {t_s:.3f} s")
-        return chosen.to_ndarray(format="rgb24")
+        # rgb24 is always uint8 (PyAV types to_ndarray as a union of dtypes); no copy
+        return np.asarray(chosen.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1515,7 +1522,7 @@ class ClipFrames:
         )
         self._lock = threading.Lock()
         self._container: av.container.InputContainer | None = None
-        self._frames = None  # iterator of av.VideoFrame while a decoder is open
+        self._frames: Iterator[av.VideoFrame] | None = None  # while a decoder is open
         self._position = -1  # index of the last frame the open decoder produced
         self._cached: tuple[int, RGBFrame] | None = None
 
@@ -1529,14 +1536,18 @@ class ClipFrames:
         """Start of the last frame, seconds from the first (the hold begins there)."""
         return float(self._times_s[-1])
 
-    def frame_key(self, t_s: float) -> Hashable:
+    def index_at(self, t_s: float) -> int:
         """The index of the clip frame shown at ``t_s`` (the last index past the end)."""
         index = int(np.searchsorted(self._times_s, t_s + 1e-6, side="right")) - 1
         return min(max(index, 0), len(self._pts) - 1)
 
+    def frame_key(self, t_s: float) -> Hashable:
+        """:meth:`index_at` (equal for two times exactly when their frames are identical)."""
+        return self.index_at(t_s)
+
     def frame_at(self, t_s: float) -> RGBFrame:
         """The clip frame at ``t_s``, scaled and centre-cropped: ``(height_px, width_px, 3)``."""
-        index = int(self.frame_key(t_s))
+        index = self.index_at(t_s)
         with self._lock:
             if self._cached is not None and self._cached[0] == index:
                 return self._cached[1]

@@ -181,6 +181,10 @@ class VideoSpec(BaseModel):
         transition_s: crossfade into each scene after the first, seconds (0 = hard cuts, as
             in short-form ads; a cut also keeps each scene's segment independent of the
             scene before it, so a new hook re-renders only the hook).
+        music: music under the voice: a bundled bed (``calm``, ``bright``, ``pulse``) or an
+            audio file's path; ``None``: the settings' choice (render options override it).
+        music_level_db: the music's level under the voice while it speaks, dB (−40..0);
+            ``None``: the settings' level.
         scenes: 1–100 scenes.
     """
 
@@ -195,6 +199,8 @@ class VideoSpec(BaseModel):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
     captions: bool | None = None
     transition_s: float = Field(default=0.5, ge=0.0, le=2.0)
+    music: str | None = Field(default=None, max_length=4096)
+    music_level_db: float | None = Field(default=None, ge=-40.0, le=0.0)
     scenes: list[Scene] = Field(min_length=1, max_length=MAX_SCENES)
 
     @field_validator("voice")

@@ -22,6 +22,7 @@ is untouched, so a failed render never replaces (any part of) a previous good ou
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import io
 import json
 import logging
@@ -418,7 +419,7 @@ def synthesize_speech(
             try:
                 audio = _load_speech(cached)
                 if release:
-                    audio.release(lambda path=cached: _load_samples(path))
+                    audio.release(functools.partial(_load_samples, cached))
                 result = (audio, True)
             except (OSError, ValueError, KeyError):
                 pass  # unreadable entry: synthesise again and overwrite it
@@ -429,7 +430,7 @@ def synthesize_speech(
             parts = engine.cache_key_parts(text, voice, provider=audio.provider)
             stored = store.put(content_key("speech", parts), "speech", tmp)
             if release:
-                audio.release(lambda path=stored: _load_samples(path))
+                audio.release(functools.partial(_load_samples, stored))
             result = (audio, False)
         if on_scene is not None:
             seconds = 0.0 if result[1] else time.perf_counter() - t0
@@ -593,7 +594,7 @@ def render_video(
         else None
     )
     engine = SpeechEngine(
-        mode=options.speech_mode,  # type: ignore[arg-type]
+        mode=options.speech_mode,
         edge_timeout_s=options.edge_timeout_s,
         offline_voice=sound.offline_voice,
     )

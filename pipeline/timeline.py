@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -280,8 +280,13 @@ def voice_clips(manifest: TimingManifest, speech: Sequence[SpeechAudio]) -> list
         if audio.n_samples == 0:
             continue
         begin = round((timing.start_s + timing.narration_offset_s) * SAMPLE_RATE_HZ)
-        clips.append(VoiceClip(begin, audio.n_samples, lambda a=audio: a.samples))
+        clips.append(VoiceClip(begin, audio.n_samples, _samples_loader(audio)))
     return clips
+
+
+def _samples_loader(audio: SpeechAudio) -> Callable[[], MonoAudio]:
+    """A loader returning ``audio.samples`` when called (read back if it was released)."""
+    return lambda: audio.samples
 
 
 def track_samples(manifest: TimingManifest) -> int:

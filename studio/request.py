@@ -248,12 +248,15 @@ def build_render_request(
                 f"invalid language code {code!r} in the render options",
                 hint="use codes such as ja, es, de, pt-BR (see `videostudio voices`)",
             )
-    sound: dict[str, Any] = {
-        name: getattr(overrides, name)
-        if getattr(overrides, name) is not None
-        else getattr(settings, name)
-        for name in ("offline_voice", "loudness_lufs", "music", "music_level_db")
-    }
+    sound: dict[str, Any] = {}
+    for name in ("offline_voice", "loudness_lufs", "music", "music_level_db"):
+        # the user's choice > what the source says (a project's or YAML file's music) > settings
+        chosen = getattr(overrides, name)
+        if chosen is None and name in ("music", "music_level_db"):
+            chosen = getattr(resolved, name)
+        sound[name] = chosen if chosen is not None else getattr(settings, name)
+    if isinstance(sound["music"], str) and sound["music"].strip().lower() in ("none", "off", ""):
+        sound["music"] = None  # "none": no music, whatever the settings say
     caption_style = overrides.caption_style or settings.caption_style
     try:
         options = RenderOptions(

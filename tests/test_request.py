@@ -213,3 +213,24 @@ def test_one_command_tree_with_global_options_before_gui(tmp_path: Path) -> None
     with pytest.raises(SystemExit) as caught:
         launcher_main(["--data-dir", str(data), "gui", "--help"])
     assert caught.value.code == 0
+
+
+def test_music_precedence_overrides_then_the_source_then_the_settings(tmp_path: Path) -> None:
+    settings = StudioSettings(music="calm", music_level_db=-18.0, output_dir=tmp_path)
+    spec = load_document(_markdown(tmp_path))
+    assert build_render_request(settings, spec).options.music == "calm"  # the settings
+    own = spec.model_copy(update={"music": "pulse", "music_level_db": -10.0})
+    request = build_render_request(settings, own)  # the project's (or YAML file's) own bed
+    assert request.options.music == "pulse" and request.options.music_level_db == -10.0
+    chosen = build_render_request(settings, own, overrides=RenderOverrides(music="bright"))
+    assert chosen.options.music == "bright" and chosen.options.music_level_db == -10.0
+    off = spec.model_copy(update={"music": "none"})
+    assert build_render_request(settings, off).options.music is None  # "none" beats settings
+    yaml_path = tmp_path / "music.yaml"
+    yaml_path.write_text(
+        "title: Beds\nmusic: bright\nmusic_level_db: -20\n"
+        "scenes:\n  - scene_type: title\n    title: Hi\n    narration: Hello.\n",
+        encoding="utf-8",
+    )
+    from_yaml = build_render_request(settings, load_document(yaml_path))
+    assert from_yaml.options.music == "bright" and from_yaml.options.music_level_db == -20.0

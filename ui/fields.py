@@ -350,6 +350,11 @@ def make_editor(name: str, info: FieldInfo) -> FieldEditor:
     if name == "voice":
         voice = FieldShape("choice", shape.optional, choices=VOICE_CHOICES)
         return _ChoiceEditor(name, voice, editable=True)
+    if name == "music":  # a bundled bed, "none", or an audio file's path (typed)
+        from pipeline.audio.music import BUNDLED_BEDS
+
+        beds = FieldShape("choice", True, choices=("none", *BUNDLED_BEDS))
+        return _ChoiceEditor(name, beds, editable=True)
     if name == "accent_color":
         from pipeline.models import NAMED_ACCENTS
 
@@ -391,7 +396,7 @@ def label_for(name: str) -> str:
     """``min_duration_s`` → ``Min duration (s)``."""
     text = name
     unit = ""
-    for suffix, shown in (("_s", "s"), ("_px", "px"), ("_min", "min")):
+    for suffix, shown in (("_s", "s"), ("_px", "px"), ("_min", "min"), ("_db", "dB")):
         if text.endswith(suffix):
             text, unit = text[: -len(suffix)], shown
     label = text.replace("_", " ").capitalize()

@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
             "render": self._action("&Render", self.render_current, "Ctrl+R"),
             "critique": self._action("Creative-director &critique…", self.critique, "Ctrl+Shift+K"),
             "dark": self._action("&Dark theme", self._toggle_theme, "Ctrl+Shift+L"),
+            "about": self._action("&About Video Studio and licences…", self.open_about),
         }
         self.actions_["undo"].setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
         self.actions_["redo"].setShortcuts(
@@ -308,6 +309,8 @@ class MainWindow(QMainWindow):
         render = bar.addMenu("&Render")
         render.addAction(self.actions_["render"])
         render.addAction(self.actions_["critique"])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.actions_["about"])
 
     def _connect(self) -> None:
         self.library.project_activated.connect(self.open_project)
@@ -461,6 +464,12 @@ class MainWindow(QMainWindow):
         current = self.studio.settings.current
         if current.last_folder != folder:
             self._update_settings(current.model_copy(update={"last_folder": folder}))
+
+    def open_about(self) -> None:
+        """Open Help → About: version, licences, and where each voice comes from."""
+        from ui.about_dialog import AboutDialog
+
+        AboutDialog(self).exec()
 
     def open_settings(self) -> None:
         """Open the settings dialog."""

@@ -47,6 +47,8 @@ VIDEO_FIELDS = (
     "captions",
     "transition_s",
     "fps",
+    "music",
+    "music_level_db",
 )
 
 

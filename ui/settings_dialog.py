@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +48,7 @@ from studio.api import (
     matching_preset,
     with_video_price,
 )
+from ui.music_picker import MusicPicker
 from ui.operations import BackgroundOp
 
 
@@ -227,12 +229,43 @@ class SettingsDialog(QDialog):
         self.clear_cache_button = QPushButton("Clear cache")
         self.clear_cache_button.clicked.connect(self.clear_cache)
 
+        self.offline_voice_combo = QComboBox()
+        for label, value in (
+            ("Automatic (Piper for English, else eSpeak NG)", None),
+            ("Piper (neural, English)", "piper"),
+            ("eSpeak NG (every language, robotic, light on the CPU)", "espeak"),
+        ):
+            self.offline_voice_combo.addItem(label, value)
+        self.caption_style_combo = QComboBox()
+        self.caption_style_combo.addItem("Highlight the spoken word", "highlight")
+        self.caption_style_combo.addItem("Plain", "plain")
+        self.loudness_combo = QComboBox()
+        for label, lufs in (
+            ("−14 LUFS (YouTube, TikTok, Spotify)", -14.0),
+            ("−16 LUFS (podcasts, streaming speech)", -16.0),
+            ("−23 LUFS (EBU R 128 broadcast)", -23.0),
+        ):
+            self.loudness_combo.addItem(label, lufs)
+        self.music_picker = MusicPicker()
+        self.length_spin = QSpinBox()
+        self.length_spin.setRange(0, 36_000)
+        self.length_spin.setSingleStep(30)
+        self.length_spin.setSuffix(" s")
+        self.length_spin.setSpecialValueText("Whole document")
+        self.skip_check = QCheckBox("Leave out changelog, licence, contributor and badge sections")
+
         general = QGroupBox("New projects and rendering")
         form = QFormLayout(general)
         form.addRow("Voice", self.voice_combo)
         form.addRow("Language", self.language_combo)
         form.addRow("Format", self.format_combo)
+        form.addRow("Offline voice", self.offline_voice_combo)
         form.addRow("Captions", self.captions_combo)
+        form.addRow("Caption style", self.caption_style_combo)
+        form.addRow("Loudness", self.loudness_combo)
+        form.addRow("Music", self.music_picker)
+        form.addRow("Target length", self.length_spin)
+        form.addRow(self.skip_check)
         form.addRow("Encoder", self.encoder_combo)
         form.addRow("", self.encoder_status)
         form.addRow("Output folder", _row(self.output_edit, self.output_button))
@@ -375,6 +408,15 @@ class SettingsDialog(QDialog):
         _select(self.captions_combo, s.captions)
         _select(self.theme_combo, s.theme)
         _select(self.encoder_combo, s.encoder)
+        _select(self.offline_voice_combo, s.offline_voice)
+        _select(self.caption_style_combo, s.caption_style)
+        if self.loudness_combo.findData(s.loudness_lufs) < 0:  # a value set in the file
+            self.loudness_combo.addItem(f"{s.loudness_lufs:g} LUFS", s.loudness_lufs)
+        _select(self.loudness_combo, s.loudness_lufs)
+        self.music_picker.set_value(s.music)
+        self.music_picker.set_level_db(s.music_level_db)
+        self.length_spin.setValue(round(s.target_duration_s or 0))
+        self.skip_check.setChecked(s.skip_boilerplate)
         self.output_edit.setText(str(s.resolved_output_dir()))
         self.quota_spin.setValue(s.cache_quota_gb)
         ai = s.ai
@@ -504,6 +546,13 @@ class SettingsDialog(QDialog):
             encoder=self.encoder_combo.currentData(),
             output_dir=output or None,
             cache_quota_gb=self.quota_spin.value(),
+            offline_voice=self.offline_voice_combo.currentData(),
+            caption_style=self.caption_style_combo.currentData(),
+            loudness_lufs=self.loudness_combo.currentData(),
+            music=self.music_picker.value(),
+            music_level_db=self.music_picker.level_db(),
+            target_duration_s=float(self.length_spin.value()) or None,
+            skip_boilerplate=self.skip_check.isChecked(),
             ai=ai.model_dump(),
         )
         return StudioSettings.model_validate(data)

@@ -8,6 +8,7 @@ saving the project. Estimates (cost, length, render time) come from plain functi
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import tempfile
 import wave
@@ -49,6 +50,7 @@ from pipeline.models import NAMED_ACCENTS, VideoFormat, VideoSpec, parse_color
 from pipeline.narration import script_stage
 from pipeline.speech.base import SpeechAudio, VoiceRef
 from pipeline.speech.chain import SpeechEngine
+from pipeline.speech.registry import about_providers
 from pipeline.speech.voices import NAMED_VOICES
 from studio.api import (
     RenderOverrides,
@@ -60,6 +62,7 @@ from studio.api import (
 )
 from ui import icons
 from ui.media import sound_enabled
+from ui.music_picker import MusicPicker
 from ui.settings_dialog import error_text, language_choices, run_in_background
 from ui.template_fields import FieldInput
 from ui.template_gallery import TemplateGallery
@@ -647,6 +650,15 @@ class VoicePage(QWizardPage):
             self.listen_buttons[name] = listen
             form.addRow(_row(radio, listen))
         form.addRow(self.status_label)
+        self.music_picker = MusicPicker(with_default=True)
+        """Music under the voice for this project (default: the settings' choice)."""
+        form.addRow("Music", self.music_picker)
+        self.voice_notes = QLabel(offline_voice_note())
+        """Where the offline voices come from and their limits (the Piper voice's base
+        voice restricts commercial use); the whole text is in Help → About."""
+        self.voice_notes.setWordWrap(True)
+        self.voice_notes.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow(self.voice_notes)
         self.voice_buttons[NAMED_VOICES[0]].setChecked(True)
         self.destroyed.connect(self._sample_dir.cleanup)
 
@@ -911,6 +923,8 @@ class NewProjectWizard(QWizard):
         self.format_page.set_target_duration_s(settings.target_duration_s)
         self.ai_page.llm_check.setChecked(settings.ai.llm_enabled)
         self.ai_page.clips_check.setChecked(settings.ai.video_clips_enabled)
+        self.voice_page.music_picker.set_value(None)
+        self.voice_page.music_picker.set_level_db(settings.music_level_db)
 
     def _apply_source(self) -> None:
         """A source was loaded: its own options (settings' defaults where it is silent)
@@ -934,6 +948,11 @@ class NewProjectWizard(QWizard):
         style.set_accent(base.theme.accent_color)
         style.font_combo.setCurrentIndex(style.font_combo.findData(base.theme.font_family))
         style.look_combo.setCurrentIndex(1 if base.theme.dark else 0)
+        music = self.voice_page.music_picker
+        music.set_value(base.music)
+        music.set_level_db(
+            base.music_level_db if base.music_level_db is not None else self.settings.music_level_db
+        )
         self._shown = self._page_values()
 
     def _page_values(self) -> dict[str, Any]:
@@ -947,6 +966,8 @@ class NewProjectWizard(QWizard):
             "accent_color": style.accent(),
             "font_family": style.font_combo.currentData(),
             "dark": style.look_combo.currentData(),
+            "music": self.voice_page.music_picker.value(),
+            "music_level_db": self.voice_page.music_picker.level_db(),
         }
 
     def render_overrides(self) -> dict[str, Any]:
@@ -1050,6 +1071,19 @@ class NewProjectWizard(QWizard):
             self.review_page.message_label.setText(text)
 
         run_in_background(self, work, done, failed)
+
+
+def offline_voice_note() -> str:
+    """The voice picker's note (HTML): each offline provider's voices and licence notes from
+    the speech registry, e.g. that Piper's English voice derives from lessac, whose data
+    restricts commercial use."""
+    parts = []
+    for about in about_providers():
+        if about.online:
+            continue
+        notes = " ".join(about.notes)
+        parts.append(f"<b>{html.escape(about.label)}</b>: {html.escape(notes or about.licence)}")
+    return "<small>" + "<br>".join(parts) + "<br>Details: Help → About.</small>"
 
 
 def _row(*widgets: QWidget) -> QWidget:

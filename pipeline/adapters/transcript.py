@@ -656,7 +656,7 @@ def transcript_spec(
         from pipeline.condense import condense_scenes
 
         total = len(scenes) + 1
-        condensed = condense_scenes(scenes, max_scenes=MAX_SCENES - 1)  # type: ignore[arg-type]
+        condensed = condense_scenes(scenes, max_scenes=MAX_SCENES - 1)
         scenes = list(condensed.scenes)
         if notes is not None:
             notes.append(

@@ -488,7 +488,7 @@ class AnthropicGenerator(_LLMGenerator):
     provider = "anthropic"
     display_name = "Anthropic"
     key_env = "ANTHROPIC_API_KEY"
-    sdk = anthropic
+    sdk: ClassVar[Any] = anthropic
     client_class = "Anthropic"
 
     def _is_quota_error(self, status: int, fields: dict[str, Any]) -> bool:
@@ -544,7 +544,7 @@ class OpenAIGenerator(_LLMGenerator):
     provider = "openai"
     display_name = "OpenAI"
     key_env = "OPENAI_API_KEY"
-    sdk = openai
+    sdk: ClassVar[Any] = openai
     client_class = "OpenAI"
 
     def __init__(

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
@@ -127,7 +127,11 @@ def _script_schema(indices: Sequence[int]) -> type[NarrationScript]:
     return create_model(
         "NarrationScript",
         __base__=NarrationScript,
-        __validators__={"_matches": model_validator(mode="after")(_matches)},
+        # pydantic types __validators__ as callables, but documents passing decorated
+        # validators, which are descriptor proxies (pydantic/pydantic#13834)
+        __validators__={
+            "_matches": cast("Callable[..., Any]", model_validator(mode="after")(_matches))
+        },
         narrations=(
             list[NarrationItem],
             Field(min_length=len(expected), max_length=len(expected)),

@@ -30,9 +30,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
@@ -231,7 +231,11 @@ def _translations_schema(ids: Sequence[int]) -> type[Translations]:
     return create_model(
         "Translations",
         __base__=Translations,
-        __validators__={"_matches": model_validator(mode="after")(_matches)},
+        # pydantic types __validators__ as callables, but documents passing decorated
+        # validators, which are descriptor proxies (pydantic/pydantic#13834)
+        __validators__={
+            "_matches": cast("Callable[..., Any]", model_validator(mode="after")(_matches))
+        },
         items=(list[TranslatedItem], Field(min_length=len(expected), max_length=len(expected))),
     )
 

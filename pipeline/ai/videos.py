@@ -519,8 +519,8 @@ class VideoClipClient:
             create_client.videos.create,
             model=self.settings.model,
             prompt=request.prompt,
-            seconds=str(request.seconds),  # type: ignore[arg-type]  # gateways take any value
-            size=request.size,  # type: ignore[arg-type]
+            seconds=str(request.seconds),  # gateways take any value
+            size=request.size,
             extra_headers={"Idempotency-Key": key},
         )
 

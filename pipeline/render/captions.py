@@ -132,7 +132,7 @@ class CaptionLayer:
         inner_h = band.h - 2 * self._pad_y
         lines = [line for line in cue.display_lines if line.strip()][:MAX_LINES]
         size = self._max_px
-        font = load_font(self._font_file, size)
+        font: FreeTypeFont = load_font(self._font_file, size)
         while size > self._min_px and max(font.getlength(line) for line in lines) > inner_w:
             size -= 1
             font = load_font(self._font_file, size)

@@ -50,7 +50,8 @@ class Sprite:
 def _div255(x: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     """Exact rounded division by 255 for integers in ``0 .. 255 * 255``."""
     x = x + 128
-    return (x + (x >> 8)) >> 8
+    eight = np.uint32(8)  # numpy's stubs type ``uint32 array >> int`` as signed; this keeps uint32
+    return (x + (x >> eight)) >> eight
 
 
 def paste_sprite(frame: RGBFrame, sprite: Sprite) -> None:

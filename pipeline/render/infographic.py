@@ -342,8 +342,8 @@ def draw_calendar(
     gx = (w - 7 * cell) // 2
     gy = (h - (n_rows + 1) * cell) // 2
     head = _text(style, "M", cell, cell, 30, bold=True)
-    for k, day in enumerate(WEEKDAYS):
-        block = TextBlock((day,), head.font, head.line_height_px, head.width_px, head.height_px)
+    for k, weekday in enumerate(WEEKDAYS):
+        block = TextBlock((weekday,), head.font, head.line_height_px, head.width_px, head.height_px)
         _center(draw, block, gx + cell * (k + 0.5), gy + (cell - head.height_px) / 2, p.muted)
     marked = sorted(int(d) for d in info.values)
     labels = dict(zip((int(d) for d in info.values), info.labels, strict=False))

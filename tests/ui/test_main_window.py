@@ -8,6 +8,7 @@ from pipeline.models import VideoSpec
 from studio.service import Studio
 from studio.settings import load_settings, settings_path
 from ui import theme
+from ui.fields import label_for
 from ui.main_window import MainWindow
 
 
@@ -42,7 +43,7 @@ def test_library_storyboard_properties_preview_and_reorder(
     assert "Small test" in window.windowTitle()
 
     # Selecting a scene fills the properties and the preview.
-    with qtbot.waitSignal(window.preview.frame_shown, timeout=10_000) as shown:
+    with qtbot.waitSignal(window.preview.frame_shown, timeout=30_000) as shown:  # helper start
         board.view.setCurrentIndex(board.model.index(1, 0))
     assert shown.args[0] == 1
     assert window.document.current == 1
@@ -121,3 +122,25 @@ def test_shortcuts(qtbot, studio: Studio, settings: QSettings):
     assert keys["undo"] == "Ctrl+Z"
     assert keys["delete"] == "Del"
     assert window.preview.space.key().toString() == "Space"
+
+
+def test_the_video_tab_sets_the_projects_music_with_undo(
+    qtbot, studio: Studio, settings: QSettings, small_spec: VideoSpec
+):
+    window = _window(qtbot, studio, settings)
+    window.document.load(small_spec)
+    editor = window.properties.video_form.editors["music"]
+    box = editor.box  # type: ignore[attr-defined]
+    assert {box.itemData(i) for i in range(box.count())} >= {None, "none", "calm", "pulse"}
+    box.setCurrentIndex(box.findData("calm"))
+    box.activated.emit(box.currentIndex())
+    assert window.document.require().music == "calm"
+    level = window.properties.video_form.editors["music_level_db"]
+    assert label_for("music_level_db") == "Music level (dB)"
+    level.set_value(-25.0)
+    level.committed.emit()
+    assert window.document.require().music_level_db == -25.0
+    assert studio.make_request(window.document.require()).options.music == "calm"
+    window.actions_["undo"].trigger()
+    window.actions_["undo"].trigger()
+    assert window.document.require().music is None

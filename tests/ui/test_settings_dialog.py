@@ -147,3 +147,20 @@ def test_image_fields_are_saved(qtbot, dialog):
     saved = load_settings().ai
     assert saved.image_enabled and saved.image_base_url == "http://localhost:4000/v1"
     assert saved.image_model == "gpt-image-1-mini"
+
+
+def test_sound_voice_and_length_choices_are_saved(qtbot, dialog):
+    _select(dialog.offline_voice_combo, "espeak")
+    _select(dialog.caption_style_combo, "plain")
+    _select(dialog.loudness_combo, -23.0)
+    dialog.music_picker.set_value("bright")
+    dialog.music_picker.set_level_db(-20.0)
+    dialog.length_spin.setValue(90)
+    dialog.skip_check.setChecked(False)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.buttons.accepted.emit()
+    saved = load_settings()
+    assert saved.offline_voice == "espeak" and saved.caption_style == "plain"
+    assert saved.loudness_lufs == -23.0
+    assert saved.music == "bright" and saved.music_level_db == -20.0
+    assert saved.target_duration_s == 90.0 and saved.skip_boilerplate is False

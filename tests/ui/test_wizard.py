@@ -212,3 +212,25 @@ def test_the_template_fields_fit_at_the_default_size(qtbot, studio: Studio):
     for edit in page.template_fields.values():
         assert edit.height() >= edit.sizeHint().height()  # never squashed to a sliver
     assert page.template_list.height() >= 150
+
+
+def test_music_chosen_in_the_wizard_reaches_the_project_and_its_render(qtbot, wizard, studio):
+    page = wizard.source_page
+    page.paste_edit.setPlainText("# Music\n\nA bed under the voice.")
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT_MS):
+        page.use_text_button.click()
+    for _ in range(3):
+        _next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.voice_page
+    picker = wizard.voice_page.music_picker
+    assert picker.value() is None  # "Default (settings)" until the user picks
+    picker.set_value("bright")
+    picker.set_level_db(-22.0)
+    for _ in range(2):
+        _next(qtbot, wizard)
+    with qtbot.waitSignal(wizard.project_created, timeout=TIMEOUT_MS) as created:
+        wizard.accept()
+    project = studio.projects.load_project(created.args[0])
+    assert project.spec.music == "bright" and project.spec.music_level_db == -22.0
+    request = studio.make_request(project.spec)
+    assert request.options.music == "bright" and request.options.music_level_db == -22.0

@@ -144,7 +144,7 @@ class TitleRenderer(SceneRenderer):
         if len(pane.pages) == 1 and pane.height_px < area.h:  # centre a single page
             shift = (area.h - pane.height_px) // 3
             area = Rect(area.x, area.y + shift, area.w, area.h - shift)
-            pane = self._pane(canvas, body, area, pane.font.size, rows)
+            pane = self._pane(canvas, body, area, pane.size_px, rows)
         canvas.add_overlay(pane)
 
 
@@ -210,7 +210,7 @@ class QuoteRenderer(SceneRenderer):
         text_w = round(c.w * (0.8 if canvas.landscape else 1.0))
         mark_font = load_font(canvas.fonts.bold, px(180))
         ink = mark_font.getbbox("\u201c", anchor="la")
-        mark_h = min(ink[3] - ink[1], round(c.h * 0.2))
+        mark_h = min(round(ink[3] - ink[1]), round(c.h * 0.2))
         quote = fit_text(
             self.scene.quote_text,
             canvas.fonts.regular,

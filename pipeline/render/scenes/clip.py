@@ -106,6 +106,7 @@ class ClipRenderer(SceneRenderer):
         self._chart_fill = (0, 0, 0)
         self._overlay: tuple[np.ndarray, int, int] | None = None
         self._anim: InfographicAnimation | None = None
+        self._anim_start = 0  # first frame of the chart animation (set with _anim)
         super().__init__(scene, ctx, timing, previous_final=previous_final)
         if self._chart_rect is not None and self.scene.infographic is not None:
             r = self._chart_rect

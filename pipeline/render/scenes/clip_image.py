@@ -118,10 +118,11 @@ class PanZoomStill:
             ),
             dtype=np.uint8,
         ).copy()
-        if self._overlay_add is not None:
+        keep, add = self._overlay_keep, self._overlay_add  # both set by set_overlay
+        if keep is not None and add is not None:
             top = self._overlay_y
-            region = frame[top : top + self._overlay_add.shape[0]]
-            mixed = region.astype(np.uint16) * self._overlay_keep + self._overlay_add
+            region = frame[top : top + add.shape[0]]
+            mixed = region.astype(np.uint16) * keep + add
             region[...] = ((mixed + (mixed >> 8)) >> 8).astype(np.uint8)  # ≈ / 255, rounded
         return frame
 
