@@ -9,7 +9,9 @@ change inside without the widgets noticing, and what the UI depends on is listed
 * the template library (:class:`TemplateLibrary`, ``studio.templates``) and its entries;
 * the render request (:class:`RenderRequest`, :class:`RenderOverrides`) and settings
   (:class:`StudioSettings`, :class:`AISettings`, :class:`SecretStore`);
-* the job runner and job/project snapshots; the budget and operator report types.
+* the job runner and job/project snapshots; the budget and operator report types;
+* batch renders (:func:`plan_batch`, :func:`enqueue_batch`, ``studio.batch``) and the export
+  of a finished render for video editors (:func:`export_for_editors`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from studio.cli import exit_process
 from studio.cli import main as cli_main
 
 if TYPE_CHECKING:  # the names below load on first use (the command line stays quick)
+    from pipeline.export import EditorExport, export_for_editors
     from studio import paths
+    from studio.batch import Batch, BatchRow, enqueue_batch, plan_batch
     from studio.budget import Approval, BudgetGovernor
     from studio.cache import CacheAddress
     from studio.jobs import JobRunner
@@ -56,6 +60,12 @@ if TYPE_CHECKING:  # the names below load on first use (the command line stays q
 
 _LAZY = {
     "paths": ("studio", "paths"),
+    "EditorExport": ("pipeline.export", "EditorExport"),
+    "export_for_editors": ("pipeline.export", "export_for_editors"),
+    "Batch": ("studio.batch", "Batch"),
+    "BatchRow": ("studio.batch", "BatchRow"),
+    "enqueue_batch": ("studio.batch", "enqueue_batch"),
+    "plan_batch": ("studio.batch", "plan_batch"),
     "Approval": ("studio.budget", "Approval"),
     "BudgetGovernor": ("studio.budget", "BudgetGovernor"),
     "CacheAddress": ("studio.cache", "CacheAddress"),
@@ -118,9 +128,12 @@ __all__ = [
     "AISettings",
     "ApiKeyName",
     "Approval",
+    "Batch",
+    "BatchRow",
     "BrokenTemplate",
     "BudgetGovernor",
     "CacheAddress",
+    "EditorExport",
     "Job",
     "JobRunner",
     "JobState",
@@ -141,12 +154,15 @@ __all__ = [
     "apply_preset",
     "budget_policy",
     "cli_main",
+    "enqueue_batch",
     "estimate_ai_costs",
     "exit_process",
+    "export_for_editors",
     "mask_secret",
     "matching_preset",
     "ops_report",
     "paths",
+    "plan_batch",
     "slug",
     "read_template_data",
     "template_overrides",

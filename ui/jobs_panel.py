@@ -5,7 +5,9 @@ off the GUI thread (:class:`~ui.operations.BackgroundOp`). Each row shows the pr
 state, a progress bar naming the stage and scene, the elapsed and the estimated remaining time.
 A finished render plays in the embedded player (:class:`ui.player.VideoPlayer`). "Open
 folder" falls back to copying the folder's path when no file manager can open it; its menu
-also copies the folder's or the video's path.
+also copies the folder's or the video's path. "Export for editors" writes an OpenTimelineIO
+timeline (``.otio``, ``.otioz``) and Final Cut Pro 7 XML of a finished render, off the GUI
+thread (:func:`pipeline.export.export_for_editors`), and names the files it wrote.
 """
 
 from __future__ import annotations
@@ -33,9 +35,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pipeline.errors import InputError
 from pipeline.progress import ProgressEvent
-from studio.api import RENDER, Job, JobRunner, JobState, RenderRequest, Studio
+from studio.api import (
+    RENDER,
+    EditorExport,
+    Job,
+    JobRunner,
+    JobState,
+    RenderRequest,
+    Studio,
+    export_for_editors,
+)
 from ui import icons
+from ui.errors import describe
 from ui.operations import BackgroundOp
 
 COLUMNS = ("Video", "State", "Progress", "Elapsed", "Remaining")
@@ -103,6 +116,13 @@ class JobView:
         """The finished video, if the job succeeded."""
         if self.job.output and self.job.output.get("output"):
             return Path(str(self.job.output["output"]))
+        return None
+
+    @property
+    def metadata_path(self) -> Path | None:
+        """The finished video's ``.metadata.json`` (``None``: beside the video)."""
+        if self.job.output and self.job.output.get("metadata"):
+            return Path(str(self.job.output["metadata"]))
         return None
 
     @property
@@ -232,6 +252,17 @@ class JobList(QObject):
         BackgroundOp(lambda: store.retry_job(job_id), parent=self).success(done).run()
 
 
+def _export(video: Path, metadata: Path | None) -> EditorExport:
+    """:func:`export_for_editors`, with a clear error when the video has gone (on a worker)."""
+    if not video.is_file():
+        raise InputError(
+            "the video is no longer there",
+            source=str(video),
+            hint="render the project again, then export the new video",
+        )
+    return export_for_editors(video, metadata)
+
+
 def _with_state(job: Job, state: JobState) -> Job:
     from dataclasses import replace
 
@@ -243,9 +274,12 @@ class JobsPanel(QWidget):
 
     Signals:
         render_requested(): the user asked to render the current project.
+        exported(object): an export for editors finished: the
+            :class:`~pipeline.export.EditorExport`, or the exception that stopped it.
     """
 
     render_requested = Signal()
+    exported = Signal(object)
 
     def __init__(
         self, studio: Studio, runner: JobRunner | None, parent: QWidget | None = None
@@ -283,12 +317,19 @@ class JobsPanel(QWidget):
         self.folder_button.setMenu(self.folder_menu)
         self.play_button = QPushButton("Play", self)
         self.play_button.setToolTip("Play the selected video here")
+        self.export_button = QPushButton("Export for editors", self)
+        self.export_button.setToolTip(
+            "Write an OpenTimelineIO timeline (.otio, .otioz; DaVinci Resolve, Kdenlive) and "
+            "Final Cut Pro 7 XML (Premiere) of the selected video, one clip per scene"
+        )
+        self._exporting: set[int] = set()
         for button, name in (
             (self.render_button, "render"),
             (self.cancel_button, "cancel"),
             (self.retry_button, "retry"),
             (self.folder_button, "folder"),
             (self.play_button, "play"),
+            (self.export_button, "film"),
         ):
             icons.apply(button, name)
         icons.apply(self.copy_folder_action, "copy")
@@ -300,6 +341,7 @@ class JobsPanel(QWidget):
             self.retry_button,
             self.folder_button,
             self.play_button,
+            self.export_button,
         ):
             buttons.addWidget(button)
         self.notice = QLabel("", self)
@@ -341,6 +383,7 @@ class JobsPanel(QWidget):
             lambda: self._copy_path(self.selected(), folder=False)
         )
         self.play_button.clicked.connect(self._play_selected)
+        self.export_button.clicked.connect(self.export_selected)
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.jobs.changed.connect(self._on_changed)
         self._clock = QTimer(self)
@@ -428,6 +471,12 @@ class JobsPanel(QWidget):
         self.folder_button.setEnabled(view is not None)
         self.copy_video_action.setEnabled(view is not None and view.output_path is not None)
         self.play_button.setEnabled(view is not None and view.output_path is not None)
+        self.export_button.setEnabled(
+            view is not None
+            and view.state is JobState.SUCCEEDED
+            and view.output_path is not None
+            and view.job.id not in self._exporting
+        )
         has_jobs = bool(self.jobs.jobs)
         self.empty_label.setVisible(not has_jobs)
         self.tree.setVisible(has_jobs)
@@ -453,7 +502,7 @@ class JobsPanel(QWidget):
             return False
         folder = view.output_folder
         if folder.is_dir() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self.notice.setText(f"Opened {folder}")
+            self._say(f"Opened {folder}")
             return True
         self._copy_path(view, folder=True, why="No file manager could open it — ")
         return False
@@ -467,8 +516,48 @@ class JobsPanel(QWidget):
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.setText(str(path))
-        self.notice.setText(f"{why}copied the path: {path}")
-        self.notice.setToolTip(str(path))
+        self._say(f"{why}copied the path: {path}", tooltip=str(path))
+
+    def export_selected(self) -> None:
+        """Export the selected finished render for video editors (off the GUI thread); the
+        notice names the ``.otio`` written, or what went wrong and what to do."""
+        view = self.selected()
+        if view is None or view.state is not JobState.SUCCEEDED or view.output_path is None:
+            return
+        job_id, video, metadata = view.job.id, view.output_path, view.metadata_path
+        self._exporting.add(job_id)
+        self._update_buttons()
+        self._say(f"Exporting {video.name} for editors…")
+
+        def done(result: EditorExport) -> None:
+            self._exporting.discard(job_id)
+            self._update_buttons()
+            self._say(
+                f"Exported for editors: {result.otio} (also {result.otioz.name}, "
+                f"{result.fcp_xml.name}; {len(result.scene_media)} scene clips in "
+                f"{result.sound.parent.name}/)",
+                tooltip="\n".join(
+                    str(path)
+                    for path in (result.otio, result.otioz, result.fcp_xml, result.sound.parent)
+                ),
+            )
+            self.exported.emit(result)
+
+        def failed(error: BaseException) -> None:
+            self._exporting.discard(job_id)
+            self._update_buttons()
+            msg = describe(error)
+            self._say(f"Export failed: {msg.text}. {msg.hint}", error=True)
+            self.exported.emit(error)
+
+        BackgroundOp(lambda: _export(video, metadata), parent=self).success(done).failure(
+            failed
+        ).run()
+
+    def _say(self, text: str, *, tooltip: str = "", error: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setToolTip(tooltip or text)
+        self.notice.setStyleSheet("color: #c62828;" if error else "")
 
     def _play_selected(self) -> None:
         view = self.selected()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -53,6 +53,9 @@ from ui.preview import PreviewPanel
 from ui.properties import PropertiesPanel
 from ui.storyboard import StoryboardPanel
 from ui.template_panel import install_templates
+
+if TYPE_CHECKING:
+    from ui.batch_dialog import BatchDialog
 
 DOCUMENT_SUFFIXES = SUPPORTED_SUFFIXES
 DOCUMENT_FILTER = "Documents (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES) + ")"
@@ -115,6 +118,8 @@ class MainWindow(QMainWindow):
         self.document = ProjectDocument(parent=self)
         self.render_overrides: dict[str, Any] = {}
         """The open project's own render choices (a ``RenderOverrides`` as JSON)."""
+        self.batch_dialog: BatchDialog | None = None
+        """The Batch dialog, once opened (File → Batch render…)."""
 
         def store() -> ArtifactStore:
             return studio.cache
@@ -233,6 +238,7 @@ class MainWindow(QMainWindow):
                 "&Open document…", self.open_document_dialog, QKeySequence.StandardKey.Open
             ),
             "save": self._action("&Save", self.save, QKeySequence.StandardKey.Save),
+            "batch": self._action("&Batch render…", self.open_batch_dialog, "Ctrl+Shift+B"),
             "settings": self._action(
                 "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences
             ),
@@ -287,7 +293,7 @@ class MainWindow(QMainWindow):
         self.actions_["dark"].setChecked(theme.current_theme() == "dark")
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for key in ("new", "open", "save"):
+        for key in ("new", "open", "save", "batch"):
             file_menu.addAction(self.actions_[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions_["settings"])
@@ -485,6 +491,23 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.studio, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def open_batch_dialog(self) -> None:
+        """Show the Batch dialog (Ctrl+Shift+B; not modal, one per window: reopening it shows
+        the running batch's progress). Its queued jobs appear in the Jobs panel."""
+        from ui.batch_dialog import BatchDialog
+
+        if self.batch_dialog is None:
+            self.batch_dialog = BatchDialog(self.studio, self.runner, self)
+            self.batch_dialog.queued.connect(self._on_batch_queued)
+        self.batch_dialog.show()
+        self.batch_dialog.raise_()
+        self.batch_dialog.activateWindow()
+
+    def _on_batch_queued(self, _job_ids: object) -> None:
+        self.jobs.jobs.reload()
+        self.docks["jobs"].show()
+        self.docks["jobs"].raise_()
 
     # -- rendering -------------------------------------------------------------------------
 

@@ -235,7 +235,11 @@ class TemplateGallery(QWidget):
         self._drawing = False
         self._generation = 0
         self._pending_select: str | None = None
-        self._staging = tempfile.TemporaryDirectory(prefix="videostudio-thumbs-")
+        # ignore_cleanup_errors: the gallery can be destroyed while a worker still writes a
+        # thumbnail here (the window closed mid-drawing); rmtree must not raise in Qt's loop.
+        self._staging = tempfile.TemporaryDirectory(
+            prefix="videostudio-thumbs-", ignore_cleanup_errors=True
+        )
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(Msg.search)
         self.search.setClearButtonEnabled(True)
