@@ -53,7 +53,7 @@ def test_rules_narration_speaks_the_language():
         "¿Qué devuelve? ¿Es una función o nada? La respuesta es una función."
     )
     solution = SolutionScene(title="Lösung", code="print(1)", language="Python")
-    assert "Hier ist die Lösung in Python." in narrate_scene(solution, language="de")
+    assert "Hier ist der Python-Code." in narrate_scene(solution, language="de")
     commands = CommandScene(header="インストール", commands=["pip install a", "pip install b"])
     assert narrate_scene(commands, language="ja") == (
         "インストール。コマンドを二個実行します。最初はpip installです。"
