@@ -41,21 +41,19 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import openai
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.ai.base import (
-    CostEstimate,
-    Governor,
-    PaidWorkBlocked,
-    ProviderError,
-    QuotaExhausted,
-    request_never_sent,
-    unsendable_message,
-    unsendable_request_header,
+from pipeline.ai.base import CostEstimate, Governor, ProviderError, request_never_sent
+from pipeline.ai.paid_request import (
+    Booking,
+    error_detail,
+    openai_client,
+    raise_never_sent,
+    raise_refused,
 )
 from pipeline.fsutil import TEMP_PREFIX
 
@@ -230,19 +228,14 @@ class ImageClient:
 
     def _sdk(self) -> openai.OpenAI:
         if self._client is None:
-            key = self.settings.api_key or (
-                "local-server-no-key" if self.settings.keyless else None
+            self._client = openai_client(
+                api_key=self.settings.api_key
+                or ("local-server-no-key" if self.settings.keyless else None),
+                base_url=self.settings.base_url,
+                timeout_s=self.settings.request_timeout_s,
+                http_client=self._http_client,
+                messages=Messages,
             )
-            if not key:
-                raise PaidWorkBlocked(Messages.NO_KEY, reason="disabled", hint=Messages.NO_KEY_HINT)
-            kwargs: dict[str, Any] = {
-                "api_key": key,
-                "base_url": self.settings.base_url,
-                "timeout": self.settings.request_timeout_s,
-            }
-            if self._http_client is not None:
-                kwargs["http_client"] = self._http_client
-            self._client = openai.OpenAI(**kwargs)
         return self._client
 
     def estimate_cost(self, request: ImageRequest) -> CostEstimate:
@@ -264,8 +257,7 @@ class ImageClient:
         """
         client = self._sdk()  # PaidWorkBlocked without a key, before any reservation
         estimate = self.estimate_cost(request)
-        reservation = self._governor.authorize(estimate)  # PaidWorkBlocked propagates
-        settled = False
+        booking = Booking(self._governor, self._governor.authorize(estimate))  # PaidWorkBlocked
         try:
             kwargs: dict[str, Any] = {
                 "model": self.settings.model,
@@ -278,29 +270,24 @@ class ImageClient:
             try:
                 response = client.with_options(max_retries=0).images.generate(**kwargs)
             except openai.APIStatusError as exc:
-                self._governor.release(reservation)
-                settled = True
-                self._raise_status(exc)
+                raise_refused(
+                    exc,
+                    booking,
+                    quota=exc.code == "insufficient_quota",
+                    detail=self._detail(exc),
+                    messages=Messages,
+                )
             except openai.APIConnectionError as exc:
                 if request_never_sent(exc):
-                    self._governor.release(reservation)
-                    settled = True
-                    header = unsendable_request_header(exc)
-                    if header is not None:
-                        message, hint = unsendable_message(header)
-                        raise ProviderError(f"images endpoint: {message}", hint=hint) from None
-                    raise ProviderError(
-                        Messages.NO_CONNECTION.format(url=self._url()),
-                        hint=Messages.NO_CONNECTION_HINT,
-                    ) from None
+                    raise_never_sent(
+                        exc, booking, endpoint="images endpoint", url=self._url(), messages=Messages
+                    )
                 raise ProviderError(Messages.LOST, hint=Messages.LOST_HINT) from None
             # the provider answered with its work: the image is billed
-            self._governor.settle(reservation, estimate.usd)
-            settled = True
+            booking.settle(estimate.usd)
             data = self._image_bytes(client, response)
         finally:
-            if not settled:
-                self._governor.settle(reservation, estimate.usd)  # it may have been billed
+            booking.settle(estimate.usd)  # unless settled or released above: it may be billed
         try:
             image = decode_image(data)
         except ValueError as error:
@@ -354,38 +341,11 @@ class ImageClient:
             ) from None
         return bytes(answer.content)
 
-    def _raise_status(self, exc: openai.APIStatusError) -> NoReturn:
-        status = exc.status_code
-        detail = self._detail(exc)
-        if status == 429 and (exc.code == "insufficient_quota"):
-            self._governor.pause_paid_work(Messages.QUOTA_PAUSE)
-            raise QuotaExhausted(
-                Messages.QUOTA.format(detail=detail), hint=Messages.QUOTA_HINT
-            ) from None
-        if status == 401:
-            raise ProviderError(Messages.AUTH, hint=Messages.AUTH_HINT) from None
-        if status == 429 or status >= 500 or status in (408, 409):
-            raise ProviderError(
-                Messages.NOT_RETRIED.format(status=status, detail=detail),
-                hint=Messages.NOT_RETRIED_HINT,
-            ) from None
-        code = f", {exc.code}" if exc.code else ""
-        raise ProviderError(
-            Messages.REJECTED.format(status=status, code=code, detail=detail),
-            hint=Messages.REJECTED_HINT,
-        ) from None
-
     def _url(self) -> str:
         return self.settings.base_url or "the default OpenAI endpoint"
 
     def _detail(self, exc: openai.APIError) -> str:
-        body = exc.body
-        message = body.get("message") if isinstance(body, dict) else None
-        if not isinstance(message, str) or not message:
-            status = getattr(exc, "status_code", None)
-            message = f"HTTP {status}" if status else (exc.message or type(exc).__name__)
-        key = self.settings.api_key
-        return (message.replace(key, "***") if key else message)[:300]
+        return error_detail(exc, self.settings.api_key)
 
 
 __all__ = [

@@ -80,16 +80,13 @@ from typing import Any, NoReturn, Protocol, TypeVar
 import openai
 
 from pipeline import avio
-from pipeline.ai.base import (
-    CostEstimate,
-    Governor,
-    PaidWorkBlocked,
-    ProviderError,
-    QuotaExhausted,
-    Reservation,
-    request_never_sent,
-    unsendable_message,
-    unsendable_request_header,
+from pipeline.ai.base import CostEstimate, Governor, ProviderError, Reservation, request_never_sent
+from pipeline.ai.paid_request import (
+    Booking,
+    error_detail,
+    openai_client,
+    raise_never_sent,
+    raise_refused,
 )
 from pipeline.fsutil import TEMP_PREFIX
 from pipeline.progress import CancelToken
@@ -293,34 +290,6 @@ def idempotency_key(cache_key: str, reservation_id: int) -> str:
     return f"videostudio-{digest[:40]}"
 
 
-class _Booking:
-    """A reservation that is settled or released at most once."""
-
-    def __init__(self, governor: Governor, reservation: Reservation | None) -> None:
-        self._governor = governor
-        self.reservation = reservation
-        self.done = reservation is None
-        self.booked_usd = 0.0
-
-    @property
-    def estimate_usd(self) -> float:
-        return self.reservation.estimate.usd if self.reservation is not None else 0.0
-
-    def settle(self, usd: float) -> None:
-        if not self.done and self.reservation is not None:
-            self.done = True
-            self.booked_usd = usd
-            self._governor.settle(self.reservation, usd)
-
-    def settle_estimate(self) -> None:
-        self.settle(self.estimate_usd)
-
-    def release(self) -> None:
-        if not self.done and self.reservation is not None:
-            self.done = True
-            self._governor.release(self.reservation)
-
-
 # ---------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------
@@ -381,17 +350,13 @@ class VideoClipClient:
     def _clients(self) -> tuple[openai.OpenAI, openai.OpenAI]:
         """(client with the SDK's retries, the same client with ``max_retries=0``)."""
         if self._client is None or self._create_client is None:
-            key = self.settings.resolved_api_key()
-            if not key:
-                raise PaidWorkBlocked(Messages.NO_KEY, reason="disabled", hint=Messages.NO_KEY_HINT)
-            kwargs: dict[str, Any] = {
-                "api_key": key,
-                "base_url": self.settings.resolved_base_url(),
-                "timeout": self.settings.request_timeout_s,
-            }
-            if self._http_client is not None:
-                kwargs["http_client"] = self._http_client
-            self._client = openai.OpenAI(**kwargs)
+            self._client = openai_client(
+                api_key=self.settings.resolved_api_key(),
+                base_url=self.settings.resolved_base_url(),
+                timeout_s=self.settings.request_timeout_s,
+                http_client=self._http_client,
+                messages=Messages,
+            )
             self._create_client = self._client.with_options(max_retries=0)
         return self._client, self._create_client
 
@@ -457,12 +422,12 @@ class VideoClipClient:
         estimate = self.estimate_cost(request)
         price = self._price_per_second(estimate)
         if resume_remote_id is not None:
-            booking = _Booking(self._governor, resume_reservation)
+            booking = Booking(self._governor, resume_reservation)
             remote_id = resume_remote_id
             log.info("resuming video job %s (no new request)", remote_id)
         else:
             reservation = self._governor.authorize(estimate)  # PaidWorkBlocked propagates
-            booking = _Booking(self._governor, reservation)
+            booking = Booking(self._governor, reservation)
             try:
                 remote_id = self._create(request, client, create_client, reservation, booking)
             except BaseException:
@@ -487,7 +452,7 @@ class VideoClipClient:
         client: openai.OpenAI,
         create_client: openai.OpenAI,
         reservation: Reservation,
-        booking: _Booking,
+        booking: Booking,
     ) -> str:
         """POST the job once (``max_retries=0``); recover from a dropped answer; → job id."""
         key = idempotency_key(request.cache_key, reservation.id)
@@ -498,15 +463,9 @@ class VideoClipClient:
             self._raise_create_status(exc, booking)
         except openai.APIConnectionError as exc:
             if _never_sent(exc):
-                booking.release()
-                header = unsendable_request_header(exc)
-                if header is not None:
-                    message, hint = unsendable_message(header)
-                    raise ProviderError(f"video gateway: {message}", hint=hint) from None
-                raise ProviderError(
-                    Messages.NO_CONNECTION.format(url=self._url()),
-                    hint=Messages.NO_CONNECTION_HINT,
-                ) from exc
+                raise_never_sent(
+                    exc, booking, endpoint="video gateway", url=self._url(), messages=Messages
+                )
             log.warning("video create: connection dropped after sending; looking for the job")
             return self._recover_dropped_create(
                 request, client, create_client, key, started_s, booking
@@ -524,28 +483,11 @@ class VideoClipClient:
             extra_headers={"Idempotency-Key": key},
         )
 
-    def _raise_create_status(self, exc: openai.APIStatusError, booking: _Booking) -> NoReturn:
+    def _raise_create_status(self, exc: openai.APIStatusError, booking: Booking) -> NoReturn:
         """Map a refused create to our errors; the reservation is released (nothing billed)."""
-        status = exc.status_code
-        detail = self._detail(exc)
-        booking.release()
-        if status == 429 and _is_quota(exc):
-            self._governor.pause_paid_work(Messages.QUOTA_PAUSE)
-            raise QuotaExhausted(
-                Messages.QUOTA.format(detail=detail), hint=Messages.QUOTA_HINT
-            ) from None
-        if status == 401:
-            raise ProviderError(Messages.AUTH, hint=Messages.AUTH_HINT) from None
-        if status == 429 or status >= 500 or status in (408, 409):
-            raise ProviderError(
-                Messages.NOT_RETRIED.format(status=status, detail=detail),
-                hint=Messages.NOT_RETRIED_HINT,
-            ) from None
-        code = f", {exc.code}" if exc.code else ""
-        raise ProviderError(
-            Messages.REJECTED.format(status=status, code=code, detail=detail),
-            hint=Messages.REJECTED_HINT,
-        ) from None
+        raise_refused(
+            exc, booking, quota=_is_quota(exc), detail=self._detail(exc), messages=Messages
+        )
 
     def _recover_dropped_create(
         self,
@@ -554,7 +496,7 @@ class VideoClipClient:
         create_client: openai.OpenAI,
         key: str,
         started_s: float,
-        booking: _Booking,
+        booking: Booking,
     ) -> str:
         """Find the job a dropped create made, else create again with the same key."""
         try:
@@ -600,7 +542,7 @@ class VideoClipClient:
         request: ClipRequest,
         client: openai.OpenAI,
         remote_id: str,
-        booking: _Booking,
+        booking: Booking,
         price: float,
         cancel: CancelToken,
         out_path: Path,
@@ -697,12 +639,7 @@ class VideoClipClient:
 
     def _detail(self, exc: openai.APIError) -> str:
         """A short, key-free description of an SDK error."""
-        body = exc.body
-        message = body.get("message") if isinstance(body, dict) else None
-        if not isinstance(message, str) or not message:
-            status = getattr(exc, "status_code", None)
-            message = f"HTTP {status}" if status else (exc.message or type(exc).__name__)
-        return self._redact(message)[:300]
+        return error_detail(exc, self.settings.resolved_api_key())
 
 
 def validate_clip(path: Path, requested_seconds: float) -> str | None:
