@@ -96,7 +96,45 @@ RemoteIds = Callable[[str], str | None]
 """``clip key → remote job id`` saved by an earlier attempt, if any."""
 
 
-class CachedClipSupplier:
+def _shared_cache_key(scene: ClipScene) -> str:
+    """The key every user of ``scene``'s visual shares: its ``cache_key``, else the first 16
+    hex digits of the SHA-256 of its prompt."""
+    return scene.cache_key or hashlib.sha256(scene.prompt.encode("utf-8")).hexdigest()[:16]
+
+
+class _CachedSupplier:
+    """What the clip and image suppliers share: the cache, a staging folder and one paid
+    generation at a time.
+
+    Args:
+        client: the paid client (with the ledger as governor); its results have ``path``
+            (a file in ``staging``) and ``cost_usd``.
+        cache: the content cache.
+        ai: settings (model, size, …).
+        staging: a folder for downloads before they enter the cache.
+    """
+
+    def __init__(self, client: Any, cache: ContentCache, ai: AISettings, staging: Path) -> None:
+        self.client = client
+        self.cache = cache
+        self.ai = ai
+        self.staging = staging
+        self._lock = threading.Lock()
+
+    def _generate_and_cache(
+        self, key: str, kind: str, generate: Callable[[], Any]
+    ) -> tuple[Path, str, float]:
+        """Run ``generate`` (one at a time), move its file into the cache under ``key`` as
+        ``kind``: ``(cached path, key, cost_usd)``."""
+        self.staging.mkdir(parents=True, exist_ok=True)
+        with self._lock:  # one paid generation at a time
+            result = generate()
+        path = self.cache.put(key, kind, result.path)
+        result.path.unlink(missing_ok=True)
+        return path, key, result.cost_usd
+
+
+class CachedClipSupplier(_CachedSupplier):
     """A :class:`~pipeline.render_job.ClipSupplier`: the clip from the cache, else from the
     Videos API (governed), then cached.
 
@@ -119,22 +157,17 @@ class CachedClipSupplier:
         remote_id_for: RemoteIds = lambda key: None,
         save_remote_id: Callable[[str, str], None] = lambda key, remote_id: None,
     ) -> None:
-        self.client = client
-        self.cache = cache
-        self.ai = ai
-        self.staging = staging
+        super().__init__(client, cache, ai, staging)
         self._remote_id_for = remote_id_for
         self._save_remote_id = save_remote_id
-        self._lock = threading.Lock()
 
     def clip_key(self, scene: ClipScene) -> str:
         """The cache key of ``scene``'s clip: its shared ``cache_key`` (or its prompt's hash)
         with the model, size and length that shape the clip."""
-        shared = scene.cache_key or hashlib.sha256(scene.prompt.encode("utf-8")).hexdigest()[:16]
         return content_key(
             "ai_clip",
             {
-                "cache_key": shared,
+                "cache_key": _shared_cache_key(scene),
                 "model": self.ai.video_model,
                 "size": self.ai.video_size,
                 "seconds": scene.clip_seconds,
@@ -162,21 +195,20 @@ class CachedClipSupplier:
             cache_key=key[:32],
             template_id=scene.template_id,
         )
-        self.staging.mkdir(parents=True, exist_ok=True)
-        with self._lock:  # one paid generation at a time
-            result = self.client.generate(
+        return self._generate_and_cache(
+            key,
+            "ai_clip",
+            lambda: self.client.generate(
                 request,
                 on_remote_id=lambda remote_id: self._save_remote_id(key, remote_id),
                 resume_remote_id=self._remote_id_for(key),
                 cancel=cancel,
                 out_path=self.staging / f"{key[:32]}.mp4",
-            )
-        path = self.cache.put(key, "ai_clip", result.path)
-        result.path.unlink(missing_ok=True)
-        return path, key, result.cost_usd
+            ),
+        )
 
 
-class CachedImageSupplier:
+class CachedImageSupplier(_CachedSupplier):
     """A :class:`~pipeline.render_job.ImageSupplier`: the still from the cache, else from the
     images endpoint (governed), then cached.
 
@@ -185,20 +217,12 @@ class CachedImageSupplier:
     still and a second render pays nothing.
     """
 
-    def __init__(self, client: Any, cache: ContentCache, ai: AISettings, staging: Path) -> None:
-        self.client = client
-        self.cache = cache
-        self.ai = ai
-        self.staging = staging
-        self._lock = threading.Lock()
-
     def image_key(self, scene: ClipScene) -> str:
         """The cache key of ``scene``'s still."""
-        shared = scene.cache_key or hashlib.sha256(scene.prompt.encode("utf-8")).hexdigest()[:16]
         return content_key(
             "ai_image",
             {
-                "cache_key": shared,
+                "cache_key": _shared_cache_key(scene),
                 "model": self.ai.image_model,
                 "size": self.ai.image_size,
                 "quality": self.ai.image_quality,
@@ -226,12 +250,11 @@ class CachedImageSupplier:
             cache_key=key[:32],
             template_id=scene.template_id,
         )
-        self.staging.mkdir(parents=True, exist_ok=True)
-        with self._lock:  # one paid generation at a time
-            result = self.client.generate(request, out_path=self.staging / f"{key[:32]}.png")
-        path = self.cache.put(key, "ai_image", result.path)
-        result.path.unlink(missing_ok=True)
-        return path, key, result.cost_usd
+        return self._generate_and_cache(
+            key,
+            "ai_image",
+            lambda: self.client.generate(request, out_path=self.staging / f"{key[:32]}.png"),
+        )
 
 
 @dataclass
