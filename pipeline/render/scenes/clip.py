@@ -21,7 +21,7 @@ can retry with ``tier="text_card"`` before encoding starts.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Literal, get_args
 
 import numpy as np
@@ -47,6 +47,47 @@ _EPS = 1e-6
 
 ClipState = tuple[tuple[int, ...], int, tuple[int, int], Hashable]
 """``(sprite phases, crossfade weight, caption state, tier part)``."""
+
+
+def gradient_text_patch(
+    width_px: int,
+    height_px: int,
+    text_y: int,
+    fade_px: int,
+    draw_text: Callable[[ImageDraw.ImageDraw, int], None],
+) -> tuple[np.ndarray, int]:
+    """Text in white over a dark bottom gradient, as one RGBA patch (blended on each frame).
+
+    The gradient starts clear at row ``top = max(0, text_y - fade_px)``, darkens as
+    ``GRADIENT_ALPHA · ramp^1.5`` (``ramp`` 0 → 1 from ``top`` to ``text_y``) and stays at
+    :data:`GRADIENT_ALPHA` down to the bottom of the frame. The text is white at full opacity:
+    alpha = max(gradient, text coverage); colour = white weighted by how much of the final
+    alpha the text accounts for.
+
+    Args:
+        width_px, height_px: the frame's size.
+        text_y: the frame row where the text starts.
+        fade_px: how many rows above ``text_y`` the gradient fades in over.
+        draw_text: draws the text (coverage 0–255) on the patch's ``"L"`` layer, given its
+            drawing context and ``text_y`` in patch rows (``text_y - top``).
+
+    Returns:
+        ``(rgba, top)``: a ``(height_px - top, width_px, 4)`` uint8 patch and the frame row
+        where it starts.
+    """
+    top = max(0, text_y - fade_px)
+    grad_h = height_px - top
+    ramp = np.clip(np.arange(grad_h) / max(1, text_y - top), 0.0, 1.0)
+    alpha = (GRADIENT_ALPHA * ramp**1.5).astype(np.uint16)
+    text = Image.new("L", (width_px, grad_h), 0)
+    draw_text(ImageDraw.Draw(text), text_y - top)
+    mask = np.asarray(text, dtype=np.uint16)
+    a = np.maximum(alpha[:, None], mask)
+    white = np.where(a > 0, (mask * 255) // np.maximum(a, 1), 0)
+    rgba = np.zeros((grad_h, width_px, 4), dtype=np.uint8)
+    rgba[:, :, 0] = rgba[:, :, 1] = rgba[:, :, 2] = white.astype(np.uint8)
+    rgba[:, :, 3] = a.astype(np.uint8)
+    return rgba, top
 
 
 def resolve_tier(scene: ClipScene, tier: str | None, clip_source: FrameSource | None) -> ClipTier:
@@ -256,21 +297,13 @@ class ClipRenderer(SceneRenderer):
             max_lines=3,
         )
         text_y = c.bottom - head.height_px
-        top = max(0, text_y - px(160))
-        grad_h = h - top
-        ramp = np.clip((np.arange(grad_h) / max(1, text_y - top)), 0.0, 1.0)
-        alpha = (GRADIENT_ALPHA * ramp**1.5).astype(np.uint8)
-        rgba = np.zeros((grad_h, w, 4), dtype=np.uint8)
-        rgba[:, :, 3] = alpha[:, None]
-        text = Image.new("L", (w, grad_h), 0)
-        draw_block(ImageDraw.Draw(text), head, c.x, text_y - top, 255, align="center", box_w=c.w)
-        mask = np.asarray(text, dtype=np.uint16)
-        # Text is white at full opacity: alpha = max(gradient, text coverage); colour = white
-        # weighted by how much of the final alpha the text accounts for.
-        a = np.maximum(rgba[:, :, 3].astype(np.uint16), mask)
-        white = np.where(a > 0, (mask * 255) // np.maximum(a, 1), 0)
-        rgba[:, :, 0] = rgba[:, :, 1] = rgba[:, :, 2] = white.astype(np.uint8)
-        rgba[:, :, 3] = a.astype(np.uint8)
+        rgba, top = gradient_text_patch(
+            w,
+            h,
+            text_y,
+            px(160),
+            lambda draw, y: draw_block(draw, head, c.x, y, 255, align="center", box_w=c.w),
+        )
         self._overlay = (rgba, 0, top)
 
     # -- frames ---------------------------------------------------------------------------
@@ -344,4 +377,4 @@ class ClipRenderer(SceneRenderer):
         return frame
 
 
-__all__ = ["CLIP_TIERS", "ClipRenderer", "ClipTier", "resolve_tier"]
+__all__ = ["CLIP_TIERS", "ClipRenderer", "ClipTier", "gradient_text_patch", "resolve_tier"]

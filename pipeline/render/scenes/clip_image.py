@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from pipeline.models import SceneBase
 from pipeline.render.base import RenderContext, RGBFrame
 from pipeline.render.engine import Canvas
-from pipeline.render.scenes.clip import GRADIENT_ALPHA, ClipRenderer
+from pipeline.render.scenes.clip import ClipRenderer, gradient_text_patch
 from pipeline.render.text_layout import draw_block, fit_text
 from pipeline.timeline import SceneTiming
 
@@ -187,22 +187,14 @@ class AIImageRenderer(ClipRenderer):
         gap = px(18) if body.lines else 0
         block_h = head.height_px + gap + (body.height_px if body.lines else 0)
         text_y = c.bottom - block_h
-        top = max(0, text_y - px(160))
-        grad_h = h - top
-        ramp = np.clip(np.arange(grad_h) / max(1, text_y - top), 0.0, 1.0)
-        alpha = (GRADIENT_ALPHA * ramp**1.5).astype(np.uint16)
-        text = Image.new("L", (w, grad_h), 0)
-        draw = ImageDraw.Draw(text)
-        draw_block(draw, head, c.x, text_y - top, 255, align="center", box_w=c.w)
-        if body.lines:
-            y = text_y - top + head.height_px + gap
-            draw_block(draw, body, c.x, y, 235, align="center", box_w=c.w)
-        mask = np.asarray(text, dtype=np.uint16)
-        a = np.maximum(alpha[:, None], mask)
-        white = np.where(a > 0, (mask * 255) // np.maximum(a, 1), 0)
-        rgba = np.zeros((grad_h, w, 4), dtype=np.uint8)
-        rgba[:, :, 0] = rgba[:, :, 1] = rgba[:, :, 2] = white.astype(np.uint8)
-        rgba[:, :, 3] = a.astype(np.uint8)
+
+        def draw_text(draw: ImageDraw.ImageDraw, y: int) -> None:
+            draw_block(draw, head, c.x, y, 255, align="center", box_w=c.w)
+            if body.lines:
+                y_body = y + head.height_px + gap
+                draw_block(draw, body, c.x, y_body, 235, align="center", box_w=c.w)
+
+        rgba, top = gradient_text_patch(w, h, text_y, px(160), draw_text)
         self._still.set_overlay(rgba, top)  # blended into each still frame, fast
         self._overlay = (np.zeros((0, 0, 4), dtype=np.uint8), 0, 0)  # nothing left to blend
 
