@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from pipeline.errors import InputError, StudioError
 from pipeline.fsutil import atomic_write_text
@@ -143,6 +144,26 @@ def _length(template: Template) -> tuple[float, float]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _index_row(
+    session: Session, template: Template, path: Path, digest: str, now: datetime
+) -> TemplateRow:
+    """``template``'s index row in ``session`` (added, created and updated ``now``, when it
+    is new), holding what the index keeps of it: kind, name, description, format, data
+    (JSON), its file's ``path`` and that file's SHA-256 ``digest`` (hex)."""
+    row = session.get(TemplateRow, template.id)
+    if row is None:
+        row = TemplateRow(id=template.id, created_at=now, updated_at=now)
+        session.add(row)
+    row.kind = template.kind
+    row.name = template.name
+    row.description = template.description
+    row.format = template.format.value
+    row.data_json = json.dumps(template_data(template), ensure_ascii=False)
+    row.path = str(path)
+    row.content_sha256 = digest
+    return row
 
 
 class TemplateLibrary:
@@ -280,17 +301,7 @@ class TemplateLibrary:
                 old_path.unlink(missing_ok=True)
             atomic_write_text(path, text)
             with self.db.begin_immediate() as session:
-                row = session.get(TemplateRow, tid)
-                if row is None:
-                    row = TemplateRow(id=tid, created_at=now)
-                    session.add(row)
-                row.kind = template.kind
-                row.name = template.name
-                row.description = template.description
-                row.format = template.format.value
-                row.data_json = json.dumps(template_data(template), ensure_ascii=False)
-                row.path = str(path)
-                row.content_sha256 = _sha256(text.encode("utf-8"))
+                row = _index_row(session, template, path, _sha256(text.encode("utf-8")), now)
                 if based_on is not None:
                     row.based_on = based_on
                 elif old is not None and row.based_on is None:
@@ -460,17 +471,7 @@ class TemplateLibrary:
             return row
         now = self.clock()
         with self.db.begin_immediate() as session:
-            stored = session.get(TemplateRow, template.id)
-            if stored is None:
-                stored = TemplateRow(id=template.id, created_at=now, updated_at=now)
-                session.add(stored)
-            stored.kind = template.kind
-            stored.name = template.name
-            stored.description = template.description
-            stored.format = template.format.value
-            stored.data_json = json.dumps(template_data(template), ensure_ascii=False)
-            stored.path = str(path)
-            stored.content_sha256 = digest
+            stored = _index_row(session, template, path, digest, now)
             stored.updated_at = stored.updated_at or now
             session.flush()
             session.expunge(stored)
