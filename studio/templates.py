@@ -484,13 +484,22 @@ class TemplateLibrary:
         raise StudioError(f"template {template_id!r} was saved but cannot be read back")
 
 
-def _parse_bytes(raw: bytes, source: str) -> Template:
+def _template_text(raw: bytes, source: str) -> str:
+    """The text of a template file's bytes.
+
+    Raises:
+        InputError: more than :data:`MAX_TEMPLATE_BYTES`, or not UTF-8.
+    """
     if len(raw) > MAX_TEMPLATE_BYTES:
         raise InputError("template file is too large", source=source, hint="keep it under 256 KB")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError("the file is not UTF-8 text", source=source) from error
+
+
+def _parse_bytes(raw: bytes, source: str) -> Template:
+    text = _template_text(raw, source)
     return parse_template(load_template_data(text, source=source), source=source)
 
 
@@ -507,13 +516,7 @@ def read_template_data(path: Path) -> dict[str, Any]:
         raise InputError("no such file", source=source, hint="check the path") from error
     except OSError as error:
         raise InputError(f"cannot read the file: {error}", source=source) from error
-    if len(raw) > MAX_TEMPLATE_BYTES:
-        raise InputError("template file is too large", source=source, hint="keep it under 256 KB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError("the file is not UTF-8 text", source=source) from error
-    data = load_template_data(text, source=source)
+    data = load_template_data(_template_text(raw, source), source=source)
     if not isinstance(data, dict):
         raise InputError(
             "a template file holds a mapping (id, kind, name, …)",
