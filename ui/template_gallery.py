@@ -15,6 +15,7 @@ The cards are a ``QListWidget`` in icon mode (row ``i`` is the ``i``-th template
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -43,6 +44,8 @@ from pipeline.templates.samples import (
 )
 from studio.api import Studio, TemplateEntry
 from ui.operations import BackgroundOp
+
+log = logging.getLogger(__name__)
 
 CARD_SIZE = QSize(212, 256)
 THUMB_BOX = QSize(196, 146)
@@ -330,7 +333,8 @@ class TemplateGallery(QWidget):
                     self.cards.item(row).setData(ThumbRole, image)
             self._continue(generation)
 
-        def failed(_error: BaseException) -> None:  # a card without a picture is still usable
+        def failed(error: BaseException) -> None:  # a card without a picture is still usable
+            log.warning("thumbnail of template %s not drawn: %s", entry.id, error)
             self._drawing = False
             self._continue(generation)
 
