@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,14 @@ def _one_qt_application(qapp: object) -> object:
     in-process (``cli_main(["batch", …])``) would otherwise create a QCoreApplication first,
     and every later Qt test would fail on pytest-qt's "not an instance of qapp_cls" warning."""
     return qapp
+
+
+@pytest.fixture(autouse=True)
+def _native_crashes_reach_the_log() -> Iterator[None]:
+    """A Studio sends faulthandler's output to its own crash records while it is open (that
+    is tested); between tests it goes back to stderr, so a native crash anywhere in the
+    session prints its tracebacks in the CI log instead of a bare "Segmentation fault"."""
+    yield
+    stream = sys.__stderr__
+    if stream is not None:
+        faulthandler.enable(stream, all_threads=True)

@@ -78,6 +78,7 @@ def test_damaged_row_is_quarantined_and_the_queue_runs(
     runner.job_finished.connect(lambda job_id, state, _err: finished.append((job_id, state)))
     runner.start()
     qtbot.waitUntil(lambda: len(finished) == 3, timeout=10_000)
+    runner.shutdown()  # no scheduler thread outlives the test
     pool.waitForDone()
     assert sorted(finished) == [(ids[0], "FAILED"), (ids[1], "SUCCEEDED"), (ids[2], "SUCCEEDED")]
     assert store.get_job(ids[2]).output == {"answer": 4}

@@ -38,6 +38,7 @@ def _run_one(qtbot, studio: Studio, job_id: int) -> str:
     runner = studio.make_runner()
     with qtbot.waitSignal(runner.job_finished, timeout=120_000) as finished:
         runner.start()
+    runner.shutdown()  # no scheduler thread outlives the test
     assert finished.args[0] == job_id
     return finished.args[1]
 

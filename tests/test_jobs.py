@@ -24,10 +24,24 @@ def store(tmp_path: Path) -> Iterator[JobStore]:
 
 
 @pytest.fixture()
-def pool() -> Iterator[QThreadPool]:
+def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[QThreadPool]:
+    """A thread pool for the test's runners. Every runner made during the test is shut down
+    (its scheduler thread stopped, its jobs finished) before the pool and the database go:
+    a runner left to the garbage collector could still claim and launch a job on a pool
+    that is being deleted."""
     pool = QThreadPool()
     pool.setMaxThreadCount(4)
+    made: list[JobRunner] = []
+    original_init = JobRunner.__init__
+
+    def init(self: JobRunner, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(JobRunner, "__init__", init)
     yield pool
+    for runner in made:
+        runner.shutdown()
     pool.waitForDone()
 
 
