@@ -103,7 +103,13 @@ def test_ops_report_figures(db: Database) -> None:
         ("persona-a:topic-b", 1.0)
     ]
     assert (report.cache_hits, report.cache_misses, report.cache_hit_rate) == (30, 10, 0.75)
-    assert report.tier_counts == {"ai_clip": 6, "infographic": 1, "text_card": 1, "rendered": 4}
+    assert report.tier_counts == {
+        "ai_clip": 6,
+        "ai_image": 0,
+        "infographic": 1,
+        "text_card": 1,
+        "rendered": 4,
+    }
     assert report.fallback_rate == 2 / 8
     assert (report.finished_jobs, report.failed_jobs) == (4, 1)
     assert report.error_rate == 0.25
@@ -129,7 +135,10 @@ def test_format_ops_report_shows_the_numbers(db: Database) -> None:
     assert "Pending approvals: 1" in text
     assert "#1 persona-a:topic-b [video] ~$1.00" in text
     assert "Cache: hit rate 75.0 % (30 hits, 10 misses)" in text
-    assert "ai_clip 6, infographic 1, text_card 1, rendered 4; fallback rate 25.0 %" in text
+    assert (
+        "ai_clip 6, ai_image 0, infographic 1, text_card 1, rendered 4; fallback rate 25.0 %"
+        in text
+    )
     assert "Jobs finished since 2030-01-01: 4, failed 1; error rate 25.0 %" in text
     assert "Jobs by state: PENDING 2, RUNNING 0, SUCCEEDED 2, FAILED 2, CANCELLED 1" in text
 

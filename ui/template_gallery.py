@@ -327,7 +327,9 @@ class TemplateGallery(QWidget):
 
         def done(image: QImage | None) -> None:
             self._drawing = False
-            if image is not None and not image.isNull():
+            if image is None or image.isNull():
+                log.warning("thumbnail of template %s came back empty", entry.id)
+            else:
                 _thumbnails[_thumb_key(entry)] = image
                 if generation == self._generation and row < self.cards.count():
                     self.cards.item(row).setData(ThumbRole, image)

@@ -52,6 +52,7 @@ def test_cards_thumbnails_search_and_kind_filter(qtbot, studio, tmp_path):
     entry = gallery.entries[ids.index("coffee_story")]
     assert card_meta(entry) == "Ad · 9:16 · 28–33 s" and not entry.read_only
     # the thumbnail is the encoder's renderer drawing the hook with sample values
+    qtbot.waitUntil(lambda: gallery.thumbnail("coffee_story") is not None, timeout=TIMEOUT_MS)
     thumb = gallery.thumbnail("coffee_story")
     assert thumb is not None and (thumb.width(), thumb.height()) == (240, 427)
     expected = template_thumbnail(entry.template)
