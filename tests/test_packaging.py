@@ -125,6 +125,13 @@ def test_resources_hook_collects_fonts_templates_and_the_demo() -> None:
     assert len(templates) >= 31
 
 
+def test_language_hooks_collect_the_phrase_catalogs_and_the_detector_model() -> None:
+    catalogs = dests(load_hook("hook-pipeline.i18n").datas)
+    assert "pipeline/i18n/locales/ja.po" in catalogs and "pipeline/i18n/locales/de.po" in catalogs
+    assert len([path for path in catalogs if path.endswith(".po")]) == 28
+    assert "py3langid/data/model.npz.xz" in dests(load_hook("hook-py3langid").datas)
+
+
 def test_migrations_hook_collects_revision_sources_and_their_imports() -> None:
     hook = load_hook("hook-studio.store.migrate")
     collected = dests(hook.datas)
