@@ -14,7 +14,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -1716,6 +1716,61 @@ def split_video(video: Path, start_frames: Sequence[int], folder: Path, stem: st
             f"{video.name} has fewer frames than its scenes need", hint="render again"
         )
     return paths
+
+
+def write_audio_file(
+    blocks: Iterable[np.ndarray],
+    channels: int,
+    out_path: Path,
+    *,
+    bit_rate: int = 128_000,
+    cancel: CancelToken = NEVER_CANCEL,
+) -> Path:
+    """Encode float blocks to an AAC ``.m4a`` file at :data:`SAMPLE_RATE_HZ` (editor stems).
+
+    Args:
+        blocks: ``(channels, n)`` float32 blocks in −1..1 (values beyond are clipped).
+        channels: 1 or 2.
+        out_path: the ``.m4a`` to write (written to a temporary name, then renamed).
+        bit_rate: AAC bit rate per file, bits per second.
+        cancel: checked every block.
+
+    Raises:
+        EncodeError: the file cannot be written (disk full, permissions).
+        ValueError: ``channels`` is not 1 or 2, or a block has another channel count.
+        Cancelled: ``cancel`` was set (no file is left).
+    """
+    layout = _layout(channels)
+    tmp = _temp_path_for(out_path)
+    try:
+        with av.open(str(tmp), mode="w", format="mp4") as output:
+            stream = output.add_stream("aac", rate=SAMPLE_RATE_HZ, layout=layout)
+            assert isinstance(stream, av.AudioStream)
+            stream.bit_rate = bit_rate
+            stream.time_base = Fraction(1, SAMPLE_RATE_HZ)
+            position = 0
+            for block in blocks:
+                cancel.raise_if_cancelled()
+                if block.shape[0] != channels:
+                    raise ValueError(f"a block has {block.shape[0]} channels, not {channels}")
+                data = np.clip(np.ascontiguousarray(block, dtype=np.float32), -1.0, 1.0)
+                frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
+                frame.sample_rate = SAMPLE_RATE_HZ
+                frame.pts = position
+                frame.time_base = Fraction(1, SAMPLE_RATE_HZ)
+                position += data.shape[1]
+                for packet in stream.encode(frame):
+                    _mux(output, packet)
+            for packet in stream.encode(None):
+                _mux(output, packet)
+        os.replace(tmp, out_path)
+    except (av.error.FFmpegError, OSError) as exc:
+        _unlink_quietly(tmp)
+        raise _as_encode_error(exc, out_path, "the sound file") from exc
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return out_path
 
 
 def extract_audio(video: Path, out_path: Path) -> Path:

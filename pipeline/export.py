@@ -4,10 +4,13 @@
 beside the video:
 
 * ``<stem>_media/`` — one video-only file per scene (``<stem>-NN.mp4``, copied from the
-  render without re-encoding: every scene starts on a keyframe) and the sound track
-  (``<stem>-sound.m4a``, the narration with its music as mixed in the render);
+  render without re-encoding: every scene starts on a keyframe), the sound track
+  (``<stem>-sound.m4a``, the narration with its music as mixed in the render) and, when the
+  render was made with ``--export otio``, its stems (``<stem>-narration.m4a`` and, with
+  music, ``<stem>-music.m4a``: the bed as mixed, ducked under the voice);
 * ``<stem>.otio`` — the timeline: one clip per scene on the video track (its scene type,
-  narration and visual tier in the clip's metadata), the sound on an audio track, every
+  narration and visual tier in the clip's metadata), the narration and the music on audio
+  tracks of their own (or the mixed sound on one track when there are no stems), every
   caption as a marker; DaVinci Resolve (18.5 and later) and Kdenlive (25.04 and later)
   import it natively;
 * ``<stem>.otioz`` — the same timeline bundled with its media in one file;
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,9 @@ class EditorExport:
     fcp_xml: Path
     scene_media: tuple[Path, ...]
     sound: Path
+    stems: tuple[Path, ...] = ()
+    """The narration and music files on the timeline's audio tracks (empty when the render
+    kept no stems: then the mixed ``sound`` is the one audio track)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,38 @@ def _write(timeline: Any, target: Path, adapter: str | None = None) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+STEM_TRACKS = {"narration": "Narration", "music": "Music"}
+"""Audio tracks of the timeline when the render kept its stems (``--export otio`` at render
+time), in this order."""
+
+
+def _copy_stems(video: Path, data: dict[str, Any], media: Path) -> dict[str, Path]:
+    """Copy the stems this render listed in its metadata (``audio.stems``) into ``media`` as
+    ``<stem>-narration.m4a`` / ``<stem>-music.m4a``; files of an older render that this one
+    did not list are never used."""
+    listed = (data.get("audio") or {}).get("stems") or {}
+    copied: dict[str, Path] = {}
+    for part in STEM_TRACKS:
+        name = listed.get(part)
+        source = video.with_name(str(name)) if name else None
+        if source is None or not source.is_file():
+            continue
+        target = media / f"{video.stem}-{part}.m4a"
+        tmp = media / f"{TEMP_PREFIX}{os.getpid()}-{target.name}"
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except OSError as error:
+            tmp.unlink(missing_ok=True)
+            raise InputError(
+                f"cannot copy the {part} track into {media} ({error})",
+                source=str(source),
+                hint="check the free space and permissions of the video's folder",
+            ) from error
+        copied[part] = target
+    return copied
 
 
 def export_for_editors(video: Path, metadata: Path | None = None) -> EditorExport:
@@ -157,19 +196,25 @@ def export_for_editors(video: Path, metadata: Path | None = None) -> EditorExpor
                 color=otio.schema.MarkerColor.YELLOW,
             )
         )
-    sound_track = otio.schema.Track(name="Narration and music", kind=otio.schema.TrackKind.Audio)
-    sound_track.append(
-        otio.schema.Clip(
-            name="Narration and music",
-            media_reference=otio.schema.ExternalReference(
-                target_url=sound.as_uri(), available_range=span(0, total_frames)
-            ),
-            source_range=span(0, total_frames),
-        )
-    )
+    stems = _copy_stems(video, data, media)
     timeline.tracks.append(pictures)
-    timeline.tracks.append(sound_track)
+    audio_tracks = [(STEM_TRACKS[part], path) for part, path in stems.items()] or [
+        ("Narration and music", sound)
+    ]
+    for name, path in audio_tracks:
+        track = otio.schema.Track(name=name, kind=otio.schema.TrackKind.Audio)
+        track.append(
+            otio.schema.Clip(
+                name=name,
+                media_reference=otio.schema.ExternalReference(
+                    target_url=path.as_uri(), available_range=span(0, total_frames)
+                ),
+                source_range=span(0, total_frames),
+            )
+        )
+        timeline.tracks.append(track)
     return EditorExport(
+        stems=tuple(stems.values()),
         otio=_write(timeline, video.with_suffix(".otio")),
         otioz=_write(timeline, video.with_suffix(".otioz")),
         fcp_xml=_write(timeline, video.with_name(video.stem + ".fcp.xml"), "fcp_xml"),

@@ -822,6 +822,8 @@ def render_video(
                 audio=_audio_summary(sound, mastered, report, music),
                 ass_path=ass_path,
             )
+            if "otio" in options.exports:  # editors get narration and music as stems
+                result.audio["stems"] = _write_stems(mastered, out_path, outputs, cancel)
             _write_metadata(spec, result, manifest, settings, outputs.temp_for(metadata_path))
             cancel.raise_if_cancelled()
             try:
@@ -1278,6 +1280,33 @@ def _audio_summary(
         "music": music.source.label if music is not None else None,
         "music_level_db": music.level_db if music is not None else None,
     }
+
+
+def _write_stems(
+    mastered: MasteredAudio, out_path: Path, outputs: OutputSet, cancel: CancelToken
+) -> dict[str, str]:
+    """Write the narration (mono) and, with music, the bed as mixed (stereo) beside the video
+    as ``<stem>.narration.m4a`` / ``<stem>.music.m4a``, at the master's gain (before its
+    limiter, so the two add up to the mix the video carries), committed with the output set.
+
+    Returns:
+        ``{"narration": file name, "music": file name}`` (``music`` only with music), as
+        ``metadata.json`` lists them under ``audio.stems``.
+    """
+    gain = np.float32(10.0 ** (mastered.report.gain_db / 20.0))
+    mix = mastered.mix
+    names = {"narration": out_path.with_name(f"{out_path.stem}.narration.m4a")}
+    if mix.music is not None:
+        names["music"] = out_path.with_name(f"{out_path.stem}.music.m4a")
+    for part, path in names.items():
+        if part == "narration":
+            blocks = (voice * gain for voice, _bed in mix.stems())
+            channels = 1
+        else:
+            blocks = (bed * gain for _voice, bed in mix.stems() if bed is not None)
+            channels = 2
+        avio.write_audio_file(blocks, channels, outputs.temp_for(path), cancel=cancel)
+    return {part: path.name for part, path in names.items()}
 
 
 def _write_thumbnail(

@@ -8,9 +8,11 @@ import zipfile
 from pathlib import Path
 
 import av
+import numpy as np
 import opentimelineio as otio
 import pytest
 
+from pipeline import avio
 from pipeline.errors import InputError
 from pipeline.export import export_for_editors
 from pipeline.models import build_spec
@@ -39,11 +41,15 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Studio(root / "data", root / "cache") as studio:
         request = studio.make_request(
             spec,
-            overrides=RenderOverrides(offline=True, exports=("otio",)),
+            overrides=RenderOverrides(offline=True, exports=("otio",), music="calm"),
             output=root / "out" / "export.mp4",
         )
         studio.render(request)
     return root / "out" / "export.mp4"
+
+
+def _decode(path: Path, channels: int) -> np.ndarray:
+    return np.concatenate(list(avio.iter_audio_file(path, channels=channels)), axis=1)
 
 
 def _frames(path: Path) -> int:
@@ -66,8 +72,23 @@ def test_otio_timeline_matches_the_render(exported: Path) -> None:
         assert media.is_file() and _frames(media) == frames
         assert clip.metadata["videostudio"]["scene_type"] == scene["scene_type"]
     assert timeline.duration().to_frames() == meta["n_frames"]
-    sound = list(timeline.audio_tracks()[0].find_clips())
-    assert len(sound) == 1 and sound[0].source_range.duration.to_frames() == meta["n_frames"]
+    # narration and music on audio tracks of their own, each as long as the video
+    assert [track.name for track in timeline.audio_tracks()] == ["Narration", "Music"]
+    stems = {}
+    for track in timeline.audio_tracks():
+        (clip,) = list(track.find_clips())
+        assert clip.source_range.duration.to_frames() == meta["n_frames"]
+        stems[track.name] = Path(clip.media_reference.target_url.removeprefix("file://"))
+    narration = _decode(stems["Narration"], 1)
+    music = _decode(stems["Music"], 2)
+    n_samples = round(meta["duration_s"] * 48_000)
+    assert abs(narration.shape[1] - n_samples) <= 2048 and abs(music.shape[1] - n_samples) <= 2048
+    # together they are the mix the video carries (before its limiter): same loudness
+    n = min(narration.shape[1], music.shape[1])
+    together = avio.measure_loudness(music[:, :n] + narration[:, :n])
+    assert together.integrated_lufs is not None
+    assert abs(together.integrated_lufs - meta["audio"]["integrated_lufs"]) < 1.0
+    assert avio.measure_loudness(narration).integrated_lufs > together.integrated_lufs - 6
     cues = exported.with_suffix(".srt").read_text(encoding="utf-8").count(" --> ")
     assert len(video_track.markers) == cues > 0
 
@@ -88,3 +109,21 @@ def test_export_without_metadata_is_an_input_error(tmp_path: Path) -> None:
     video.write_bytes(b"not a render")
     with pytest.raises(InputError, match="metadata"):
         export_for_editors(video)
+
+
+def test_a_render_that_kept_no_stems_exports_its_mixed_sound(
+    exported: Path, tmp_path: Path
+) -> None:
+    """Stem files of another render beside the video are never used: only what this render's
+    metadata lists."""
+    video = tmp_path / exported.name
+    video.write_bytes(exported.read_bytes())
+    meta = json.loads(exported.with_name("export.metadata.json").read_text(encoding="utf-8"))
+    for name in meta["audio"].pop("stems").values():
+        (tmp_path / name).write_bytes(exported.with_name(name).read_bytes())  # stale files
+    (tmp_path / "export.metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    (tmp_path / "export.srt").write_bytes(exported.with_suffix(".srt").read_bytes())
+    result = export_for_editors(video)
+    timeline = otio.adapters.read_from_file(str(result.otio))
+    assert [track.name for track in timeline.audio_tracks()] == ["Narration and music"]
+    assert result.stems == ()

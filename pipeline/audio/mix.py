@@ -108,6 +108,23 @@ class Mix:
 
         Each call starts again from the beginning (the master reads the mix twice).
         """
+        for speech, bed in self.stems(block_samples):
+            if bed is None:
+                yield speech
+            else:
+                yield (bed + speech).astype(np.float32, copy=False)
+
+    def stems(
+        self, block_samples: int = BLOCK_SAMPLES
+    ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """The mix's two parts, block by block: the narration ``(1, n)`` and the music bed as
+        mixed — levelled, ducked under the voice and faded — ``(2, n)``, or ``None`` without
+        music. ``voice + bed`` (broadcast to both channels) is :meth:`blocks`; editors get
+        them as separate tracks (:mod:`pipeline.export`).
+
+        Raises:
+            ValueError: ``block_samples`` is not a multiple of the ducker's frame.
+        """
         if block_samples % FRAME_SAMPLES:
             raise ValueError(f"block_samples must be a multiple of {FRAME_SAMPLES}")
         voice = _VoiceTrack(self.clips)
@@ -118,15 +135,15 @@ class Mix:
         for start in range(0, self.n_samples, block_samples):
             end = min(self.n_samples, start + block_samples)
             speech = voice.segment(start, end + lookahead)
+            spoken = speech[: end - start].reshape(1, -1)
             if self.music is None or reader is None or ducker is None:
-                yield speech[: end - start].reshape(1, -1)
+                yield spoken, None
                 continue
             duck_db = ducker.gains_db(speech, end - start)
             bed = reader.read(end - start) * bed_gain
             bed *= (10.0 ** (duck_db / 20.0)).astype(np.float32)
             bed *= self._fades(start, end)
-            out = bed + speech[: end - start]
-            yield out.astype(np.float32, copy=False)
+            yield spoken, bed.astype(np.float32, copy=False)
 
     def _bed_gain(self) -> np.float32:
         """Linear gain putting the bed, unducked, at voice level + level_db + duck_db."""
