@@ -1718,6 +1718,23 @@ def split_video(video: Path, start_frames: Sequence[int], folder: Path, stem: st
     return paths
 
 
+@contextlib.contextmanager
+def _atomic_output(out_path: Path, what: str) -> Iterator[Path]:
+    """A temporary path beside ``out_path`` for the block to write; renamed into place when
+    the block ends without error, else deleted (FFmpeg and OS errors become an
+    :class:`~pipeline.errors.EncodeError` naming ``what``)."""
+    tmp = _temp_path_for(out_path)
+    try:
+        yield tmp
+        os.replace(tmp, out_path)
+    except (av.error.FFmpegError, OSError) as exc:
+        _unlink_quietly(tmp)
+        raise _as_encode_error(exc, out_path, what) from exc
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
 def write_audio_file(
     blocks: Iterable[np.ndarray],
     channels: int,
@@ -1741,8 +1758,7 @@ def write_audio_file(
         Cancelled: ``cancel`` was set (no file is left).
     """
     layout = _layout(channels)
-    tmp = _temp_path_for(out_path)
-    try:
+    with _atomic_output(out_path, "the sound file") as tmp:
         with av.open(str(tmp), mode="w", format="mp4") as output:
             stream = output.add_stream("aac", rate=SAMPLE_RATE_HZ, layout=layout)
             assert isinstance(stream, av.AudioStream)
@@ -1763,13 +1779,6 @@ def write_audio_file(
                     _mux(output, packet)
             for packet in stream.encode(None):
                 _mux(output, packet)
-        os.replace(tmp, out_path)
-    except (av.error.FFmpegError, OSError) as exc:
-        _unlink_quietly(tmp)
-        raise _as_encode_error(exc, out_path, "the sound file") from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
     return out_path
 
 
@@ -1779,24 +1788,15 @@ def extract_audio(video: Path, out_path: Path) -> Path:
     Raises:
         EncodeError: no audio stream, unreadable input, disk full.
     """
-    tmp = _temp_path_for(out_path)
-    try:
-        with av.open(str(video)) as source:
-            if not source.streams.audio:
-                raise EncodeError(f"{video.name} has no sound to export", hint="render again")
-            stream = source.streams.audio[0]
-            with av.open(str(tmp), mode="w", format="mp4") as output:
-                out_stream = output.add_stream_from_template(stream)
-                for packet in source.demux(stream):
-                    if packet.dts is None:
-                        continue
-                    packet.stream = out_stream
-                    _mux(output, packet)
-        os.replace(tmp, out_path)
-    except (av.error.FFmpegError, OSError) as exc:
-        _unlink_quietly(tmp)
-        raise _as_encode_error(exc, out_path, "the sound file") from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+    with _atomic_output(out_path, "the sound file") as tmp, av.open(str(video)) as source:
+        if not source.streams.audio:
+            raise EncodeError(f"{video.name} has no sound to export", hint="render again")
+        stream = source.streams.audio[0]
+        with av.open(str(tmp), mode="w", format="mp4") as output:
+            out_stream = output.add_stream_from_template(stream)
+            for packet in source.demux(stream):
+                if packet.dts is None:
+                    continue
+                packet.stream = out_stream
+                _mux(output, packet)
     return out_path
