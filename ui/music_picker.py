@@ -39,6 +39,11 @@ class MusicPicker(QWidget):
     ) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
+        # the beds' descriptions are long: the row keeps room for the button and the level
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(14)
         if with_default:
             self.combo.addItem("Default (settings)", None)
             self.combo.addItem("No music", NO_MUSIC)

@@ -200,7 +200,7 @@ class SettingsDialog(QDialog):
     def _build(self) -> None:
         self.voice_combo = QComboBox()
         for name in NAMED_VOICES:
-            self.voice_combo.addItem(name.capitalize(), name)
+            self.voice_combo.addItem(name.replace("_", " ").capitalize(), name)
         self.language_combo = QComboBox()
         for code, label in language_choices():
             self.language_combo.addItem(label, code)

@@ -647,7 +647,7 @@ class VoicePage(QWizardPage):
         form = QFormLayout(self)
         form.addRow("Language", self.language_combo)
         for name in NAMED_VOICES:
-            radio = QRadioButton(name.capitalize())
+            radio = QRadioButton(name.replace("_", " ").capitalize())  # "Male warm"
             listen = QPushButton("Listen")
             listen.clicked.connect(lambda _=False, n=name: self.listen(n))
             self.voice_group.addButton(radio)
