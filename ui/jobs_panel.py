@@ -360,6 +360,10 @@ class JobsPanel(QWidget):
         self.empty_label.setObjectName("jobs_empty")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.batch_label = QLabel(self)
+        """The running batch's overall progress ("Batch: 3 of 8 done"), shown while one runs."""
+        self.batch_label.setObjectName("jobs_batch_progress")
+        self.batch_label.hide()
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.tree)
@@ -369,6 +373,7 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
+        layout.addWidget(self.batch_label)
         layout.addWidget(self.empty_label)
         layout.addWidget(splitter, 1)
 
@@ -553,6 +558,12 @@ class JobsPanel(QWidget):
         BackgroundOp(lambda: _export(video, metadata), parent=self).success(done).failure(
             failed
         ).run()
+
+    def show_batch_progress(self, done: int, total: int, failed: int = 0) -> None:
+        """Show a batch's overall progress above the list (hidden when ``total`` is 0)."""
+        text = f"Batch: {done} of {total} done" + (f" ({failed} failed)" if failed else "")
+        self.batch_label.setText(text)
+        self.batch_label.setVisible(total > 0)
 
     def _say(self, text: str, *, tooltip: str = "", error: bool = False) -> None:
         self.notice.setText(text)

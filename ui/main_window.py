@@ -500,6 +500,7 @@ class MainWindow(QMainWindow):
         if self.batch_dialog is None:
             self.batch_dialog = BatchDialog(self.studio, self.runner, self)
             self.batch_dialog.queued.connect(self._on_batch_queued)
+            self.batch_dialog.progressed.connect(self.jobs.show_batch_progress)
         self.batch_dialog.show()
         self.batch_dialog.raise_()
         self.batch_dialog.activateWindow()

@@ -202,6 +202,9 @@ def test_file_menu_batch_render_opens_one_dialog_and_jobs_appear_in_the_panel(
     (job_id,) = _start(qtbot, dialog)
     qtbot.waitUntil(lambda: job_id in window.jobs.items, timeout=10_000)
     assert window.jobs.items[job_id].text(1) == "Pending"
+    # the batch's overall progress is in the Jobs panel too
+    qtbot.waitUntil(window.jobs.batch_label.isVisible, timeout=10_000)
+    assert window.jobs.batch_label.text() == "Batch: 0 of 1 done"
     dialog.close()
     action.trigger()  # reopening shows the same batch and its progress
     assert window.batch_dialog is dialog and dialog.isVisible()
