@@ -25,7 +25,10 @@ WORDS = ["Packets travel", "through routers", "to reach", "their destination"]
 
 def _all_formats(tmp_path: Path, corpus_dir: Path) -> list[Path]:
     text = tmp_path / "notes.txt"
-    text.write_text("Notes\n\nSome plain text about networks.\n")
+    # big enough that parsing it needs fresh memory: a forked child starts with its parent's
+    # heap, and a few lines could be parsed without a new allocation
+    paragraph = "Some plain text about networks, routers and the packets they pass on. " * 12
+    text.write_text("Notes\n\n" + "\n\n".join([paragraph] * 300) + "\n")
     docx_path = tmp_path / "small.docx"
     paragraphs_docx(docx_path, WORDS, 10)
     return [
