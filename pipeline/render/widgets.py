@@ -350,9 +350,31 @@ def text_panel(
         line_spacing=1.35,
     )
     height = rect.h if fill_height else min(rect.h, title_h + block.height_px + 2 * pad_y + shadow)
+    face = _edged_card(
+        canvas.image, canvas.draw, Rect(rect.x, rect.y, rect.w, height), canvas, edge, shadow
+    )
+    x, y = face.x + edge + pad_x, face.y + pad_y
+    if title_block is not None:
+        draw_block(canvas.draw, title_block, x, y, p.accent_text)
+        y += title_h
+    draw_block(canvas.draw, block, x, y, p.text)
+
+
+def _edged_card(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    rect: Rect,
+    canvas: Canvas,
+    edge: int,
+    shadow: int,
+) -> Rect:
+    """The text panels' card (radius 18, 2 px border, ``shadow`` px shadow, at 1080) drawn on
+    ``image`` in ``rect``, with an accent stripe ``edge`` px wide down its left side when
+    ``edge`` > 0; returns the card's face."""
+    p, px = canvas.palette, canvas.px
     face = card(
-        canvas.image,
-        Rect(rect.x, rect.y, rect.w, height),
+        image,
+        rect,
         px(18),
         p.card,
         border=p.card_border,
@@ -361,15 +383,11 @@ def text_panel(
         shadow_px=shadow,
     )
     if edge:
-        rounded_rect(canvas.image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
-        canvas.draw.rectangle(
+        rounded_rect(image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
+        draw.rectangle(
             (face.x + edge, face.y + px(2), face.x + edge * 2, face.bottom - 1 - px(2)), fill=p.card
         )
-    x, y = face.x + edge + pad_x, face.y + pad_y
-    if title_block is not None:
-        draw_block(canvas.draw, title_block, x, y, p.accent_text)
-        y += title_h
-    draw_block(canvas.draw, block, x, y, p.text)
+    return face
 
 
 def reading_panel(
@@ -409,21 +427,7 @@ def reading_panel(
     height = min(rect.h, probe.height_px + 2 * pad_y + shadow)
     # The card appears just before its first phrase is read (no empty card meanwhile).
     layer = canvas.layer(Rect(rect.x, rect.y, rect.w, height))
-    face = card(
-        layer.image,
-        layer.local,
-        px(18),
-        p.card,
-        border=p.card_border,
-        border_px=px(2),
-        shadow=p.shadow,
-        shadow_px=shadow,
-    )
-    if edge:
-        rounded_rect(layer.image, Rect(face.x, face.y, edge * 2, face.h), edge, p.accent)
-        layer.draw.rectangle(
-            (face.x + edge, face.y + px(2), face.x + edge * 2, face.bottom - 1 - px(2)), fill=p.card
-        )
+    _edged_card(layer.image, layer.draw, layer.local, canvas, edge, shadow)
     first_s = probe.reveal_frames[0] / renderer.ctx.fps if probe.reveal_frames else 0.0
     canvas.add_sprite(layer, max(0.0, first_s - 0.5))
     inner = Rect(inner.x, inner.y, inner.w, max(1, min(inner.h, probe.height_px)))
