@@ -33,6 +33,15 @@ def test_english_offline_voice_is_piper_with_a_plausible_duration(spoken):
     assert rms > 0.02
 
 
+def test_the_same_text_always_has_the_same_duration_and_word_timings(spoken):
+    # Piper draws phoneme durations with noise unless told not to: a scene's preview and its
+    # render (or a resumed job) must time the same narration the same way.
+    engine = SpeechEngine("offline", env={"VIDEOSTUDIO_OFFLINE_VOICE": "piper"})
+    again = engine.synthesize(TEXT, VoiceRef("en", "male"))
+    assert len(again.samples) == len(spoken.samples)
+    assert again.words == spoken.words
+
+
 def test_piper_gives_one_timing_per_written_word_inside_the_clip(spoken):
     words = spoken.words
     assert words is not None

@@ -67,6 +67,13 @@ PIPER_VOICES: dict[str, str] = {"male": VOICE_ID, "male_warm": WARM_VOICE_ID}
 
 _LENGTH_SCALE = {VOICE_ID: 1.0, WARM_VOICE_ID: 1.1}
 
+NOISE_W_SCALE = 0.0
+"""Phoneme-duration noise. Piper's model draws its phoneme durations with random noise
+(``noise_w``, 0.8 in the voice's config), so the same sentence came out 7.47–7.70 s long on
+four runs here, and a preview and a render that each synthesised a scene disagreed by a frame.
+At 0 every phoneme takes the model's predicted mean length: the same text always has the same
+duration and word timings (the timbre keeps its own noise, ``noise_scale``)."""
+
 SENTENCE_PAUSE_S = 0.2
 """Silence inserted between sentences (Piper synthesises each sentence on its own)."""
 
@@ -553,7 +560,11 @@ class PiperProvider:
         piper_voice = _load_voice()
         from piper.config import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=_LENGTH_SCALE[voice_id], normalize_audio=False)
+        config = SynthesisConfig(
+            length_scale=_LENGTH_SCALE[voice_id],
+            noise_w_scale=NOISE_W_SCALE,
+            normalize_audio=False,
+        )
         rate = int(piper_voice.config.sample_rate)
         id_map = piper_voice.config.phoneme_id_map
         pause = np.zeros(round(SENTENCE_PAUSE_S * rate), np.float32)
