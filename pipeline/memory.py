@@ -65,6 +65,12 @@ def _glibc() -> ctypes.CDLL | None:
     return libc
 
 
+def heap_control_available() -> bool:
+    """``True`` when the C library is glibc, whose heaps :func:`bound_heap` and
+    :func:`trim_heap` control (elsewhere both do nothing)."""
+    return _glibc() is not None
+
+
 def bound_heap() -> bool:
     """Make large blocks (≥ :data:`MMAP_THRESHOLD_BYTES`) go back to the system when freed.
 
@@ -99,4 +105,4 @@ def trim_heap() -> bool:
     return bool(libc.malloc_trim(0)) if libc is not None else False
 
 
-__all__ = ["MMAP_THRESHOLD_BYTES", "bound_heap", "trim_heap"]
+__all__ = ["MMAP_THRESHOLD_BYTES", "bound_heap", "heap_control_available", "trim_heap"]
