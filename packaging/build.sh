@@ -92,6 +92,7 @@ fi
 
 total_s=$(( $(date +%s) - start_s ))
 echo "== done in ${total_s} s (build venv ${venv_s} s, PyInstaller ${analysis_s} s)"
-echo "bundle: $BUNDLE ($(du -sm "$BUNDLE" | cut -f1) MB unpacked)"
+bytes=$(du -sb "$BUNDLE" | cut -f1)
+echo "bundle: $BUNDLE ($((bytes / 1000000)) MB, $((bytes / 1048576)) MiB unpacked; du -sb: $bytes bytes)"
 [ -z "${NO_TAR:-}" ] && echo "archive: $tarball ($(du -m "$tarball" | cut -f1) MB)"
 exit 0

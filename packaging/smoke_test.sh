@@ -200,5 +200,6 @@ cli_cold_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "timings: start to main window shown: cold ${cold_ms} ms, warm ${warm_ms} ms;" \
   "CLI --help cold ${cli_cold_ms} ms; demo render $((demo_s / 1000)) s (load average:" \
   "$(cut -d' ' -f1-3 /proc/loadavg))"
-echo "bundle size: $(du -sm "$place/videostudio" | cut -f1) MB unpacked"
+bytes=$(du -sb "$place/videostudio" | cut -f1)
+echo "bundle size: $((bytes / 1000000)) MB ($((bytes / 1048576)) MiB) unpacked (du -sb: $bytes bytes)"
 echo "smoke test passed"
