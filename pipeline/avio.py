@@ -1360,6 +1360,8 @@ def decode_check(path: Path) -> DecodeReport:
             if len(errors) < _MAX_DECODE_ERRORS:
                 errors.append(message)
 
+        pending: list[np.ndarray] = []  # decoded audio not yet metered, (channels, n) each
+        pending_n = 0
         packets = container.demux(*streams)
         while True:
             try:
@@ -1391,7 +1393,14 @@ def decode_check(path: Path) -> DecodeReport:
                     audio_end_s = max(audio_end_s, start_s + frame.samples / frame.sample_rate)
                     if meter is not None and resampler is not None:
                         for out in resampler.resample(frame):
-                            meter.add(out.to_ndarray())
+                            pending.append(out.to_ndarray())
+                            pending_n += out.samples
+                        if pending_n >= AUDIO_BLOCK_SAMPLES:
+                            # ~1 s blocks: the meter costs 2.6x more fed 1,024 samples a time
+                            meter.add(np.concatenate(pending, axis=1))
+                            pending, pending_n = [], 0
+        if meter is not None and pending:
+            meter.add(np.concatenate(pending, axis=1))
     if expected and video_frames < expected:
         _note(f"only {video_frames} of {expected} video frames could be decoded")
     return DecodeReport(

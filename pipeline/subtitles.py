@@ -184,6 +184,74 @@ def is_clause_end(word: str) -> bool:
     return bool(_CLAUSE_END_RE.search(word))
 
 
+class _Spans:
+    """Display lengths of runs of words, each in O(1) after an O(n) pass.
+
+    ``length(a, b) == display_len(join_words(words[a:b]))`` exactly: a joined run is its
+    words' cells plus one cell per space :func:`join_words` puts between them, and cells are
+    sums of 1 and 2.625 (exact in binary floating point). Captions ask for the length of
+    every candidate cue and line (about 200 runs per sentence), which re-joining and
+    re-measuring the text made quadratic: a 100-scene storyboard spent 90 % of its thumbnail
+    time here.
+    """
+
+    def __init__(self, words: Sequence[str]) -> None:
+        cells = [0.0]
+        spaces = [0]
+        first_word = [0] * (len(words) + 1)  # index of the first non-empty word at or after i
+        previous = ""
+        for word in words:
+            cells.append(cells[-1] + (display_len(word) if word else 0.0))
+            gap = bool(word) and bool(previous) and needs_space(previous, word)
+            spaces.append(spaces[-1] + gap)
+            if word:
+                previous = word
+        following = len(words)
+        first_word[len(words)] = following
+        for i in range(len(words) - 1, -1, -1):
+            if words[i]:
+                following = i
+            first_word[i] = following
+        self._cells = cells
+        self._spaces = spaces
+        self._first = first_word
+        self.clause_end = [is_clause_end(word) for word in words]
+        """Whether each word ends a clause (a good place to break)."""
+        self.weak = [fold(word) in _WEAK_WORDS for word in words]
+        """Whether each word leans on the next one (a poor place to break)."""
+
+    def length(self, a: int, b: int) -> float:
+        """Caption cells of ``join_words(words[a:b])``."""
+        first = self._first[a]
+        if first >= b:
+            return 0.0
+        return self._cells[b] - self._cells[a] + self._spaces[b] - self._spaces[first + 1]
+
+
+def _best_break(spans: _Spans, a: int, b: int, max_chars: int) -> int | None:
+    """Where words ``a .. b - 1`` of ``spans`` break into lines: ``b`` for one line, else
+    the index of the first word of the second line, ``None`` when two lines cannot hold
+    them (a single word is one line, however long)."""
+    whole = spans.length(a, b)
+    if b - a == 1 or whole <= max_chars:
+        return b
+    if whole > 2 * max_chars + 1:  # the lines plus at most one space between them
+        return None
+    best: tuple[float, int] | None = None
+    for k in range(a + 1, b):
+        top, bottom = spans.length(a, k), spans.length(k, b)
+        if top > max_chars or bottom > max_chars:
+            continue
+        cost = abs(top - bottom) / max_chars
+        if spans.clause_end[k - 1]:
+            cost -= 0.3
+        elif spans.weak[k - 1]:
+            cost += 0.5
+        if best is None or cost < best[0]:
+            best = (cost, k)
+    return None if best is None else best[1]
+
+
 def split_lines(words: Sequence[str], max_chars: int = MAX_LINE_CHARS) -> list[str] | None:
     """Break ``words`` into at most two lines of at most ``max_chars`` characters.
 
@@ -191,35 +259,25 @@ def split_lines(words: Sequence[str], max_chars: int = MAX_LINE_CHARS) -> list[s
     possible and not after a weak word. ``None`` when two lines cannot hold the words (a
     single word longer than a line is returned as one line).
     """
-    joined = join_words(words)
-    if display_len(joined) <= max_chars or len(words) == 1:
-        return [joined]
-    best: tuple[float, int] | None = None
-    for k in range(1, len(words)):
-        top, bottom = join_words(words[:k]), join_words(words[k:])
-        if display_len(top) > max_chars or display_len(bottom) > max_chars:
-            continue
-        cost = abs(display_len(top) - display_len(bottom)) / max_chars
-        last = words[k - 1]
-        if is_clause_end(last):
-            cost -= 0.3
-        elif fold(last) in _WEAK_WORDS:
-            cost += 0.5
-        if best is None or cost < best[0]:
-            best = (cost, k)
-    if best is None:
+    n = len(words)
+    if n == 0:
+        return [""]
+    k = _best_break(_Spans(words), 0, n, max_chars)
+    if k is None:
         return None
-    k = best[1]
+    if k == n:
+        return [join_words(words)]
     return [join_words(words[:k]), join_words(words[k:])]
 
 
-def _cue_cost(words: Sequence[WordTiming], j: int, k: int, sentence_len: int) -> float | None:
-    """Cost of one cue holding ``words[j:k]`` of a sentence; ``None`` if it cannot be one."""
-    texts = [w.text for w in words[j:k]]
-    if split_lines(texts) is None:
+def _cue_cost(words: Sequence[WordTiming], spans: _Spans, j: int, k: int) -> float | None:
+    """Cost of one cue holding ``words[j:k]`` of a sentence (``spans`` measures their
+    texts); ``None`` if it cannot be one."""
+    if _best_break(spans, j, k, MAX_LINE_CHARS) is None:
         return None
+    sentence_len = len(words)
     spoken_s = words[k - 1].end_s - words[j].start_s
-    n_chars = display_len(join_words(texts))
+    n_chars = spans.length(j, k)
     cost = 3.0  # per cue: prefer fewer, fuller cues
     if spoken_s > MAX_CUE_S:
         cost += 40.0 * (spoken_s - MAX_CUE_S)
@@ -228,10 +286,9 @@ def _cue_cost(words: Sequence[WordTiming], j: int, k: int, sentence_len: int) ->
     elif n_chars < 16 and sentence_len > k - j:
         cost += 6.0
     if k < len(words):  # the cue ends inside the sentence: how good is this break?
-        last = words[k - 1].text
-        if is_clause_end(last):
+        if spans.clause_end[k - 1]:
             cost += 0.0
-        elif fold(last) in _WEAK_WORDS:
+        elif spans.weak[k - 1]:
             cost += 12.0
         else:
             cost += 5.0
@@ -241,13 +298,14 @@ def _cue_cost(words: Sequence[WordTiming], j: int, k: int, sentence_len: int) ->
 def _split_sentence(words: Sequence[WordTiming]) -> list[tuple[int, int]]:
     """Best cue boundaries inside one sentence (dynamic programming over break points)."""
     n = len(words)
+    measure = _Spans([w.text for w in words])
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * n
     max_words = MAX_LINES * MAX_LINE_CHARS // 2 + 1
     for k in range(1, n + 1):
         for j in range(max(0, k - max_words), k):
             if best[j][0] == float("inf"):
                 continue
-            cost = _cue_cost(words, j, k, n)
+            cost = _cue_cost(words, measure, j, k)
             if cost is None:
                 continue
             total = best[j][0] + cost

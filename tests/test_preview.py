@@ -130,3 +130,40 @@ def test_a_scene_type_without_renderer_says_so(tmp_path: Path):
         assert "ad" in error.message and error.hint
     else:
         assert frame.shape == (1080, 1920, 3)
+
+
+def test_a_code_scene_is_laid_out_once_to_learn_its_minimum_length(monkeypatch):
+    # Every preview frame asks how long each code scene must stay; the answer is kept by the
+    # scene's content and the frame geometry instead of laying the scene out again.
+    from pipeline.render import registry
+
+    spec = VideoSpec.model_validate(
+        {
+            "title": "Paced",
+            "scenes": [
+                {
+                    "scene_type": "command",
+                    "header": "Install",
+                    "commands": [f"pip install package-{i}" for i in range(12)],
+                    "narration": "Install them.",
+                }
+            ],
+        }
+    )
+    built: list[str] = []
+    real = registry.make_renderer
+
+    def counting(scene, ctx, timing, **kwargs):
+        built.append(scene.scene_type)
+        return real(scene, ctx, timing, **kwargs)
+
+    monkeypatch.setattr(registry, "make_renderer", counting)
+    ctx = render_context(spec)
+    scene = spec.scenes[0].model_copy(update={"header": "Install (unique to this test)"})
+    first = registry.min_display_s(scene, ctx)
+    assert first >= 5.0 and built == ["command"]
+    assert registry.min_display_s(scene.model_copy(), ctx) == first
+    assert built == ["command"]  # not laid out again
+    portrait = render_context(VideoSpec.model_validate({**spec.model_dump(), "format": "9:16"}))
+    registry.min_display_s(scene, portrait)  # another geometry: laid out for it
+    assert built == ["command", "command"]

@@ -8,6 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from pipeline.i18n.scripts import display_len, join_words
 from pipeline.models import build_spec
 from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio, WordTiming
 from pipeline.subtitles import (
@@ -16,6 +17,7 @@ from pipeline.subtitles import (
     MAX_LINE_CHARS,
     MAX_LINES,
     MIN_CUE_S,
+    _Spans,
     align_words,
     to_ass,
 )
@@ -238,3 +240,35 @@ def test_ass_subtitles_highlight_each_word():
 def test_mismatched_inputs_are_refused():
     with pytest.raises(ValueError, match="one entry per scene"):
         build_timeline(_spec(), [_tone(1.0)], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["Hello,", "world", "", "of", "captions."],
+        ["日本語", "です", "Python", "の", "本", "。"],
+        ["สวัสดี", "ครับ", "hello", "ภาษา", "ไทย"],
+        ["", "", "a"],
+        ["مرحبا", "بالعالم", "—", "naïve", "café"],
+    ],
+)
+def test_measured_runs_equal_the_joined_text(words):
+    # The cue search measures every run of words from prefix sums instead of joining and
+    # measuring the text: the figures must be the same, spaces (or none) included.
+    spans = _Spans(words)
+    for a in range(len(words) + 1):
+        for b in range(a, len(words) + 1):
+            assert spans.length(a, b) == display_len(join_words(words[a:b])), (a, b)
+
+
+def test_a_long_sentence_is_cut_into_cues_that_fit_two_lines():
+    words = [
+        WordTiming(f"word{i % 7}{',' if i % 9 == 8 else ''}", i * 0.3, i * 0.3 + 0.25)
+        for i in range(400)
+    ] + [WordTiming("end.", 120.0, 120.3)]
+    cues = cut_captions(words)
+    assert [w for cue in cues for w in cue.words] == words  # every word once, in order
+    for cue in cues:
+        assert 1 <= len(cue.display_lines) <= 2
+        assert all(display_len(line) <= MAX_LINE_CHARS for line in cue.display_lines)
+        assert cue.end_s - cue.start_s <= MAX_CUE_S + 1e-9

@@ -9,11 +9,12 @@ storyboard filled. :func:`call` therefore runs a function of :mod:`ui.preview_ta
 ``spawn`` helper process and blocks the calling worker thread (never the GUI thread) until
 the answer comes back.
 
-The helper runs each *lane* (``thumbnails``, ``durations``, ``preview``) on its own thread,
-so a preview frame never waits behind a storyboard card. Work that needs the content cache
-gets the studio's own cache, opened in the helper from its :class:`~studio.api.CacheAddress`
-(the database is shared safely between processes), so the speech a preview synthesises is
-the clip the render reuses.
+The helper runs each *lane* (``thumbnails``, ``durations``, ``preview``, ``sketch``) on its
+own thread, so a preview frame never waits behind a storyboard card (and the sketch that stands
+in for a frame whose narration is still being voiced waits for neither). Work that needs the
+content cache gets the studio's own cache, opened in the helper from its
+:class:`~studio.api.CacheAddress` (the database is shared safely between processes), so the
+speech a preview synthesises is the clip the render reuses.
 
 If the helper cannot start or dies, the work runs in the studio process instead (same
 functions, same pixels, just less smooth). :func:`shutdown` stops the helper (application
@@ -47,8 +48,15 @@ HELPER_NICENESS = 5
 thread gets a CPU before the drawing does."""
 PARENT_CHECK_S = 1.0
 """How often the helper checks that the studio that started it is still alive, in seconds."""
-LANES = ("thumbnails", "durations", "preview")
+LANES = ("thumbnails", "durations", "preview", "sketch")
 """The helper's work queues; each runs one call at a time, side by side with the others."""
+YIELDING_LANES = ("durations",)
+"""Lanes whose next call waits while a ``preview`` call runs: measuring the storyboard's
+durations voices every scene, and beside it the scene the user is looking at was voiced at
+half speed (its first exact frame took 16–29 s on a 100-scene project on the loaded 2-core
+machine)."""
+YIELD_MAX_S = 30.0
+"""A yielding lane waits at most this long for the preview (it is never starved)."""
 _STORES_KEPT = 2
 
 T = TypeVar("T")
@@ -124,7 +132,18 @@ def serve(conn: Connection, parent_pid: int) -> None:
             except Exception as error:  # e.g. an exception that does not pickle
                 conn.send((message[0], False, RuntimeError(f"{type(error).__name__}: {error}")))
 
-    def run(request_id: int, fn: Callable[..., Any], address: Any, args: tuple[Any, ...]) -> None:
+    previews = [0]  # preview calls running
+    preview_done = threading.Condition()
+
+    def run(
+        lane: str, request_id: int, fn: Callable[..., Any], address: Any, args: tuple[Any, ...]
+    ) -> None:
+        if lane in YIELDING_LANES:
+            with preview_done:
+                preview_done.wait_for(lambda: previews[0] == 0, timeout=YIELD_MAX_S)
+        elif lane == "preview":
+            with preview_done:
+                previews[0] += 1
         try:
             value = fn(_store(address), *args) if address is not None else fn(*args)
         except BaseException as error:
@@ -132,6 +151,11 @@ def serve(conn: Connection, parent_pid: int) -> None:
             reply((request_id, False, error))
         else:
             reply((request_id, True, value))
+        finally:
+            if lane == "preview":
+                with preview_done:
+                    previews[0] -= 1
+                    preview_done.notify_all()
 
     while True:
         try:
@@ -144,7 +168,7 @@ def serve(conn: Connection, parent_pid: int) -> None:
         pool = lanes.get(lane)
         if pool is None:
             pool = lanes[lane] = ThreadPoolExecutor(1, thread_name_prefix=lane)
-        pool.submit(run, request_id, fn, address, args)
+        pool.submit(run, lane, request_id, fn, address, args)
     os._exit(0)
 
 

@@ -68,6 +68,7 @@ class Msg:
     open = "Open document…"
     no_scene = "Select a scene in the storyboard to preview it."
     drawing = "Drawing the scene…"
+    sketch = "Sketch — the narration is being voiced; the exact frame, timed to it, follows."
     cannot = "This scene cannot be previewed: {error}"
     approximate = "Approximate preview — {details}."
     exact = "This is the frame the render draws."
@@ -220,6 +221,7 @@ class PreviewPanel(QWidget):
     """
 
     frame_shown = Signal(int, float)
+    sketch_shown = Signal(int)
     new_requested = Signal()
     import_requested = Signal()
 
@@ -242,6 +244,7 @@ class PreviewPanel(QWidget):
         self.last_plan: RenderPlan | None = None
         """The plan of the frame shown last (tests, the label)."""
         self._frames = LatestOnly(self)
+        self._sketches = LatestOnly(self)
         self._duration_s = 0.0
         self._scene_generation = 0
         self._shown_generation = -1
@@ -419,6 +422,37 @@ class PreviewPanel(QWidget):
         if generation == self._scene_generation and self._shown_generation != generation:
             if self.document.is_open() and self.document.current >= 0:
                 self.view.set_message(Msg.drawing)
+                self._request_sketch(generation)
+
+    def _request_sketch(self, generation: int) -> None:
+        """The exact frame is slow to come (its narration is being voiced, e.g. by Piper,
+        seconds for a long paragraph): draw the scene as it looks once everything is on
+        screen, without its speech, on the helper's own lane. It stands in until the exact
+        frame arrives and is never shown after it."""
+        spec, index = self.document.spec, self.document.current
+        if spec is None or index < 0:
+            return
+        size = self.view.size() * self.view.devicePixelRatioF()
+        box = (size.width(), size.height())
+
+        def work() -> tuple[int, int, QImage | None]:
+            drawn = helper.call("sketch", preview_tasks.sketch, spec, index, box)
+            return generation, index, None if drawn is None else rgb_to_image(drawn)
+
+        self._sketches.submit(work, self._on_sketch, lambda _error: None)
+
+    def _on_sketch(self, result: tuple[int, int, QImage | None]) -> None:
+        generation, index, image = result
+        if (
+            image is None
+            or generation != self._scene_generation
+            or self._shown_generation == generation  # the exact frame came first
+            or index != self.document.current
+        ):
+            return
+        self.view.set_image(image)
+        self.note_label.setText(Msg.sketch)
+        self.sketch_shown.emit(index)
 
     def _on_spec_changed(self) -> None:
         self._sync_format()

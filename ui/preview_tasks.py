@@ -35,7 +35,7 @@ from pipeline.preview import (
     write_scene_wav,
 )
 from pipeline.render.base import RGBFrame
-from pipeline.render_job import RenderOptions
+from pipeline.render_job import RenderOptions, render_context
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,24 @@ def sound(
     """Scene ``scene_index``'s sound with the render's music and loudness, as a WAV in
     ``folder`` (:func:`pipeline.preview.write_scene_wav`)."""
     return write_scene_wav(spec, scene_index, store, folder, options=options)
+
+
+def sketch(spec: VideoSpec, scene_index: int, max_size_px: tuple[int, int]) -> RGBFrame | None:
+    """Scene ``scene_index`` as it looks once everything is on screen, drawn without its
+    speech (the storyboard thumbnail's drawing at the size of the preview box, fitted to
+    ``max_size_px``): what the preview shows while the narration that times the exact frame
+    is being voiced. No captions; ``None`` for a scene type without a renderer.
+
+    Raises:
+        IndexError: no such scene.
+    """
+    full = render_context(spec)
+    box_w, box_h = max_size_px
+    scale = min(1.0, box_w / full.width_px, box_h / full.height_px)
+    width_px = max(16, round(full.width_px * scale))
+    one = spec.model_copy(update={"scenes": [spec.scenes[scene_index]]})
+    drawn = scene_thumbnail(one, 0, width_px=width_px)
+    return None if drawn is None else fit_frame(drawn, *max_size_px)
 
 
 def thumbnail(spec: VideoSpec, scene_index: int) -> RGBFrame | None:

@@ -137,6 +137,8 @@ def display_len(text: str) -> float:
     """Length of ``text`` in caption cells: wide and full-width characters count
     :data:`WIDE_CELLS`, combining marks (Thai vowels and tones, Devanagari matras) 0, others 1.
     """
+    if text.isascii():  # no combining marks, nothing wide: one cell a character
+        return float(len(text))
     cells = 0.0
     for ch in text:
         if unicodedata.category(ch)[0] == "M":

@@ -157,6 +157,9 @@ class ReadingPane:
         self.size_px = size  # the size chosen (at most the size_px asked for)
         self.line_h = line_h
         self.rows = max(1, rows if max_rows is None else min(rows, max_rows))
+        # Each token's advance width, measured once: pagination wraps the same tokens again
+        # for every phrase it tries to add to a page.
+        self._widths = [font.getlength(token) for token in self.tokens]
         self.pages = self._paginate()
         used_rows = max((len(page.lines) for page in self.pages), default=0)
         self.height_px = (used_rows - 1) * line_h + ascent + descent if used_rows else 0
@@ -194,8 +197,9 @@ class ReadingPane:
         space = self.font.getlength(" ")
         start = self.phrases[first][0]
         end = self.phrases[last - 1][1]
+        widths = self._widths
         for i in range(start, end):
-            w = self.font.getlength(self.tokens[i])
+            w = widths[i]
             gap = space if i > 0 and needs_space(self.tokens[i - 1], self.tokens[i]) else 0.0
             if lines and width + gap + w <= self.rect.w - 2:
                 lines[-1].append(i)
@@ -247,7 +251,7 @@ class ReadingPane:
             for k, i in enumerate(indices):
                 if k and needs_space(self.tokens[indices[k - 1]], self.tokens[i]):
                     x += space
-                w = self.font.getlength(self.tokens[i])
+                w = self._widths[i]
                 line_of[i] = (row, x0 + line_w - (x - x0) - w if rtl else x)
                 x += w
         segments = []
@@ -256,7 +260,7 @@ class ReadingPane:
             rects: dict[int, list[float]] = {}
             for i in range(start, end):
                 row, x = line_of[i]
-                right = x + self.font.getlength(self.tokens[i])
+                right = x + self._widths[i]
                 if row in rects:
                     rects[row][1] = right
                 else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from pipeline.models import SceneBase
@@ -84,6 +86,12 @@ def min_display_s(scene: SceneBase, ctx: RenderContext) -> float:
     """
     if getattr(scene, "scene_type", None) not in PACED_SCENE_TYPES:
         return 0.0
+    key = (scene.model_dump_json(), repr(ctx))
+    with _MIN_DISPLAY_LOCK:
+        known = _MIN_DISPLAY.get(key)
+        if known is not None:
+            _MIN_DISPLAY.move_to_end(key)
+            return known
     probe = SceneTiming(
         index=0,
         start_s=0.0,
@@ -93,7 +101,19 @@ def min_display_s(scene: SceneBase, ctx: RenderContext) -> float:
         narration_duration_s=0.0,
         transition_in_s=0.0,
     )
-    return make_renderer(scene, ctx, probe).min_display_s
+    seconds = make_renderer(scene, ctx, probe).min_display_s
+    with _MIN_DISPLAY_LOCK:
+        _MIN_DISPLAY[key] = seconds
+        while len(_MIN_DISPLAY) > _MIN_DISPLAY_KEPT:
+            _MIN_DISPLAY.popitem(last=False)
+    return seconds
+
+
+_MIN_DISPLAY_KEPT = 512
+_MIN_DISPLAY: OrderedDict[tuple[str, str], float] = OrderedDict()
+"""Recent :func:`min_display_s` results by scene content and context: the preview asks for
+every frame it draws, and building a code scene's layout to count its pages took ~60 ms."""
+_MIN_DISPLAY_LOCK = threading.Lock()
 
 
 def min_display_durations(scenes: list[SceneBase], ctx: RenderContext) -> list[float]:

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QImage
 
 from pipeline import preview
 from pipeline.avio import extract_frame
 from pipeline.models import VideoSpec
 from pipeline.render_job import RenderOptions
 from studio.service import Studio
+from tests.support.qt_images import image_pixels
 from ui.main_window import MainWindow
 from ui.preview import Msg
 
@@ -45,16 +45,6 @@ def _spec() -> VideoSpec:
                 },
             ],
         }
-    )
-
-
-def _pixels(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    return (
-        np.frombuffer(image.constBits(), np.uint8)
-        .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-        .reshape(image.height(), image.width(), 3)
-        .copy()
     )
 
 
@@ -88,7 +78,7 @@ def _preview_then_render(
     ) as shown:
         window.document.set_current(1)
     t_s = float(shown.args[1])
-    previewed = _pixels(window.preview.view.image)
+    previewed = image_pixels(window.preview.view.image)
     assert window.preview.note_label.text() == Msg.exact
     last_frame_s = window.preview.scrubber.maximum() / 1000  # the scene's last frame
 

@@ -6,12 +6,13 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtGui import QImage
 
 from pipeline.models import VideoSpec
 from pipeline.preview import preview_frame, preview_renderer, representative_time_s
 from pipeline.render_job import RenderOptions
 from studio.service import Studio
+from tests.support.qt_images import image_pixels
+from ui import preview_tasks
 from ui.document import ProjectDocument
 from ui.plan import RenderPlan
 from ui.preview import Msg, PreviewPanel, approximations
@@ -61,12 +62,7 @@ def test_the_image_is_the_pipeline_frame(qtbot, studio: Studio, tmp_path: Path, 
     with qtbot.waitSignal(panel.frame_shown, timeout=10_000) as shown:
         panel.scrubber.setValue(1200)
     assert shown.args == [0, 1.2]
-    image = panel.view.image.convertToFormat(QImage.Format.Format_RGB888)
-    pixels = (
-        np.frombuffer(image.constBits(), np.uint8)
-        .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-        .reshape(image.height(), image.width(), 3)
-    )
+    pixels = image_pixels(panel.view.image)
     expected = preview_frame(small_spec, 0, 1.2, studio.cache)
     assert pixels.shape == expected.shape
     assert np.array_equal(pixels, expected)
@@ -167,3 +163,33 @@ def test_no_project_shows_what_to_do_next(qtbot, studio: Studio, tmp_path: Path,
         document.load(small_spec)
     assert panel.pages.currentWidget() is not panel.empty
     assert panel.view.message == "" and not panel.view.image.isNull()
+
+
+def test_a_sketch_stands_in_while_the_exact_frame_is_slow(
+    qtbot, studio: Studio, tmp_path: Path, small_spec
+):
+    panel = _panel(qtbot, studio, tmp_path, small_spec)
+    with qtbot.waitSignal(panel.frame_shown, timeout=10_000):
+        panel.request_frame()
+    # The exact frame is held up (as while Piper voices a long paragraph): the frame request
+    # queue is busy until `voiced` is set.
+    voiced = threading.Event()
+    panel._frames.submit(lambda: voiced.wait(30), lambda _r: None)
+    sketches: list[int] = []
+    panel.sketch_shown.connect(sketches.append)
+    with qtbot.waitSignal(panel.sketch_shown, timeout=10_000):
+        panel.document.set_current(1)
+    assert panel.note_label.text() == Msg.sketch
+    size = panel.view.size() * panel.view.devicePixelRatioF()
+    expected = preview_tasks.sketch(small_spec, 1, (size.width(), size.height()))
+    assert expected is not None
+    assert np.array_equal(image_pixels(panel.view.image), expected)  # the scene, fully revealed
+    # The exact frame replaces it, and no sketch comes after it.
+    with qtbot.waitSignal(panel.frame_shown, timeout=20_000) as shown:
+        voiced.set()
+    assert shown.args[0] == 1
+    assert panel.note_label.text() != Msg.sketch
+    panel._request_sketch(panel._scene_generation)  # a late sketch for the same scene
+    qtbot.wait(500)
+    assert panel.note_label.text() != Msg.sketch
+    assert sketches == [1]

@@ -5,23 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtGui import QImage
 
 from pipeline.models import VideoSpec
 from pipeline.preview import scene_thumbnail
 from studio.service import Studio
+from tests.support.qt_images import image_pixels
 from ui.document import ProjectDocument
 from ui.storyboard import StoryboardModel, StoryboardPanel
-
-
-def _pixels(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    return (
-        np.frombuffer(image.constBits(), np.uint8)
-        .reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-        .reshape(image.height(), image.width(), 3)
-        .copy()  # the converted image's memory goes with it
-    )
 
 
 def test_every_card_gets_its_thumbnail_and_a_copy_draws_nothing_again(
@@ -42,7 +32,7 @@ def test_every_card_gets_its_thumbnail_and_a_copy_draws_nothing_again(
     assert model.thumbnail_count() == 12
     image = model.index(4, 0).data(StoryboardModel.ThumbnailRole)
     expected = scene_thumbnail(spec, 4)
-    assert expected is not None and np.array_equal(_pixels(image), expected)
+    assert expected is not None and np.array_equal(image_pixels(image), expected)
 
     document.duplicate_scene(1)
     assert model.thumbnail_loader.idle  # the copy looks the same: nothing to draw
