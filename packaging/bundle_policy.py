@@ -49,6 +49,10 @@ HOST_LIBRARY_PATTERNS: tuple[str, ...] = (
     r"lib(cairo|cairo-gobject|pixman-1|thai|datrie|fribidi|jpeg|epoxy)\.so.*",
     # sound servers
     r"lib(asound|pulse|pulse-simple|pipewire-0\.3|jack)\.so.*",
+    # ... and the private libraries of the host's libpulse (nothing in the bundle needs them:
+    # only libpulse.so.0, which comes from the host with its own matching copies)
+    r"libpulsecommon-[0-9.]+\.so",
+    r"lib(sndfile|FLAC|vorbis|vorbisenc|ogg|mpg123|mp3lame|opus|asyncns)\.so.*",
     # Kerberos (Qt Network's Negotiate authentication)
     r"lib(gssapi_krb5|krb5|k5crypto|krb5support|com_err|keyutils)\.so.*",
 )
@@ -69,7 +73,15 @@ EXCLUDED_BUNDLE_PATHS: tuple[str, ...] = (
     "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
     "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
     "PySide6/Qt/plugins/imageformats/libqpdf.so",
-    "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so",
+    # image formats the studio never reads (its image fields take PNG, JPEG and WebP:
+    # ui/template_fields.py's IMAGE_FILTER; its icons are SVG and PNG)
+    "PySide6/Qt/plugins/imageformats/libqtiff.so",
+    "PySide6/Qt/plugins/imageformats/libqicns.so",
+    "PySide6/Qt/plugins/imageformats/libqtga.so",
+    "PySide6/Qt/plugins/imageformats/libqwbmp.so",
+    # input plugins that only the eglfs/linuxfb platforms (not bundled) or QT_QPA_GENERIC_PLUGINS
+    # load; on xcb and wayland the display server delivers input
+    "PySide6/Qt/plugins/generic/*",
     # ... and the Qt libraries only those plugins needed
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
     "PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6",

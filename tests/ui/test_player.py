@@ -35,8 +35,14 @@ def test_player_controls(qtbot, tmp_path: Path):
     assert player.isVisible() and player.title.text() == "tiny.mp4"
     assert 1500 <= player.position.maximum() <= 2500  # 30 frames at 15 fps
     assert not player.playing
+    decoded: list[tuple[int, int]] = []
+    player.video.videoSink().videoFrameChanged.connect(
+        lambda frame: decoded.append((frame.width(), frame.height())) if frame.isValid() else None
+    )
     player.toggle()
     qtbot.waitUntil(lambda: player.playing, timeout=5000)
+    # Qt's FFmpeg decodes the app's H.264 (its codec list names no H.264, yet it plays)
+    qtbot.waitUntil(lambda: (64, 64) in decoded, timeout=5000)
     player.toggle()
     qtbot.waitUntil(lambda: not player.playing, timeout=5000)
     player.player.setPosition(1000)
