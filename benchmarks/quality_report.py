@@ -33,7 +33,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -182,9 +182,15 @@ def text_stats(spec: VideoSpec, store: DirectoryStore) -> tuple[TextStats, Capti
     plan = plan_scenes(spec, store)
     ctx = render_context(spec)
     records: list[TextRecord] = []
+    # Without its crossfade, so that building scene i does not also build (and count the
+    # texts of) scene i - 1 for its final frame: the texts drawn are the same.
+    alone = replace(
+        plan.manifest,
+        scenes=tuple(replace(timing, transition_in_s=0.0) for timing in plan.manifest.scenes),
+    )
     for index in range(len(spec.scenes)):
         with recording_text() as scene_records:
-            scene_renderer(spec, plan.manifest, ctx, index)
+            scene_renderer(spec, alone, ctx, index)
         records += scene_records
     code = [r.size_px for r in records if r.role == "code"]
     text = TextStats(

@@ -78,8 +78,18 @@ def test_pdf_bullets_reach_list_scenes(guide, corpus_dir: Path) -> None:
     missing = [b for b in bullets if b not in items]
     # every top-level bullet of the Markdown twin is a list item of the PDF's video
     assert len(missing) <= len(bullets) // 20, missing
-    nested = [i for s in spec.scenes if s.scene_type == "list" for i in s.items if i.description]
-    assert any("Core diameter: 8-10 micrometers" in i.description for i in nested)
+    # A bullet's nested bullets that are too long to be its description get a list of their
+    # own, headed by the bullet, right after its list: nothing is clipped away.
+    lists = [s for s in spec.scenes if s.scene_type == "list"]
+    single = [s for s in lists if s.header == "Single-mode fiber"]
+    assert single, [s.header for s in lists]
+    assert any(
+        i.title == "Core diameter" and i.description.startswith("8-10 micrometers")
+        for i in single[0].items
+    )
+    parent = next(s for s in lists if "Single-mode fiber" in [i.title for i in s.items])
+    assert lists.index(single[0]) > lists.index(parent)
+    assert not [i for s in lists for i in s.items if i.description.endswith("…")]
 
 
 def test_pdf_headers_page_numbers_and_toc_never_appear(guide) -> None:

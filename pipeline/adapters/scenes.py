@@ -373,17 +373,27 @@ def _visual_scenes(block: Block, header: str, description: str) -> list[Scene]:
 
 
 def _list_scenes(block: ListBlock, header: str, description: str) -> list[Scene]:
-    items = [item for item in (_list_item(entry) for entry in block.entries) if item]
+    """A list's scenes: batches of :data:`MAX_ITEMS` cards, each followed by a list of its
+    own for every item whose nested entries do not fit the item's description."""
+    entries = [made for made in (_list_item(entry) for entry in block.entries) if made]
     scenes: list[Scene] = []
-    for n, group in enumerate(_batches(items, MAX_ITEMS)):
+    for n, group in enumerate(_batches(entries, MAX_ITEMS)):
         title = header if n == 0 else clip(f"{header} (continued)", MAX_SHORT_TEXT)
+        items = [item for item, _nested in group]
         scenes.append(
-            ListScene(header=title, description=description if n == 0 else "", items=group)
+            ListScene(header=title, description=description if n == 0 else "", items=items)
         )
+        for item, nested in group:
+            if nested:
+                scenes += _list_scenes(ListBlock(nested), item.title, "")
     return scenes
 
 
-def _list_item(entry: ListEntry) -> ListItem | None:
+def _list_item(entry: ListEntry) -> tuple[ListItem, tuple[ListEntry, ...]] | None:
+    """The card of ``entry`` and, when its nested entries are too long to be its description
+    (more than :data:`MAX_SHORT_TEXT` characters joined), those entries for a list of their
+    own: clipping them lost the end of 20 items of the Internet guide (on screen and in the
+    narration)."""
     text = entry.text.strip()
     if not text and entry.children:
         text, children = entry.children[0], entry.children[1:]
@@ -396,10 +406,14 @@ def _list_item(entry: ListEntry) -> ListItem | None:
     if match:
         text, description = match.group(1), match.group(2)
     details = "; ".join(part for part in (description, *children) if part)
-    return ListItem(
+    nested: tuple[ListEntry, ...] = ()
+    if len(details) > MAX_SHORT_TEXT and children:
+        details, nested = description, tuple(ListEntry(child) for child in children)
+    item = ListItem(
         title=clip(text.rstrip(":").strip() or text, _ITEM_TITLE_MAX),
         description=clip(details, MAX_SHORT_TEXT),
     )
+    return item, nested
 
 
 def _code_scenes(block: Code, header: str, description: str) -> list[Scene]:
