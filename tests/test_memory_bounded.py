@@ -85,6 +85,17 @@ CORPUS_MD = (
     / "video_gen-Internet_Guide_Vol1_Core_Infrastructure.md"
 )
 
+_RSS_MB = textwrap.dedent(
+    """
+    def rss_mb():
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    """
+)
+"""The child's resident memory in MB (prepended to the child scripts below)."""
+
 _SPEECH_CHILD = textwrap.dedent(
     """
     import json, sys
@@ -93,12 +104,6 @@ _SPEECH_CHILD = textwrap.dedent(
     from pipeline.models import build_spec
     from pipeline.render_job import synthesize_speech
     from pipeline.speech.chain import SpeechEngine
-
-    def rss_mb():
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
 
     words = [w for w in Path(sys.argv[2]).read_text(encoding="utf-8").split() if w.isalpha()]
     scenes = [
@@ -124,7 +129,7 @@ def test_speech_stage_gives_back_the_memory_of_long_narrations(tmp_path: Path):
     # released to the store, and the heaps of the two worker threads must not keep the
     # buffers they used (they kept ~300 MB before pipeline.memory; the live data is ~1 MB).
     done = subprocess.run(
-        [sys.executable, "-c", _SPEECH_CHILD, str(tmp_path / "store"), str(CORPUS_MD)],
+        [sys.executable, "-c", _RSS_MB + _SPEECH_CHILD, str(tmp_path / "store"), str(CORPUS_MD)],
         capture_output=True,
         text=True,
         check=False,
@@ -142,12 +147,6 @@ _PIPER_CHILD = textwrap.dedent(
     import json, sys
     from pipeline.speech.base import VoiceRef
     from pipeline.speech.chain import SpeechEngine
-
-    def rss_mb():
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
 
     engine = SpeechEngine("offline", env={"VIDEOSTUDIO_OFFLINE_VOICE": "piper"})
     voice = VoiceRef("en", "male")
@@ -170,7 +169,7 @@ def test_piper_keeps_no_buffers_between_inferences():
     # PDF); without it, what an inference used is given back when it ends.
     words = [w for w in CORPUS_MD.read_text(encoding="utf-8").split() if w.isalpha()]
     done = subprocess.run(
-        [sys.executable, "-c", _PIPER_CHILD, " ".join(words[:80])],
+        [sys.executable, "-c", _RSS_MB + _PIPER_CHILD, " ".join(words[:80])],
         capture_output=True,
         text=True,
         check=False,
