@@ -31,15 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-TARGET_MB = 600
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from memory_bench import TARGET_MB, _rss_mb  # noqa: E402  (benchmarks/ is on the path)
 
 
 def run(pages: int, work: Path) -> None:
