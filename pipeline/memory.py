@@ -28,11 +28,13 @@ PDF case ran at the same speed (24 chunks of 1080p, 45 s vs 46 s) with a 341 MB 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import logging
 import threading
+from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,26 @@ MMAP_THRESHOLD_BYTES = 1 << 20
 frames, speech clips, encoder buffers — not Python's small objects or 1-second audio blocks
 (192 KB), which the heaps recycle quickly."""
 
+FRAME_MMAP_THRESHOLD_BYTES = 8 << 20
+"""The ``mmap`` threshold inside :func:`frame_heap` (8 MiB): a 1080p RGB frame (6.2 MB) and
+its YUV copy (3.1 MB) come from the heaps and are reused, a minute of speech (11.5 MB)
+is still mapped on its own."""
+
+FRAME_TRIM_THRESHOLD_BYTES = 32 << 20
+"""Free memory a heap keeps at its top inside :func:`frame_heap` (32 MiB, about five 1080p
+frames) instead of returning it after every frame."""
+
+_DEFAULT_TRIM_THRESHOLD_BYTES = 128 * 1024
+"""glibc's ``M_TRIM_THRESHOLD`` default (``DEFAULT_TRIM_THRESHOLD``, ``malloc.c``)."""
+
+_M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-"""``mallopt`` parameter number of ``M_MMAP_THRESHOLD`` (glibc ``malloc.h``)."""
+"""``mallopt`` parameter numbers of ``M_TRIM_THRESHOLD`` and ``M_MMAP_THRESHOLD`` (glibc
+``malloc.h``)."""
 
 _lock = threading.Lock()
 _bounded = False
+_frame_users = 0
 
 
 @functools.cache
@@ -92,6 +109,41 @@ def bound_heap() -> bool:
         return _bounded
 
 
+@contextlib.contextmanager
+def frame_heap() -> Iterator[None]:
+    """While frames are drawn and encoded, let the heaps reuse frame-sized blocks.
+
+    Under :func:`bound_heap` every 1080p frame buffer (6.2 MB RGB, 3.1 MB YUV, Pillow's
+    copies) is mapped when allocated and unmapped when freed, so each frame drawn costs
+    thousands of page faults of zero-filling: on the 60-second explainer
+    (``benchmarks/explainer60.py``) 4.5 s of system CPU and a third of the encode stage.
+    Inside this context the ``mmap`` threshold is :data:`FRAME_MMAP_THRESHOLD_BYTES` and
+    each heap keeps up to :data:`FRAME_TRIM_THRESHOLD_BYTES` free at its top; on leaving,
+    the heaps are trimmed and :func:`bound_heap`'s setting is restored. Nested and
+    concurrent uses are counted (the last one out restores). Does nothing unless
+    :func:`bound_heap` is in force.
+    """
+    global _frame_users
+    libc = _glibc()
+    with _lock:
+        active = _bounded and libc is not None
+        if active and libc is not None:
+            _frame_users += 1
+            if _frame_users == 1:
+                libc.mallopt(_M_MMAP_THRESHOLD, FRAME_MMAP_THRESHOLD_BYTES)
+                libc.mallopt(_M_TRIM_THRESHOLD, FRAME_TRIM_THRESHOLD_BYTES)
+    try:
+        yield
+    finally:
+        if active and libc is not None:
+            with _lock:
+                _frame_users -= 1
+                if _frame_users == 0:
+                    libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD_BYTES)
+                    libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+            trim_heap()
+
+
 def trim_heap() -> bool:
     """Return the whole free pages inside the C heaps to the system (end of a stage).
 
@@ -105,4 +157,12 @@ def trim_heap() -> bool:
     return bool(libc.malloc_trim(0)) if libc is not None else False
 
 
-__all__ = ["MMAP_THRESHOLD_BYTES", "bound_heap", "heap_control_available", "trim_heap"]
+__all__ = [
+    "FRAME_MMAP_THRESHOLD_BYTES",
+    "FRAME_TRIM_THRESHOLD_BYTES",
+    "MMAP_THRESHOLD_BYTES",
+    "bound_heap",
+    "frame_heap",
+    "heap_control_available",
+    "trim_heap",
+]

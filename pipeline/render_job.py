@@ -699,8 +699,11 @@ def render_video(
                 cancel=measuring,
             )
             try:
-                with translate_storage_errors(
-                    staging.path, "scene video (staging, in the cache folder)"
+                with (
+                    translate_storage_errors(
+                        staging.path, "scene video (staging, in the cache folder)"
+                    ),
+                    memory.frame_heap(),
                 ):
                     segment_paths, segment_cached, keys = _encode_scenes(
                         spec,
