@@ -33,6 +33,7 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import os
 import threading
 from collections.abc import Iterator
 
@@ -144,6 +145,20 @@ def frame_heap() -> Iterator[None]:
             trim_heap()
 
 
+def resident_mb() -> float | None:
+    """This process's resident memory now, in MB (10^6 bytes), or ``None`` off Linux.
+
+    Read from ``/proc/self/statm`` (its second field, resident pages; ``proc(5)``), about
+    20 µs.
+    """
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def trim_heap() -> bool:
     """Return the whole free pages inside the C heaps to the system (end of a stage).
 
@@ -164,5 +179,6 @@ __all__ = [
     "bound_heap",
     "frame_heap",
     "heap_control_available",
+    "resident_mb",
     "trim_heap",
 ]

@@ -3,6 +3,8 @@ timings from its phoneme durations, and the provider registry. Runs offline."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -128,3 +130,54 @@ def test_written_words_align_to_merged_and_split_phoneme_words():
     assert words[1].start_s == pytest.approx(0.15) and words[1].end_s == pytest.approx(0.3)
     assert words[2] == WordTiming("year", 0.35, 0.6)
     assert words[3] == WordTiming("2024", 0.7, 1.6)
+
+
+class _Overlap:
+    """A stand-in ONNX session that records how many runs overlap (each waits briefly for
+    a partner)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+        self.partner = threading.Event()
+
+    def run(self, output_names, feeds):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            if self.running == 2:
+                self.partner.set()
+        self.partner.wait(0.5)
+        with self.lock:
+            self.running -= 1
+        return feeds["input"].shape
+
+
+def _two_runs_at_once(session: piper._Session, ids: int) -> int:
+    feeds = {"input": np.zeros((1, ids), np.int64)}
+    threads = [threading.Thread(target=session.run, args=(None, feeds)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    return session.session.most
+
+
+@pytest.mark.parametrize(
+    ("limit_mb", "resident", "ids", "expected"),
+    [
+        (10_000.0, 300.0, 201, 2),  # room for both longest pieces: both cores work
+        (550.0, 450.0, 201, 1),  # a long PDF's speech stage: 450 + 2 x 120 MB > 550
+        (550.0, None, 201, 1),  # resident memory unknown: the ids budget (one long piece)
+        (550.0, None, 90, 2),  # ... which two short pieces fit
+    ],
+)
+def test_inferences_run_side_by_side_only_within_the_memory_limit(
+    monkeypatch, limit_mb, resident, ids, expected
+):
+    monkeypatch.setattr(piper.memory, "resident_mb", lambda: resident)
+    session = piper._Session(_Overlap(), limit_mb=limit_mb)
+    assert _two_runs_at_once(session, ids) == expected
+    assert session.most_at_once == expected
+    assert session._in_flight == []  # every run released its share

@@ -227,24 +227,68 @@ def alignment_patch(model: bytes) -> bytes:
 # --- the loaded model (one per process) -----------------------------------------------------
 
 
-class _Session:
-    """Forwards ``run`` to an ONNX Runtime session (what ``PiperVoice`` calls), one call at a
-    time.
+SPEECH_MEMORY_LIMIT_MB = 550.0
+"""Resident memory (MB) under which a second Piper inference may start beside a running one
+(:class:`_Session`); the render's target for its whole peak is 600 MB."""
 
-    Two scenes are voiced side by side, but their Piper inferences take turns (sentence by
-    sentence): each inference of the model needs buffers of about 100–300 MB, so two at
-    once raised a render's peak memory from about 450 MB to 750 MB (measured on 14
-    paragraphs of the corpus guide, 2 threads). The other scene's thread meanwhile
-    phonemizes, levels and stores its audio.
+ACTIVATION_MB_PER_ID = 0.6
+"""Estimated activations of one Piper inference per model input id, MB: about 120 MB for
+the longest piece (:data:`MAX_PIECE_PHONEMES` phonemes, 201 ids), measured as the growth of
+resident memory during inference without ONNX Runtime's arena."""
+
+
+class _Session:
+    """Forwards ``run`` to an ONNX Runtime session (what ``PiperVoice`` calls), within a
+    memory budget.
+
+    Two scenes are voiced side by side. An inference needs activations in proportion to its
+    input (:data:`ACTIVATION_MB_PER_ID`), and two long pieces at once raised a render's peak
+    (450 → 750 MB on 14 paragraphs of the corpus guide, with ONNX Runtime's arena then). A
+    second inference therefore starts beside a running one only when the process's resident
+    memory plus the estimated activations of both stays under
+    :data:`SPEECH_MEMORY_LIMIT_MB` (the resident figure already holds part of the running
+    one's, so the estimate errs high), or, where resident memory cannot be read, when both
+    inputs together are no longer than the longest piece. One inference alone always runs.
+    On the 60-second explainer the long pieces used to take turns and the speech stage used
+    one core.
     """
 
-    def __init__(self, session: Any) -> None:
+    def __init__(
+        self,
+        session: Any,
+        *,
+        limit_mb: float = SPEECH_MEMORY_LIMIT_MB,
+        budget_ids: int = 2 * MAX_PIECE_PHONEMES + 1,
+    ) -> None:
         self.session = session
-        self._lock = threading.Lock()
+        self.limit_mb = limit_mb
+        self.budget_ids = budget_ids
+        self._in_flight: list[int] = []  # input ids of the running inferences
+        self._free = threading.Condition()
+        self.most_at_once = 0  # for tests and benchmarks
+
+    def _may_start(self, ids: int) -> bool:
+        if not self._in_flight:
+            return True
+        running = sum(self._in_flight)
+        resident = memory.resident_mb()
+        if resident is None:
+            return running + ids <= self.budget_ids
+        return resident + (running + ids) * ACTIVATION_MB_PER_ID <= self.limit_mb
 
     def run(self, output_names: Any, feeds: dict[str, Any]) -> Any:
-        with self._lock:
+        shape = getattr(feeds.get("input"), "shape", None)
+        ids = int(shape[-1]) if shape else self.budget_ids
+        with self._free:
+            self._free.wait_for(lambda: self._may_start(ids))
+            self._in_flight.append(ids)
+            self.most_at_once = max(self.most_at_once, len(self._in_flight))
+        try:
             return self.session.run(output_names, feeds)
+        finally:
+            with self._free:
+                self._in_flight.remove(ids)
+                self._free.notify_all()
 
 
 _MODEL_LOCK = threading.Lock()
