@@ -748,8 +748,12 @@ def encode_segment(
     Frame ``i`` shows ``source.frame_at(i / fps)`` with ``pts = i`` in time base ``1/fps``
     (as in PyAV's ``examples/numpy/generate_video_with_pts.py``); the encoder is flushed at
     the end. A frame whose ``frame_key`` equals the previous frame's is neither drawn nor
-    converted again: the same yuv420p frame object is re-sent with a new pts. The segment
-    starts with an IDR keyframe, so segments can be joined by :func:`concat_and_mux`.
+    converted again, and with :attr:`EncodeSettings.repeat_frames` (x264 ``ultrafast``) not
+    encoded either: :mod:`pipeline.h264` writes it as an exact repeat, except where a
+    keyframe is due (every ``keyint_s``), when the same picture goes to the encoder as an
+    IDR frame. Elsewhere the same yuv420p frame object is re-sent with a new pts. The
+    segment starts with an IDR keyframe, so segments can be joined by
+    :func:`concat_and_mux`.
 
     The file is written to a hidden temporary name beside ``out_path`` and renamed into place;
     on any failure or cancellation the temporary file is deleted and ``out_path`` is untouched.

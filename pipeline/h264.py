@@ -3,7 +3,7 @@
 Most frames of a narrated video repeat the previous one (a card held while a sentence is
 read). x264 still analyses every such frame before it codes it as "all macroblocks skipped",
 which costs about 7 ms of CPU per 1080p frame on the reference machine
-(``benchmarks/rtf_bound.py``), the largest single cost of a render. This module writes that
+(``benchmarks/repeat_frames.py``), the largest single cost of a render. This module writes that
 all-skip frame itself, in a few microseconds, from the stream's parameter sets:
 
 - :func:`parse_parameter_sets` reads the SPS and PPS fields a slice header needs from the
