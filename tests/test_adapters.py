@@ -11,6 +11,7 @@ import docx
 import pytest
 
 from pipeline.adapters import load_document, read_document, spec_from_markdown, spec_from_text
+from pipeline.adapters.blocks import clip
 from pipeline.adapters.builder import VideoBuilder
 from pipeline.adapters.yaml_scenes import spec_from_yaml
 from pipeline.errors import InputError
@@ -389,6 +390,23 @@ def test_long_fields_are_clipped_not_refused() -> None:
     spec = spec_from_markdown("# " + "Title " * 100 + "\n\n- " + "item " * 200 + "\n")
     assert len(spec.title) <= 200 and spec.title.endswith("…")
     assert spec.scenes[1].items[0].title.endswith("…")
+
+
+def test_a_paragraph_subtitle_drops_its_aside_rather_than_ending_inside_it() -> None:
+    # the PDF guide's subtitle read "... internet traffic (satellites handle less…"
+    spec = spec_from_markdown(
+        "# Cables\n\nUndersea cables are engineering marvels that carry 99% of "
+        "intercontinental internet traffic (satellites handle less than 1%). These cables "
+        "must withstand immense pressure.\n"
+    )
+    subtitles = [getattr(scene, "subtitle", "") for scene in spec.scenes]
+    assert (
+        "Undersea cables are engineering marvels that carry 99% of intercontinental "
+        "internet traffic." in subtitles
+    ), subtitles
+    assert clip("A long sentence about cables (with an aside that runs on) and more", 40) == (
+        "A long sentence about cables…"
+    )
 
 
 def test_cp1252_text_is_decoded(tmp_path: Path) -> None:

@@ -109,6 +109,9 @@ def clip(text: str, limit: int) -> str:
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
+    opened = cut.rfind("(")
+    if opened > limit // 2 and cut.count("(") > cut.count(")"):
+        cut = cut[:opened]  # never end inside an aside: "traffic (satellites handle less…"
     return cut.rstrip(" ,;:-") + ELLIPSIS
 
 
@@ -136,7 +139,22 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END_RE.split(text) if part.strip()]
 
 
+_ASIDE_RE = re.compile(r"\s*\([^()]*\)")
+
+
 def first_sentence(text: str, limit: int) -> str:
-    """The first sentence of ``text``, clipped to ``limit`` characters."""
+    """The first sentence of ``text``, clipped to ``limit`` characters.
+
+    A sentence too long for ``limit`` loses its parenthetical asides first when that makes
+    it fit whole ("… internet traffic (satellites handle less than 1%)." → "… internet
+    traffic."); otherwise it is clipped at a word boundary, never inside an aside.
+    """
     parts = sentences(text)
-    return clip(parts[0], limit) if parts else ""
+    if not parts:
+        return ""
+    first = parts[0]
+    if len(first) > limit:
+        without_asides = _ASIDE_RE.sub("", first).strip()
+        if without_asides and len(without_asides) <= limit:
+            first = without_asides
+    return clip(first, limit)
