@@ -168,9 +168,9 @@ def _two_runs_at_once(session: piper._Session, ids: int) -> int:
     ("limit_mb", "resident", "ids", "expected"),
     [
         (10_000.0, 300.0, 201, 2),  # room for both longest pieces: both cores work
-        (550.0, 450.0, 201, 1),  # a long PDF's speech stage: 450 + 2 x 120 MB > 550
-        (550.0, None, 201, 1),  # resident memory unknown: the ids budget (one long piece)
-        (550.0, None, 90, 2),  # ... which two short pieces fit
+        (500.0, 420.0, 201, 1),  # a long PDF's speech stage: 420 + 2 x 90 MB > 500
+        (500.0, None, 201, 1),  # resident memory unknown: the ids budget (one long piece)
+        (500.0, None, 90, 2),  # ... which two short pieces fit
     ],
 )
 def test_inferences_run_side_by_side_only_within_the_memory_limit(

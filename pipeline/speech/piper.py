@@ -227,14 +227,17 @@ def alignment_patch(model: bytes) -> bytes:
 # --- the loaded model (one per process) -----------------------------------------------------
 
 
-SPEECH_MEMORY_LIMIT_MB = 550.0
+SPEECH_MEMORY_LIMIT_MB = 500.0
 """Resident memory (MB) under which a second Piper inference may start beside a running one
-(:class:`_Session`); the render's target for its whole peak is 600 MB."""
+(:class:`_Session`). The render's target for its whole peak is 600 MB; the other scene's
+thread (levelling, storing its clip) needs some of the rest: with a limit of 550 the
+137-page PDF's speech stage reached 567 MB after 4 minutes (529 MB with one inference at a
+time)."""
 
-ACTIVATION_MB_PER_ID = 0.6
-"""Estimated activations of one Piper inference per model input id, MB: about 120 MB for
-the longest piece (:data:`MAX_PIECE_PHONEMES` phonemes, 201 ids), measured as the growth of
-resident memory during inference without ONNX Runtime's arena."""
+ACTIVATION_MB_PER_ID = 0.45
+"""Activations of one Piper inference per model input id, MB: the peak resident memory grew
+by 84 MB during one inference of 193 ids and by 162 MB during two at once, without ONNX
+Runtime's arena (measured on the reference machine)."""
 
 
 class _Session:
