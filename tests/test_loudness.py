@@ -13,6 +13,7 @@ import pytest
 
 from pipeline import avio
 from pipeline.artifacts import DirectoryStore
+from pipeline.audio import master as master_module
 from pipeline.audio.loudness import level_speech
 from pipeline.audio.master import master
 from pipeline.audio.mix import Mix, MusicSettings, VoiceClip
@@ -261,4 +262,5 @@ def test_an_aac_overshoot_is_mastered_again_with_a_lower_ceiling(tmp_path, monke
     )
     assert len(calls) == 2
     assert result.validation.passed
-    assert result.audio["limiter_ceiling_dbfs"] == pytest.approx(-2.0 - 1.5 - 0.5)
+    ceiling = master_module.LIMITER_CEILING_DBFS
+    assert result.audio["limiter_ceiling_dbfs"] == pytest.approx(ceiling - 1.5 - 0.5)
