@@ -181,3 +181,13 @@ def test_inferences_run_side_by_side_only_within_the_memory_limit(
     assert _two_runs_at_once(session, ids) == expected
     assert session.most_at_once == expected
     assert session._in_flight == []  # every run released its share
+
+
+def test_a_memory_peak_seen_once_keeps_later_inferences_one_at_a_time(monkeypatch):
+    # The other scene's thread holds long clips for moments (the 137-page PDF): a low reading
+    # right after one must not let two inferences start together.
+    readings = iter([480.0])
+    monkeypatch.setattr(piper.memory, "resident_mb", lambda: next(readings, 300.0))
+    session = piper._Session(_Overlap(), limit_mb=500.0)
+    session._sample()  # the 480 MB moment
+    assert _two_runs_at_once(session, 90) == 1  # 300 now, but 480 + 2 x 40 MB > 500
