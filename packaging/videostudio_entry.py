@@ -19,6 +19,7 @@ Chinese at dictionary words and phrases; QtMultimedia's FFmpeg backend loads and
 embedded player); and, given a JSON file ``{language: [text, ...]}`` (the smoke test writes
 ``tests/language_samples.py``'s), every character of each language's samples is in the
 bundled font chain of each of its four faces and draws ink. ``packaging/smoke_test.sh`` runs it.
+``videostudio --bundle-self-test-piper`` runs only the Piper check.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from pipeline.speech.base import SpeechAudio
 
 SELF_TEST_FLAG = "--bundle-self-test"
+PIPER_TEST_FLAG = "--bundle-self-test-piper"
+"""Only the Piper check of the self-test (the smoke test runs it before and after installing
+the voice pack)."""
 SELF_TEST_SENTENCE = "Video Studio works offline."
 
 
@@ -220,6 +224,8 @@ def main() -> int:
     sys.dont_write_bytecode = True
     if sys.argv[1:2] == [SELF_TEST_FLAG] and len(sys.argv) <= 3:
         return self_test(*sys.argv[2:])
+    if sys.argv[1:] == [PIPER_TEST_FLAG]:
+        return 0 if _piper_ok() else 1
     from ui.launcher import main as launcher_main
 
     return launcher_main()
