@@ -225,6 +225,11 @@ def main() -> int:
     if sys.argv[1:2] == [SELF_TEST_FLAG] and len(sys.argv) <= 3:
         return self_test(*sys.argv[2:])
     if sys.argv[1:] == [PIPER_TEST_FLAG]:
+        import importlib.util
+
+        if importlib.util.find_spec("piper") is None:
+            print("piper: not bundled")
+            return 0
         return 0 if _piper_ok() else 1
     from ui.launcher import main as launcher_main
 
