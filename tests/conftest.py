@@ -35,6 +35,8 @@ def isolated_folders(
     root = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("VIDEOSTUDIO_CACHE_DIR", str(root / "cache"))
+    # the command line points the pipeline at <data>/voices; undone after each test
+    monkeypatch.delenv("VIDEOSTUDIO_VOICES_DIR", raising=False)
     return root
 
 

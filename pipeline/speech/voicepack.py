@@ -370,14 +370,7 @@ def _check_contents(
     Raises:
         VoicePackError: a file missing, a digest that differs, another voice, a bad manifest.
     """
-    for required in (MANIFEST_FILE, spec.model_file, spec.config_file, NOTICE_FILE):
-        if required not in written:
-            raise VoicePackError(
-                f"the voice pack has no {spec.voice_id}/{required}; nothing was installed",
-                source=str(archive),
-                hint=_HINT_BAD,
-            )
-    model_digest = written[spec.model_file][0]
+    model_digest = written.get(spec.model_file, (spec.model_sha256, 0))[0]
     if model_digest != spec.model_sha256:
         raise VoicePackError(
             f"the model {spec.model_file} in the pack has SHA-256 {model_digest}, not the "
@@ -385,6 +378,13 @@ def _check_contents(
             source=str(archive),
             hint=_HINT_BAD,
         )
+    for required in (MANIFEST_FILE, spec.model_file, spec.config_file, NOTICE_FILE):
+        if required not in written:
+            raise VoicePackError(
+                f"the voice pack has no {spec.voice_id}/{required}; nothing was installed",
+                source=str(archive),
+                hint=_HINT_BAD,
+            )
     try:
         manifest = json.loads((folder / MANIFEST_FILE).read_text("utf-8"))
         json.loads((folder / spec.config_file).read_text("utf-8"))
