@@ -169,7 +169,14 @@ with av.open(path) as container:
     assert frame.std() > 10, f"the middle frame is blank (std {frame.std():.1f})"
 print(f"  demo.mp4: h264 {video.width}x{video.height} {video_s:.2f} s, aac {audio_s:.2f} s")
 EOF
-echo "ok: the CLI rendered the demo to a valid MP4 in $((demo_s / 1000)) s"
+voiced_by=$("$DEV_PY" -c 'import json, sys
+scenes = json.load(open(sys.argv[1], encoding="utf-8"))["scenes"]
+print(" ".join(sorted({s["speech_provider"] for s in scenes if s["speech_provider"]})))' \
+  "$work/out dir/videostudio-demo.metadata.json") || fail "the demo's metadata.json"
+if [ -d "$work/home/.local/share/videostudio/voices/en_US-joe-medium" ]; then
+  [ "$voiced_by" = piper ] || fail "the demo was voiced by '$voiced_by', not Piper's voice pack"
+fi
+echo "ok: the CLI rendered the demo to a valid MP4 in $((demo_s / 1000)) s (voice: $voiced_by)"
 
 # --- 3. a PDF through the frozen multiprocessing child, and the job database
 pdf="$ROOT/../shared/corpus/video_gen-Internet_Guide_Vol1_Core_Infrastructure.pdf"
