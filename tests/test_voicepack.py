@@ -35,18 +35,10 @@ pytest.importorskip("piper", reason="piper-tts is not installed")
 VOICE = piper.VOICE_ID
 
 
-@pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real voice pack, built from the installed package's model (about 2 s)."""
-    return build_pack(
-        piper.VOICE_PACK,
-        model=Path(joe.model_path()),
-        config=Path(joe.config_path()),
-        notice="test notice: not cleared for commercial use\n",
-        model_card=Path(joe.model_card_path()),
-        version="1.0.0",
-        out_dir=tmp_path_factory.mktemp("packs"),
-    )
+@pytest.fixture
+def pack(piper_voice_pack: Path) -> Path:
+    """The real voice pack (``tests/conftest.py``: built once per session)."""
+    return piper_voice_pack
 
 
 @pytest.fixture
