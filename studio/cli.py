@@ -971,7 +971,9 @@ def _budget(args: argparse.Namespace) -> int:
 
 def _configure(args: argparse.Namespace) -> None:
     """Resolve --data-dir/--cache-dir (passed explicitly to the studio, never through the
-    environment) and send logs to the log folder of that data folder."""
+    environment), point the pipeline's Piper voice lookup at that data folder's voice packs
+    (``$VIDEOSTUDIO_VOICES_DIR``: the pipeline does not know the studio's folders) and send
+    logs to the log folder of that data folder."""
     import logging
     import logging.handlers
 
