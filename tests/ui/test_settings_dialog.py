@@ -164,3 +164,25 @@ def test_sound_voice_and_length_choices_are_saved(qtbot, dialog):
     assert saved.loudness_lufs == -23.0
     assert saved.music == "bright" and saved.music_level_db == -20.0
     assert saved.target_duration_s == 90.0 and saved.skip_boilerplate is False
+
+
+def test_install_voice_pack_refuses_a_bad_file_then_installs_the_pack(
+    qtbot, dialog, studio, tmp_path, piper_voice_pack
+):
+    qtbot.waitUntil(lambda: "Piper voice" in dialog.voice_pack_label.text(), timeout=10_000)
+    bad = tmp_path / "videostudio-voice-bad.tar.gz"
+    bad.write_bytes(b"not a voice pack")
+    with qtbot.waitSignal(dialog.voice_pack_done, timeout=10_000) as blocker:
+        dialog.install_voice_pack(str(bad))
+    assert blocker.args == [False]
+    text = dialog.voice_pack_label.text()
+    assert "not installed" in text and "cannot be read" in text
+    assert dialog.voice_pack_button.isEnabled()
+    assert not (studio.data_dir / "voices" / "en_US-joe-medium").exists()
+
+    with qtbot.waitSignal(dialog.voice_pack_done, timeout=20_000) as blocker:
+        dialog.install_voice_pack(str(piper_voice_pack))
+    assert blocker.args == [True]
+    assert "Installed voice en_US-joe-medium 1.0.0 (63.2 MB)" in dialog.voice_pack_label.text()
+    model = studio.data_dir / "voices" / "en_US-joe-medium" / "en_US-joe-medium.onnx"
+    assert model.stat().st_size == 63_201_294
