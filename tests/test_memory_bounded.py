@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -96,6 +97,23 @@ _RSS_MB = textwrap.dedent(
 )
 """The child's resident memory in MB (prepended to the child scripts below)."""
 
+
+def _child_figures(script: str, *args: str) -> dict[str, Any]:
+    """Run ``script`` (with :data:`_RSS_MB` before it) in a fresh Python from the repository
+    root and return the JSON object its last line prints."""
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_MB + script, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 _SPEECH_CHILD = textwrap.dedent(
     """
     import json, sys
@@ -128,16 +146,7 @@ def test_speech_stage_gives_back_the_memory_of_long_narrations(tmp_path: Path):
     # Four minute-long narrations (a long PDF's pages), voiced two at a time: the clips are
     # released to the store, and the heaps of the two worker threads must not keep the
     # buffers they used (they kept ~300 MB before pipeline.memory; the live data is ~1 MB).
-    done = subprocess.run(
-        [sys.executable, "-c", _RSS_MB + _SPEECH_CHILD, str(tmp_path / "store"), str(CORPUS_MD)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parents[1],
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = _child_figures(_SPEECH_CHILD, str(tmp_path / "store"), str(CORPUS_MD))
     assert figures["audio_s"] > 4 * 90  # about 110 s per narration
     assert figures["after_mb"] - figures["before_mb"] < 40, figures
 
@@ -168,16 +177,7 @@ def test_piper_keeps_no_buffers_between_inferences():
     # so the speech stage of a long document grew with its sentences (824 MB on the 137-page
     # PDF); without it, what an inference used is given back when it ends.
     words = [w for w in CORPUS_MD.read_text(encoding="utf-8").split() if w.isalpha()]
-    done = subprocess.run(
-        [sys.executable, "-c", _RSS_MB + _PIPER_CHILD, " ".join(words[:80])],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parents[1],
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = _child_figures(_PIPER_CHILD, " ".join(words[:80]))
     assert figures["provider"] == "piper"
     assert figures["audio_s"] > 15
     assert figures["after_mb"] - figures["loaded_mb"] < 40, figures
@@ -212,18 +212,10 @@ _FRAME_HEAP_CHILD = textwrap.dedent(
 @pytest.mark.skipif(not memory.heap_control_available(), reason="the C library is not glibc")
 def test_frames_reuse_heap_memory_while_encoding_and_give_it_back_after():
     # Under bound_heap every frame buffer is mapped and unmapped: hundreds of page faults of
-    # zero-filling per 1080p frame (about 500 here) (4.5 s of system CPU on the 60-second explainer). Inside
-    # frame_heap the buffers are reused; leaving it restores the bound and trims.
-    done = subprocess.run(
-        [sys.executable, "-c", _RSS_MB + _FRAME_HEAP_CHILD],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parents[1],
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    # zero-filling per 1080p frame (about 500 here; 4.5 s of system CPU on the 60-second
+    # explainer). Inside frame_heap the buffers are reused; leaving it restores the bound and
+    # trims.
+    figures = _child_figures(_FRAME_HEAP_CHILD)
     assert figures["bounded"] > 300, figures
     assert figures["inside"] < figures["bounded"] / 10, figures
     assert figures["after"] > 300, figures  # the bound is back
