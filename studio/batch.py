@@ -3,10 +3,12 @@
 A manifest has one row per video. A row names its source — ``input`` (a document) or
 ``template`` (a template id, with its fields) — and optionally ``output`` and any render
 option of :class:`~studio.request.RenderOverrides` (``format``, ``voice``, ``language`` or
-``lang``, ``captions``, ``accent``, ``title``, ``encoder``, ``offline``, …). Template fields
-are ``field.NAME`` columns (CSV) or a ``fields`` mapping (JSONL, YAML). Relative paths are
-relative to the manifest's folder. A folder instead of a manifest means one row per document
-in it.
+``lang``, ``captions``, ``accent``, ``title``, ``encoder``, ``offline``, …), also under the
+command line's names (``lang: es,de``, ``duration``, ``loudness``, ``music-level``,
+``export: otio``, ``all-sections``; ``-`` and ``_`` are the same in a column name). Template
+fields are ``field.NAME`` columns (CSV) or a ``fields`` mapping (JSONL, YAML). Relative paths
+are relative to the manifest's folder. A folder instead of a manifest means one row per
+document in it.
 
 Every row becomes the studio's one render request (:meth:`Studio.make_request`), so a batch
 row renders exactly like ``videostudio render`` with the same options. Rows are deduplicated
@@ -22,13 +24,13 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from pipeline.errors import InputError, StudioError
 from pipeline.fsutil import atomic_write_text
@@ -46,8 +48,14 @@ _ALIASES = {
     "file": "input",
     "document": "input",
     "duration": "duration_s",
+    "loudness": "loudness_lufs",
+    "music_level": "music_level_db",
+    "export": "exports",
 }
-_SOURCE_KEYS = {"input", "template", "output", "fields"}
+"""Column names (lower case, ``-`` read as ``_``) → the render option they set."""
+_LIST_KEYS = ("languages", "exports")
+"""Options that take several values: a comma-separated cell, or a list in JSONL/YAML."""
+_SOURCE_KEYS = {"input", "template", "output", "fields", "all_sections"}
 
 
 @dataclass(frozen=True)
@@ -119,12 +127,31 @@ def _text(path: Path) -> str:
         ) from error
 
 
-def _normalise(values: Mapping[str, Any]) -> dict[str, Any]:
+def _values(value: Any) -> list[str]:
+    """A list cell as its values: ``"es, de"`` → ``["es", "de"]``; a list stays a list."""
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _normalise(values: Mapping[str | None, Any]) -> dict[str, Any]:
+    """A row's values under the names :func:`plan_batch` reads: aliases resolved, empty
+    cells dropped, ``field.NAME`` cells gathered into ``fields``, and ``lang``/``language``
+    with several codes (``es,de``) split into ``languages`` (the first is also ``language``),
+    as ``--lang`` does on the command line. Cells beyond the header (key ``None``) become an
+    ``__error__``."""
     result: dict[str, Any] = {}
     fields: dict[str, Any] = (
         dict(values.get("fields") or {}) if isinstance(values.get("fields"), Mapping) else {}
     )
     for raw_key, value in values.items():
+        if raw_key is None:  # csv.DictReader: more cells than the header has columns
+            extra = [v for v in value if str(v).strip()] if isinstance(value, list) else [value]
+            if extra:
+                result["__error__"] = (
+                    f"{len(extra)} more cell{'s' if len(extra) > 1 else ''} than the header "
+                    f"has columns ({', '.join(repr(str(v)) for v in extra[:3])})"
+                )
+            continue
         key = str(raw_key).strip().lower()
         if key == "fields":
             continue
@@ -133,12 +160,69 @@ def _normalise(values: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             continue  # an empty CSV cell means "not given"
-        result[_ALIASES.get(key, key)] = value.strip() if isinstance(value, str) else value
+        key = key.replace("-", "_")
+        key = _ALIASES.get(key, key)
+        if key in ("language", "languages"):
+            codes = _values(value)
+            if codes:
+                result["language"] = codes[0]
+            if len(codes) > 1:
+                result["languages"] = tuple(codes)
+            continue
+        if key in _LIST_KEYS:
+            result[key] = tuple(_values(value))
+            continue
+        result[key] = value.strip() if isinstance(value, str) else value
     # an empty cell is "not given" (a CSV shared by several templates has every field column)
     given = {str(k): str(v) for k, v in fields.items() if v is not None and str(v).strip()}
     if given:
         result["fields"] = given
     return result
+
+
+def _csv_rows(text: str, path: Path) -> list[ManifestRow]:
+    """The rows of a CSV manifest, each with the line it **starts** on (a quoted cell may
+    span lines; blank lines are skipped but counted).
+
+    Raises:
+        InputError: no header row, or the CSV is malformed as a whole.
+    """
+    lines = io.StringIO(text, newline="")
+    consumed = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal consumed
+        for line in lines:
+            consumed += 1
+            yield line
+
+    reader = csv.reader(counted())
+    try:
+        header = next(reader, None)
+        while header == []:  # blank lines before the header
+            header = next(reader, None)
+        if not header:
+            raise InputError("the CSV manifest has no header row", source=str(path))
+        names = [name.strip() for name in header]
+        rows: list[ManifestRow] = []
+        while True:
+            start = consumed + 1
+            cells = next(reader, None)
+            if cells is None:
+                break
+            if not cells or not any(cell.strip() for cell in cells):
+                continue
+            record: dict[str | None, Any] = dict(zip(names, cells, strict=False))
+            if len(cells) > len(names):
+                record[None] = cells[len(names) :]
+            rows.append(ManifestRow(start, _normalise(record)))
+    except csv.Error as error:
+        raise InputError(
+            f"the CSV manifest is malformed at line {consumed} ({error})",
+            source=str(path),
+            hint="check the quotes on that line",
+        ) from error
+    return rows
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
@@ -158,11 +242,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     text = _text(path)
     rows: list[ManifestRow] = []
     if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            raise InputError("the CSV manifest has no header row", source=str(path))
-        for record in reader:
-            rows.append(ManifestRow(reader.line_num, _normalise(record)))
+        rows = _csv_rows(text, path)
     elif suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip() or line.lstrip().startswith("#"):
@@ -246,6 +326,22 @@ def _overrides(values: Mapping[str, Any], defaults: RenderOverrides) -> RenderOv
         raise InputError(f"{where}: {first.get('msg', 'invalid value')}") from error
 
 
+def _flag(values: Mapping[str, Any], key: str) -> bool | None:
+    """A yes/no cell (``true``/``yes``/``1`` …) as a bool; ``None`` when not given.
+
+    Raises:
+        InputError: the cell is not a yes/no value (names the column).
+    """
+    if key not in values:
+        return None
+    try:
+        return TypeAdapter(bool).validate_python(values[key])
+    except ValidationError as error:
+        raise InputError(
+            f"{key}: {values[key]!r} is not a yes/no value", hint="write true or false"
+        ) from error
+
+
 def plan_batch(
     studio: Any,
     source: Path,
@@ -262,7 +358,11 @@ def plan_batch(
         defaults: options for every row (a row's own columns win).
         output_dir: where rows without ``output`` go (default: the manifest's folder).
         skip_boilerplate: leave documents' changelog, licence, contributor and badge
-            sections out; ``None``: the setting (``skip_boilerplate``).
+            sections out; ``None``: the setting (``skip_boilerplate``). A row's own
+            ``all_sections`` column wins.
+
+    A row's ``offline`` (its column, else ``defaults.offline``, else the setting) also
+    governs reading its input: a YouTube URL is refused, not fetched, when offline.
 
     Raises:
         InputError: the manifest as a whole is unusable. Bad rows do not raise: they carry
@@ -296,10 +396,15 @@ def plan_batch(
 
                 url = source_url(str(values["input"]))
                 document = Path(url) if url else (base / str(values["input"])).expanduser()
+                # the row's (or the command line's) offline choice, else the setting's
+                offline = overrides.offline
+                if offline is None:
+                    offline = bool(studio.settings.current.offline)
+                keep_all = _flag(values, "all_sections")
                 spec = load_document(
                     url or document,
-                    skip_boilerplate=skip_boilerplate,
-                    offline=bool(studio.settings.current.offline),
+                    skip_boilerplate=skip_boilerplate if keep_all is None else not keep_all,
+                    offline=offline,
                 )
                 stem = (youtube_video_id(url) or "video") if url else document.stem
                 doc_source = None if url else document

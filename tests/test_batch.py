@@ -78,6 +78,93 @@ def test_jsonl_and_yaml_manifests_keep_line_numbers(tmp_path: Path, corpus_dir: 
     assert [r.line for r in read_manifest(yml)] == [2, 5]
 
 
+def test_csv_rows_keep_the_line_they_start_on(tmp_path: Path) -> None:
+    """A quoted cell spanning lines, blank lines and a row with too many cells: each row is
+    reported by the line it starts on (the line a user looks for in an editor)."""
+    manifest = tmp_path / "v.csv"
+    manifest.write_text(
+        "input,title\n"
+        'a.md,"Two\nlines"\n'  # lines 2-3
+        "\n"  # line 4, blank
+        "b.md,Bee\n"  # line 5
+        ",,\n"  # line 6, empty cells only (a spreadsheet's trailing row)
+        "c.md,Sea,extra\n",  # line 7
+        encoding="utf-8",
+    )
+    rows = read_manifest(manifest)
+    assert [r.line for r in rows] == [2, 5, 7]
+    assert rows[0].values == {"input": "a.md", "title": "Two\nlines"}
+    assert "1 more cell than the header" in rows[2].values["__error__"]
+    assert "'extra'" in rows[2].values["__error__"]
+
+
+def test_command_line_option_names_work_as_columns(
+    studio: Studio, tmp_path: Path, corpus_dir: Path
+) -> None:
+    """Every render option of ``videostudio render`` can be a column under its command-line
+    name: ``lang`` with several codes, ``export``, ``loudness``, ``music-level``,
+    ``caption-style``, ``all-sections``."""
+    (tmp_path / "tool.md").write_text(
+        "# Tool\n\nThe tool sorts your photos by date.\n\n"
+        "## Changelog\n\nVersion two fixed the zebra importer.\n",
+        encoding="utf-8",
+    )
+    shutil.copy(corpus_dir / "video_gen-example_simple.yaml", tmp_path / "simple.yaml")
+    manifest = tmp_path / "v.csv"
+    manifest.write_text(
+        "input,output,lang,export,loudness,music-level,caption-style,all-sections\n"
+        'simple.yaml,a.mp4,"es, de",otio,-14,-20,plain,\n'
+        "tool.md,b.mp4,,,,,,yes\n"
+        "tool.md,c.mp4,,,,,,maybe\n",
+        encoding="utf-8",
+    )
+    options, kept, bad = plan_batch(studio, manifest).rows
+    assert options.request is not None, options.error
+    assert options.request.spec.language == "es"
+    assert options.request.options.languages == ("es", "de")
+    assert options.request.options.exports == ("otio",)
+    assert options.request.options.loudness_lufs == -14
+    assert options.request.options.music_level_db == -20
+    assert options.request.options.caption_style == "plain"
+    assert kept.request is not None, kept.error
+    said = " ".join(s.model_dump_json() for s in kept.request.spec.scenes)
+    assert "zebra" in said  # all-sections kept the changelog of this row only
+    assert bad.request is None and "all_sections" in bad.error and "maybe" in bad.error
+
+
+def test_offline_flag_refuses_a_youtube_row_without_touching_the_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``batch --offline`` (not only the Offline setting) keeps a YouTube row off the network:
+    the row is refused as offline, by its line; the other row is queued. Any request would go
+    to a closed port and say "could not reach YouTube" instead."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    (tmp_path / "tiny.md").write_text("# Tiny\n\nHello there.\n", encoding="utf-8")
+    manifest = tmp_path / "videos.csv"
+    manifest.write_text(
+        "input,offline\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ,\ntiny.md,\n"
+        "https://youtu.be/dQw4w9WgXcQ,true\n",
+        encoding="utf-8",
+    )
+    args = ["--data-dir", str(tmp_path / "d"), "--cache-dir", str(tmp_path / "c")]
+    assert cli_main([*args, "batch", str(manifest), "--offline", "--no-run"]) == 2
+    report = _report(tmp_path)
+    assert [(r["line"], r["state"]) for r in report] == [
+        ("2", "invalid"),
+        ("3", "PENDING"),
+        ("4", "invalid"),
+    ]
+    for row in (report[0], report[2]):
+        assert "set to work offline" in row["error"] and "could not reach" not in row["error"]
+    # without --offline, the row's own offline column still keeps it off the network
+    assert cli_main([*args, "batch", str(manifest), "--no-run"]) == 2
+    report = _report(tmp_path)
+    assert "could not reach YouTube" in report[0]["error"]  # it tried (and met the closed port)
+    assert "set to work offline" in report[2]["error"]
+    capsys.readouterr()
+
+
 def test_a_folder_is_one_row_per_document(studio: Studio, tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
