@@ -368,7 +368,8 @@ def paid_services(
             key = LOCAL_SERVER_KEY  # a local server (Ollama, LM Studio) takes any key
         if not key:
             services.notes.append(f"no {provider} API key: narration uses the offline rules")
-        local = provider == "openai" and key == LOCAL_SERVER_KEY
+        # a keyless server at a base URL (Ollama, LM Studio): priced at $0 whatever the model
+        local = provider == "openai" and key == LOCAL_SERVER_KEY and bool(ai.base_url(provider))
         generator = make_generator(
             provider,
             governor,
@@ -376,7 +377,8 @@ def paid_services(
             api_key=key,
             base_url=ai.base_url(provider),
             prices=ai.prices,
-            **({"api": "chat"} if local else {}),  # local servers speak Chat Completions
+            # a local server speaks Chat Completions and bills nothing, whatever model it runs
+            **({"api": "chat", "local_server": True} if local else {}),
         )
         services._closers.append(generator.close)
 

@@ -49,9 +49,14 @@ def test_local_preset_prices_its_model_at_zero_and_leaves_others_alone() -> None
     assert AISettings.model_validate(json.loads(ai.model_dump_json())) == ai
 
 
-def test_local_llm_writes_narration_without_a_key_at_zero_cost(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["llama3.2", "qwen2.5:7b"])
+def test_local_llm_writes_narration_without_a_key_at_zero_cost(
+    tmp_path: Path, model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The Ollama preset pointed at a fake OpenAI-compatible server on 127.0.0.1: Chat
-    Completions with a placeholder key, every call authorized and settled in the ledger at $0."""
+    Completions with a placeholder key, every call authorized and settled in the ledger at $0
+    — also for a model the user pulled instead of the preset's (not in the price table)."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     db = open_database(tmp_path / "studio.sqlite3")
     spec = build_spec(
         {
@@ -72,7 +77,11 @@ def test_local_llm_writes_narration_without_a_key_at_zero_cost(tmp_path: Path) -
     )
     with FakeLLMServer([openai_chat_ok(answer)]) as server:
         ai = apply_preset(AISettings(), "ollama").model_copy(
-            update={"openai_base_url": server.openai_base_url, "llm_enabled": True}
+            update={
+                "openai_base_url": server.openai_base_url,
+                "llm_enabled": True,
+                "llm_model": model,
+            }
         )
         services = paid_services(
             PaidChoices(llm=True),
@@ -89,7 +98,7 @@ def test_local_llm_writes_narration_without_a_key_at_zero_cost(tmp_path: Path) -
             services.close()
         (request,) = server.requests
     assert narrations[0] == "Local models need no key."
-    assert request.path.endswith("/chat/completions")
+    assert request.path.endswith("/chat/completions") and request.body["model"] == model
     assert request.headers["authorization"] == f"Bearer {LOCAL_SERVER_KEY}"
     (entry,) = BudgetGovernor(db).ledger()
     assert entry.state == "settled" and entry.actual_usd == 0.0 and entry.estimated_usd == 0.0
