@@ -283,6 +283,73 @@ def test_garbage_image_falls_back(server: FakeImagesServer, tmp_path: Path) -> N
     assert any("unusable" in note for note in notes)
 
 
+def test_chain_clip_down_then_image_then_infographic_then_text_card(
+    server: FakeImagesServer, tmp_path: Path
+) -> None:
+    """The whole chain through the real SDK with both paid tiers on: the Videos API answers
+    500 to the create (never retried), so the scene gets its AI image; with the images
+    endpoint down too, the infographic; without an infographic, the text card. Each scene
+    says why it fell."""
+    from tests.fakes.videos_server import FakeVideosServer
+
+    def resolve(spec, folder: Path, videos: FakeVideosServer) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+        folder.mkdir()
+        db = open_database(folder / "studio.sqlite3")
+        governor = BudgetGovernor(db)
+        for kind in ("video", "image"):
+            governor.approve(governor.request_approval(TEMPLATE, kind, 1.0, "test").id)
+        ai = AISettings(
+            video_clips_enabled=True,
+            video_base_url=videos.base_url,
+            image_enabled=True,
+            image_base_url=server.base_url,
+        )
+        secrets = SecretStore(
+            env={"VIDEOSTUDIO_IMAGE_API_KEY": KEY, "VIDEOSTUDIO_VIDEO_API_KEY": KEY}
+        )
+        services = paid_services(
+            PaidChoices(ai_clips=True, ai_images=True, template_id=TEMPLATE),
+            db=db,
+            cache=ContentCache(folder / "artifacts", db),
+            ai=ai,
+            secrets=secrets,
+            staging=folder / "staging",
+        )
+        try:
+            visuals = resolve_visuals(
+                spec,
+                _Manifest(len(spec.scenes)),
+                render_context(spec),
+                services.clips,
+                images=services.images,  # type: ignore[arg-type]
+            )
+        finally:
+            services.close()
+            db.close()
+        return [v.tier for v in visuals], [" ".join(v.notes) for v in visuals]
+
+    with FakeVideosServer(create_script=[500, 500, 500]) as videos:
+        tiers, notes = resolve(clip_spec(), tmp_path / "a", videos)
+        assert tiers == ["rendered", "ai_image"] and videos.create_requests == 1
+        assert "AI clip unavailable" in notes[1] and server.generations == 1
+
+        server.script = [500]
+        tiers, notes = resolve(clip_spec(), tmp_path / "b", videos)
+        assert tiers == ["rendered", "infographic"] and server.generations == 2
+        assert "AI clip unavailable" in notes[1] and "AI image unavailable" in notes[1]
+
+        server.script = [500]
+        bare = clip_spec()
+        bare = bare.model_copy(
+            update={
+                "scenes": [bare.scenes[0], bare.scenes[1].model_copy(update={"infographic": None})]
+            }
+        )
+        tiers, notes = resolve(bare, tmp_path / "c", videos)
+        assert tiers == ["rendered", "text_card"] and server.generations == 3
+        assert videos.create_requests == 3  # one create per render, never retried
+
+
 # -- the renderer ---------------------------------------------------------------------------
 
 

@@ -93,15 +93,45 @@ def test_otio_timeline_matches_the_render(exported: Path) -> None:
     assert len(video_track.markers) == cues > 0
 
 
-def test_otioz_bundles_the_media_and_fcp_xml_reads_back(exported: Path) -> None:
+def test_otioz_bundles_the_media_and_fcp_xml_reads_back(exported: Path, tmp_path: Path) -> None:
+    """Both other files read back with opentimelineio match the render clip for clip: the
+    .otioz's clips point at media inside the bundle (the same bytes as the export's scene
+    files, each as many frames as its scene), the FCP7 XML's at the export's scene files."""
+    meta = json.loads(exported.with_name("export.metadata.json").read_text(encoding="utf-8"))
+    frames = [round(scene["duration_s"] * meta["fps"]) for scene in meta["scenes"]]
+    timeline = otio.adapters.read_from_file(str(exported.with_suffix(".otio")))
+    scene_files = [
+        Path(clip.media_reference.target_url.removeprefix("file://"))
+        for clip in timeline.video_tracks()[0].find_clips()
+    ]
     with zipfile.ZipFile(exported.with_suffix(".otioz")) as bundle:
         names = bundle.namelist()
-    assert sum(1 for n in names if n.startswith("media/") and n.endswith(".mp4")) == 3
-    assert any(n.endswith(".m4a") for n in names)
+        assert sum(1 for n in names if n.startswith("media/") and n.endswith(".mp4")) == 3
+        assert any(n.endswith(".m4a") for n in names)
+        (tmp_path / "x").mkdir()
+        bundled = otio.adapters.read_from_file(
+            str(exported.with_suffix(".otioz")), extract_to_directory=str(tmp_path / "x")
+        )
+        clips = list(bundled.video_tracks()[0].find_clips())
+        assert [c.source_range.duration.to_frames() for c in clips] == frames
+        for clip, scene_file in zip(clips, scene_files, strict=True):
+            inside = clip.media_reference.target_url
+            assert inside == f"media/{scene_file.name}"
+            assert bundle.read(inside) == scene_file.read_bytes()
+            assert _frames(tmp_path / "x" / inside) == clip.source_range.duration.to_frames()
+        for track in bundled.audio_tracks():
+            (clip,) = list(track.find_clips())
+            assert clip.media_reference.target_url in names
     premiere = otio.adapters.read_from_file(
         str(exported.with_name("export.fcp.xml")), adapter_name="fcp_xml"
     )
-    assert len(list(premiere.video_tracks()[0].find_clips())) == 3
+    clips = list(premiere.video_tracks()[0].find_clips())
+    assert [c.source_range.duration.to_frames() for c in clips] == frames
+    assert [Path(c.media_reference.target_url.removeprefix("file://")) for c in clips] == (
+        scene_files
+    )
+    assert premiere.duration().to_frames() == meta["n_frames"]
+    assert len(premiere.audio_tracks()) == 2  # narration and music
 
 
 def test_export_without_metadata_is_an_input_error(tmp_path: Path) -> None:
