@@ -236,3 +236,86 @@ def test_batch_manifest_mixes_templates_transcripts_and_duration(tmp_path: Path)
     assert [row.error for row in batch.rows] == ["", "", ""]
     talk = batch.rows[0].request
     assert talk is not None and abs(estimate_duration_s(talk.spec.scenes) - 45) <= 0.15 * 45
+
+
+class _FakeTranscript:
+    """A listed transcript of the fake API: ``fetch()`` answers the saved cues."""
+
+    def __init__(self, language_code: str, cues: list[tuple[float, float, str]]) -> None:
+        self.language_code = language_code
+        self.cues = cues
+
+    def fetch(self):  # type: ignore[no-untyped-def]
+        import youtube_transcript_api as yt
+
+        snippets = [
+            yt.FetchedTranscriptSnippet(text, start, length) for start, length, text in self.cues
+        ]
+        return yt.FetchedTranscript(snippets, "dQw4w9WgXcQ", "x", self.language_code, False)
+
+
+def _fake_youtube(
+    monkeypatch: pytest.MonkeyPatch, transcripts: list[_FakeTranscript], *, disabled: bool = False
+) -> list[str]:
+    """Replace ``YouTubeTranscriptApi`` by a fake with the library's own listing API (``list``
+    → ``find_transcript`` / iteration → ``fetch``) and its own result and error classes;
+    returns the video ids asked for."""
+    import youtube_transcript_api as yt
+
+    asked: list[str] = []
+
+    class Listing:
+        def __init__(self, video_id: str) -> None:
+            self.video_id = video_id
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return iter(transcripts)
+
+        def find_transcript(self, codes: list[str]) -> _FakeTranscript:
+            for transcript in transcripts:
+                if transcript.language_code in codes:
+                    return transcript
+            raise yt.NoTranscriptFound(self.video_id, codes, self)  # type: ignore[arg-type]
+
+    class FakeApi:
+        def __init__(self, http_client: object = None, **_: object) -> None:
+            assert http_client is not None  # the studio's session with its timeouts
+
+        def list(self, video_id: str) -> Listing:
+            asked.append(video_id)
+            if disabled:
+                raise yt.TranscriptsDisabled(video_id)
+            return Listing(video_id)
+
+    monkeypatch.setattr(yt, "YouTubeTranscriptApi", FakeApi)
+    return asked
+
+
+def test_a_fetched_youtube_transcript_becomes_the_same_storyboard_as_its_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Online path without a network: the fake API answers the saved talk's cues (as the
+    library's own snippet objects), in German only, so the fallback to the first listed
+    transcript is taken; every spoken word is narrated, in order, as from the .srt file."""
+    from pipeline.adapters.transcript import read_cues
+
+    cues = [(c.start_s, c.end_s - c.start_s, c.text) for c in read_cues(TALK)]
+    asked = _fake_youtube(monkeypatch, [_FakeTranscript("de", cues)])
+    loaded = read_document("https://youtu.be/dQw4w9WgXcQ?t=3")
+    assert asked == ["dQw4w9WgXcQ"]
+    assert narration_words(loaded.spec) == srt_words(TALK)
+    headings = {getattr(s, "title", "") for s in loaded.spec.scenes}
+    assert {s.heading for s in read_transcript(TALK).sections} <= headings
+
+
+def test_a_video_without_transcripts_is_an_input_error_naming_the_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from studio.cli import main
+
+    _fake_youtube(monkeypatch, [], disabled=True)
+    url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    out = tmp_path / "v.mp4"
+    assert main(["render", url, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert url in err and "TranscriptsDisabled" in err and ".srt" in err and not out.exists()
