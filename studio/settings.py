@@ -46,7 +46,10 @@ from pydantic_settings import (
 
 from pipeline.ai.base import CostEstimate
 from pipeline.ai.costs import (
+    ImagePrice,
+    LlmPrice,
     PriceTable,
+    TtsPrice,
     VideoPrice,
     default_price_table,
     estimate_image,
@@ -249,8 +252,6 @@ def apply_preset(ai: AISettings, preset_id: str) -> AISettings:
     Raises:
         KeyError: no such preset.
     """
-    from pipeline.ai.costs import LlmPrice
-
     preset = provider_preset(preset_id)
     updated = ai.model_copy(update=dict(preset.changes))
     if preset.free_llm_model:
@@ -474,9 +475,7 @@ def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_video_price(table: PriceTable, model: str, usd_per_s: float) -> PriceTable:
-    price = VideoPrice(
-        usd_per_s=usd_per_s, as_of=date.today(), source="set by the operator in Settings"
-    )
+    price = VideoPrice(usd_per_s=usd_per_s, as_of=date.today(), source=OPERATOR_PRICE_SOURCE)
     return table.model_copy(update={"video": {**table.video, model: price}})
 
 
@@ -485,6 +484,56 @@ def with_video_price(ai: AISettings, usd_per_s: float) -> AISettings:
     if ai.prices.video_price(ai.video_model).usd_per_s == usd_per_s:
         return ai
     return ai.model_copy(update={"prices": _with_video_price(ai.prices, ai.video_model, usd_per_s)})
+
+
+OPERATOR_PRICE_SOURCE = "set by the operator in Settings"
+"""The source of a price the operator typed in Settings (kept when the table is refreshed)."""
+
+
+def refresh_prices(stored: PriceTable, current: PriceTable | None = None) -> PriceTable:
+    """``stored`` (the table a settings file keeps) brought up to the built-in table when the
+    built-in one was reviewed later (``as_of``): a refreshed Video Studio reaches users who
+    saved their settings before the refresh.
+
+    Kept from ``stored``: the rows the operator or a preset set (dated after ``stored`` was
+    reviewed, or sourced :data:`OPERATOR_PRICE_SOURCE` / :data:`LOCAL_LLM_SOURCE`) and rows of
+    models the built-in table does not list. Every other row, the notes and the date come from
+    ``current`` (default :func:`~pipeline.ai.costs.default_price_table`). A table as new as
+    the built-in one is returned unchanged.
+    """
+    current = current or default_price_table()
+    if stored.as_of >= current.as_of:
+        return stored
+
+    def own(price: VideoPrice | ImagePrice | LlmPrice | TtsPrice) -> bool:
+        return price.as_of > stored.as_of or price.source in (
+            OPERATOR_PRICE_SOURCE,
+            LOCAL_LLM_SOURCE,
+        )
+
+    def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+        rows = dict(new)
+        for key, price in old.items():
+            if key not in new or own(price):
+                rows[key] = price
+        return rows
+
+    def merged_nested(
+        old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        return {
+            provider: merged(old.get(provider, {}), new.get(provider, {}))
+            for provider in {**old, **new}
+        }
+
+    return current.model_copy(
+        update={
+            "video": merged(stored.video, current.video),
+            "image": merged(stored.image, current.image),
+            "llm": merged_nested(stored.llm, current.llm),
+            "tts": merged_nested(stored.tts, current.tts),
+        }
+    )
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
@@ -580,6 +629,11 @@ def load_settings(
             source=f"{variable} or the command line",
             hint="fix or unset that environment variable / option",
         ) from error
+    prices = refresh_prices(settings.ai.prices)
+    if prices is not settings.ai.prices:  # saved before the built-in table was refreshed
+        ai = settings.ai.model_copy(update={"prices": prices})
+        settings = settings.model_copy(update={"ai": ai})
+        log.info("price table of %s refreshed to the built-in one of %s", path, prices.as_of)
     settings._load_warnings.extend(warnings)
     settings._file_data = file_data
     settings._overridden = top

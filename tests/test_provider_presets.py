@@ -109,6 +109,9 @@ def test_price_table_refreshed_after_the_sora_shutdown() -> None:
     table = default_price_table()
     assert table.as_of >= date(2026, 9, 24)  # reviewed after OpenAI's Videos API closed
     assert table.notes == TABLE_NOTES and any("could be checked" in n for n in table.notes)
+    # retirements reported after the image rows were read are named, with how sure we are
+    (retired,) = [n for n in table.notes if "dall-e-3" in n]
+    assert "2026-05-12" in retired and "gpt-image-1-mini" in retired and "not confirmed" in retired
     assert {"veo-3.0-generate-001", "veo-3.0-fast-generate-001", "gen4_turbo"} <= set(table.video)
     # every price has a date and a source; those not re-checked say so
     rows = [*table.video.values(), *table.image.values()]
@@ -122,3 +125,54 @@ def test_price_table_refreshed_after_the_sora_shutdown() -> None:
     assert table.video_price("some-new-model").usd_per_s == max(
         p.usd_per_s for p in table.video.values()
     )
+
+
+def test_a_saved_older_price_table_is_refreshed_on_load_keeping_the_operators_prices(
+    tmp_path: Path,
+) -> None:
+    """Settings saved before the post-Sora review keep their table in settings.json; loading
+    them brings the built-in rows, notes and date, and keeps what the operator or a preset
+    set (and models the built-in table does not list)."""
+    from pipeline.ai.costs import ImagePrice, LlmPrice, VideoPrice
+    from studio.settings import (
+        LOCAL_LLM_SOURCE,
+        OPERATOR_PRICE_SOURCE,
+        StudioSettings,
+        load_settings,
+        refresh_prices,
+        save_settings,
+    )
+
+    built_in = default_price_table()
+    read = date(2025, 11, 25)
+    video = {k: v for k, v in built_in.video.items() if not k.startswith("veo")}
+    video["sora-2"] = VideoPrice(
+        usd_per_s=0.12, as_of=date(2026, 1, 5), source=OPERATOR_PRICE_SOURCE
+    )
+    video["kling-v2"] = VideoPrice(usd_per_s=0.07, as_of=date(2025, 6, 1), source="my gateway")
+    image = {
+        **built_in.image,
+        "gpt-image-1:medium": ImagePrice(usd_per_image=0.04, as_of=read, source="old"),
+    }
+    free = LlmPrice(
+        input_usd_per_mtok=0, output_usd_per_mtok=0, as_of=read, source=LOCAL_LLM_SOURCE
+    )
+    llm = {**built_in.llm, "openai": {**built_in.llm["openai"], "qwen2.5": free}}
+    old = built_in.model_copy(
+        update={"as_of": read, "notes": ("old",), "video": video, "image": image, "llm": llm}
+    )
+    path = tmp_path / "settings.json"
+    settings = StudioSettings()
+    save_settings(
+        settings.model_copy(update={"ai": settings.ai.model_copy(update={"prices": old})}), path
+    )
+    assert json.loads(path.read_text(encoding="utf-8"))["ai"]["prices"]["as_of"] == "2025-11-25"
+
+    prices = load_settings(path).ai.prices
+    assert prices.as_of == built_in.as_of and prices.notes == TABLE_NOTES
+    assert prices.video["veo-3.0-generate-001"] == built_in.video["veo-3.0-generate-001"]
+    assert prices.image["gpt-image-1:medium"].usd_per_image == 0.063  # a built-in row: new
+    assert prices.video["sora-2"].usd_per_s == 0.12  # the operator's: kept
+    assert prices.video["kling-v2"].source == "my gateway"  # not in the built-in table: kept
+    assert prices.llm_price("openai", "qwen2.5").output_usd_per_mtok == 0  # a preset's: kept
+    assert refresh_prices(built_in) is built_in  # as new as the built-in table: untouched

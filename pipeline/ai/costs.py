@@ -166,6 +166,11 @@ TABLE_NOTES: tuple[str, ...] = (
     "Unknown models are priced at each section's `default` row, the dearest rate listed, so "
     "an unpriced model errs towards refusing, not overspending. A local server (Ollama, LM "
     "Studio) is ledgered at $0.",
+    "Retirements reported since the image rows were read (third-party pages seen on "
+    "2026-12-02, not confirmed against OpenAI's deprecations page): dall-e-2 and dall-e-3 "
+    "shut down on 2026-05-12; gpt-image-1-mini and gpt-image-1.5 scheduled for 2026-12-01, "
+    "with gpt-image-2 named as their replacement. Their rows stay for gateways that still "
+    "serve them; on OpenAI itself such a request is refused and the scene falls back.",
 )
 """The price table's notes (:attr:`PriceTable.notes`), shown with the table in Settings."""
 
