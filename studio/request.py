@@ -32,6 +32,7 @@ from pipeline.condense import condense_spec
 from pipeline.errors import InputError
 from pipeline.models import (
     SPEC_SCHEMA_VERSION,
+    ClipScene,
     VideoFormat,
     VideoSpec,
     build_spec,
@@ -277,6 +278,17 @@ def build_render_request(
         template_id=overrides.template_id,
         ai_images=overrides.ai_images if overrides.ai_images is not None else ai.image_enabled,
     )
+    paid_visuals = [
+        name
+        for name, chosen in (("AI clips", overrides.ai_clips), ("AI images", overrides.ai_images))
+        if chosen
+    ]
+    if paid_visuals and not any(isinstance(scene, ClipScene) for scene in resolved.scenes):
+        notes.append(
+            f"{' and '.join(paid_visuals)} were asked for, but they are made only for clip "
+            "scenes (persona and topic templates, YAML `clip` scenes) and this video has "
+            "none: nothing is generated"
+        )
     if output is None:
         folder = settings.output_dir or default_output_dir or Path.cwd()
         output = folder / f"{slug(resolved.title)}.mp4"

@@ -450,3 +450,33 @@ def test_studio_render_uses_the_image_tier_and_records_it(
         assert KEY not in second.metadata_path.read_text(encoding="utf-8")
     finally:
         studio.close()
+
+
+def test_asking_for_ai_images_without_clip_scenes_says_nothing_is_generated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AI images are a tier of clip scenes only: a document asked to use them is told so (a
+    note on the request, printed by the command line), instead of silently getting none."""
+    from studio.cli import main
+    from studio.request import RenderOverrides, build_render_request
+
+    document = build_spec(
+        {"title": "Doc", "scenes": [{"scene_type": "title", "title": "Doc", "narration": "Hi."}]}
+    )
+
+    def notes(spec, **choices: bool) -> str:  # type: ignore[no-untyped-def]
+        overrides = RenderOverrides(**choices)  # type: ignore[arg-type]
+        request = build_render_request(
+            StudioSettings(), spec, overrides=overrides, output=tmp_path / "v"
+        )
+        return " ".join(request.notes)
+
+    assert "AI images were asked for" in notes(document, ai_images=True)
+    assert "AI clips and AI images were asked" in notes(document, ai_clips=True, ai_images=True)
+    assert "clip scenes" not in notes(clip_spec(), ai_images=True)  # a clip scene: used
+    assert "clip scenes" not in notes(document)  # the setting alone: no note on every render
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\nHello there.\n", encoding="utf-8")
+    code = main(["queue", "add", str(doc), "--ai-images", "-o", str(tmp_path / "doc.mp4")])
+    assert code == 0
+    assert "note: AI images were asked for" in capsys.readouterr().err
