@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import pytest
 
-from studio.batch import enqueue_batch, plan_batch, read_manifest
+from studio.batch import REPORT_COLUMNS, enqueue_batch, plan_batch, read_manifest
 from studio.cli import main as cli_main
 from studio.request import RenderOverrides
 from studio.service import Studio
@@ -238,6 +238,17 @@ def test_cli_batch_of_real_documents_renders_then_skips_on_rerun(
         ("4", "invalid"),
     ]
     assert "nope.pdf" in report[2]["error"]
+    assert list(report[0]) == list(REPORT_COLUMNS)
+    assert [r["output"] for r in report] == [
+        str((folder / "simple.mp4").resolve()),
+        str((folder / "goal.mp4").resolve()),
+        "",
+    ]
+    assert report[0]["job"] and report[1]["job"] and not report[2]["job"]
+    # the summary table on stdout names each row's line, state and output
+    table = capsys.readouterr().out
+    for text in ("simple.mp4", "goal.mp4", "SUCCEEDED", "invalid", "nope.pdf"):
+        assert text in table, text
 
     before = (folder / "simple.mp4").stat().st_mtime_ns
     assert cli_main([*args, "batch", str(manifest), "--offline"]) == 2
