@@ -157,3 +157,18 @@ def test_a_render_that_kept_no_stems_exports_its_mixed_sound(
     timeline = otio.adapters.read_from_file(str(result.otio))
     assert [track.name for track in timeline.audio_tracks()] == ["Narration and music"]
     assert result.stems == ()
+
+
+@pytest.mark.parametrize(
+    "command", [["render", "doc.md"], ["queue", "add", "doc.md"], ["batch", "v.csv"]]
+)
+def test_export_otio_is_a_render_option_of_every_command(command: list[str]) -> None:
+    """``--export otio`` reaches the one render request from ``render``, ``queue add`` and
+    ``batch`` alike; anything but ``otio`` is refused by the parser."""
+    from studio.cli import build_parser, render_overrides
+
+    parser = build_parser()
+    assert render_overrides(parser.parse_args([*command, "--export", "otio"])).exports == ("otio",)
+    assert render_overrides(parser.parse_args(command)).exports is None
+    with pytest.raises(SystemExit):
+        parser.parse_args([*command, "--export", "edl"])

@@ -132,7 +132,7 @@ class ImageRequest:
     """One image to generate.
 
     Attributes:
-        prompt: what the image shows (the scene's clip prompt, or its narration).
+        prompt: what the image shows (the studio sends the clip scene's ``prompt``).
         size: ``"WIDTHxHEIGHT"``.
         cache_key: the content key it is cached under (names the temporary file).
         template_id: the template that asked for it (its first paid use needs an approval).
