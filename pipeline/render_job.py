@@ -778,6 +778,7 @@ def render_video(
                     mastered.mix,
                     target_lufs=sound.target_lufs,
                     ceiling_dbfs=mastered.report.limiter_ceiling_dbfs - excess - 0.5,
+                    refine=True,  # a harder-working limiter: keep the loudness on target
                     cancel=cancel,
                 )
                 t0 = time.perf_counter()

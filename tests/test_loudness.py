@@ -264,3 +264,15 @@ def test_an_aac_overshoot_is_mastered_again_with_a_lower_ceiling(tmp_path, monke
     assert result.validation.passed
     ceiling = master_module.LIMITER_CEILING_DBFS
     assert result.audio["limiter_ceiling_dbfs"] == pytest.approx(ceiling - 1.5 - 0.5)
+
+
+@pytest.mark.parametrize("ceiling_dbfs", [-4.5, -6.0])
+def test_a_lowered_ceiling_still_hits_the_target_when_refined(ceiling_dbfs):
+    # After an AAC overshoot the sound is mastered again with a lower ceiling; the straight
+    # line between the two probes then undershot (a 137-page PDF failed validation at
+    # -17.2 LUFS after two such retries).
+    clip = level_speech(speechlike(8.0)).samples
+    mix = Mix(10 * SR, [VoiceClip(SR, len(clip), lambda: clip)])
+    refined = master(mix, target_lufs=-16.0, ceiling_dbfs=ceiling_dbfs, refine=True)
+    measured = avio.measure_loudness(refined.samples())
+    assert measured.integrated_lufs == pytest.approx(-16.0, abs=0.25)
