@@ -453,6 +453,25 @@ def test_docx_headings_lists_quotes_tables(tmp_path: Path) -> None:
     assert [i.title for i in lists[1].items] == ["alpha", "beta"]
 
 
+def test_docx_code_typed_in_a_monospace_font_is_code(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("Install", 1)
+    document.add_paragraph("Run these two lines:")
+    for line in ("python -m pip install napari", "napari"):
+        run = document.add_paragraph().add_run(line)
+        run.font.name = "Courier New"
+    mixed = document.add_paragraph()
+    mixed.add_run("Then call ")
+    mixed.add_run("napari.run()").font.name = "Consolas"
+    path = tmp_path / "typed.docx"
+    document.save(path)
+    spec = load_document(path)
+    code = [s for s in spec.scenes if getattr(s, "code", None)]
+    assert code and "python -m pip install napari\nnapari" in code[0].code
+    # a paragraph with some words in a code font stays prose
+    assert all("Then call" not in s.code for s in code)
+
+
 # --- builder --------------------------------------------------------------------------
 
 

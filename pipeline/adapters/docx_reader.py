@@ -15,7 +15,8 @@ limit.
 Paragraph styles give the structure: ``Title`` and ``Heading 1..9`` are headings,
 ``List Bullet``/``List Number``/``List Paragraph`` (or numbering properties) are list entries
 (``List Bullet 2`` and deeper become nested entries), ``Quote``/``Intense Quote`` are quotes,
-styles named like ``Code`` or ``HTML Preformatted`` are code. Tables keep their first column.
+styles named like ``Code`` or ``HTML Preformatted`` are code, and so is a paragraph typed
+wholly in a monospace font (Courier New, Consolas, …). Tables keep their first column.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pipeline.adapters.blocks import (
     Block,
@@ -241,7 +242,7 @@ def _blocks(document: object) -> list[Block]:
         style = (item.style.name if item.style is not None else "") or ""
         raw = item.text
         text = tidy(raw)
-        if _is_code_style(style):
+        if _is_code_style(style) or _is_monospace(item):
             if entries:
                 flush()
             code.append(raw.rstrip())
@@ -291,6 +292,34 @@ def _list_level(paragraph: object, style: str) -> int | None:
         ilvl = p_pr.numPr.ilvl if p_pr is not None and p_pr.numPr is not None else None
         return int(ilvl.val) if ilvl is not None else 0
     return None
+
+
+_MONOSPACE_FONTS = (
+    "courier",
+    "consolas",
+    "menlo",
+    "monaco",
+    "lucida console",
+    "lucida sans typewriter",
+    "source code",
+    "dejavu sans mono",
+    "liberation mono",
+    "cascadia",
+    "fira code",
+    "fira mono",
+    "jetbrains mono",
+    "roboto mono",
+    "sf mono",
+    "andale mono",
+)
+"""Font families (prefixes, lower case) that mark a paragraph typed in them as code."""
+
+
+def _is_monospace(paragraph: Any) -> bool:  # a docx.text.paragraph.Paragraph (lazy import)
+    """A paragraph whose every non-blank run is set in a monospace font: code typed in a
+    Normal paragraph, as Word users do more often than they use a Code style."""
+    fonts = [(run.font.name or "").lower() for run in paragraph.runs if run.text.strip()]
+    return bool(fonts) and all(font.startswith(_MONOSPACE_FONTS) for font in fonts)
 
 
 def _is_code_style(style: str) -> bool:
