@@ -73,6 +73,7 @@ from pipeline.render import (
     make_renderer,
     min_display_durations,
 )
+from pipeline.render.backdrop import BACKDROP_SCENE_TYPES, cover
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.render.fonts import fonts_token
 from pipeline.speech.base import SpeechAudio, VoiceRef, WordTiming
@@ -679,6 +680,7 @@ def render_video(
             progress=stage_progress("visuals"),
             cancel=cancel,
             images=images,
+            narrations=narrations,
         )
         finish_stage("visuals", t0, {"tiers": [v.tier for v in visuals]})
 
@@ -928,8 +930,9 @@ class SceneVisual:
     """How a scene is drawn, decided before encoding.
 
     Attributes:
-        tier: ``"rendered"`` (a document scene), or for clip scenes the fallback tier that
-            produced it: ``"ai_clip"``, ``"ai_image"``, ``"infographic"`` or ``"text_card"``.
+        tier: for document scenes ``"rendered"``, or ``"ai_image"`` when drawn over an AI
+            backdrop made from the narration; for clip scenes the fallback tier that produced
+            it: ``"ai_clip"``, ``"ai_image"``, ``"infographic"`` or ``"text_card"``.
         clip_path: the AI clip file (tier ``ai_clip``) or the AI still (tier ``ai_image``).
         clip_key: the clip's or still's store key (part of the segment's cache key).
         cost_usd: what the scene's paid generation cost (settled), 0 when free or cached.
@@ -957,16 +960,25 @@ class ClipSupplier(Protocol):
 
 
 class ImageSupplier(Protocol):
-    """Gets the AI still of a clip scene (from the cache, or from a paid images endpoint).
+    """Gets AI stills (from the cache, or from a paid images endpoint).
 
-    Returns ``(path, store_key, cost_usd)``; raises :class:`~pipeline.ai.base.ProviderError`,
-    :class:`~pipeline.ai.base.PaidWorkBlocked` or :class:`~pipeline.ai.base.QuotaExhausted`
-    when there is no image to be had now — the scene then falls back to the next tier.
+    Both methods return ``(path, store_key, cost_usd)``; they raise
+    :class:`~pipeline.ai.base.ProviderError`, :class:`~pipeline.ai.base.PaidWorkBlocked` or
+    :class:`~pipeline.ai.base.QuotaExhausted` when there is no image to be had now — the
+    scene then falls back to the next tier (a document scene: drawn as without images).
     """
 
     def image_for(
         self, scene: ClipScene, index: int, *, cancel: CancelToken
-    ) -> tuple[Path, str, float]: ...
+    ) -> tuple[Path, str, float]:
+        """The still of a clip scene, from its clip prompt."""
+        ...
+
+    def backdrop_for(
+        self, scene: Scene, index: int, narration: str, *, cancel: CancelToken
+    ) -> tuple[Path, str, float]:
+        """The background still of a document scene, from its ``narration``."""
+        ...
 
 
 _CLIP_FAILURES = (ProviderError, PaidWorkBlocked, QuotaExhausted)
@@ -981,13 +993,20 @@ def resolve_visuals(
     progress: Progress = no_progress,
     cancel: CancelToken = NEVER_CANCEL,
     images: ImageSupplier | None = None,
+    narrations: Sequence[str] | None = None,
 ) -> list[SceneVisual]:
     """Visuals stage: the fallback chain AI clip → AI image → animated infographic → text card.
 
-    Document scenes are ``"rendered"``. A clip scene gets its AI clip when ``clips`` is given
-    and the provider delivers; else its AI still when ``images`` is given, the endpoint
-    delivers and the still can be drawn; else the infographic, if the scene has one and its
-    renderer accepts the data; else a text card. The job never fails because a provider did.
+    A clip scene gets its AI clip when ``clips`` is given and the provider delivers; else its
+    AI still when ``images`` is given, the endpoint delivers and the still can be drawn; else
+    the infographic, if the scene has one and its renderer accepts the data; else a text card.
+
+    A document scene is ``"rendered"``, or ``"ai_image"`` when ``images`` is given, its type
+    takes a backdrop (:data:`~pipeline.render.backdrop.BACKDROP_SCENE_TYPES`), it has
+    narration (``narrations[index]``, else the scene's own) and the endpoint delivers a still
+    that can be drawn: it is then drawn over that still (:mod:`pipeline.render.backdrop`).
+
+    The job never fails because a provider did: the scene falls back and its ``notes`` say why.
     """
     visuals: list[SceneVisual] = []
     for index, scene in enumerate(spec.scenes):
@@ -995,7 +1014,8 @@ def resolve_visuals(
         count = len(spec.scenes)
         report_scene(progress, index / count, f"scene {index + 1}/{count}", index, count)
         if not isinstance(scene, ClipScene):
-            visuals.append(SceneVisual())
+            narration = (narrations[index] if narrations is not None else scene.narration) or ""
+            visuals.append(_document_visual(scene, index, narration, images, cancel))
             continue
         notes: list[str] = []
         if clips is not None:
@@ -1029,6 +1049,29 @@ def resolve_visuals(
         visuals.append(SceneVisual("text_card", notes=tuple(notes)))
     progress(1.0, "visuals chosen")
     return visuals
+
+
+def _document_visual(
+    scene: Scene,
+    index: int,
+    narration: str,
+    images: ImageSupplier | None,
+    cancel: CancelToken,
+) -> SceneVisual:
+    """The visual of document scene ``index``: over its AI backdrop when ``images`` gives
+    one that draws, else ``"rendered"`` (with a note saying why)."""
+    if images is None or scene.scene_type not in BACKDROP_SCENE_TYPES or not narration.strip():
+        return SceneVisual()
+    try:
+        path, key, cost = images.backdrop_for(scene, index, narration, cancel=cancel)
+        cover(path, 16, 16)  # the still reads (the cache could hold a damaged file)
+    except _CLIP_FAILURES as error:
+        log.warning("scene %d: AI image unavailable: %s", index + 1, error.message)
+        return SceneVisual(notes=(f"AI image unavailable: {error.message}",))
+    except ValueError as error:  # a cached still that no longer reads
+        log.warning("scene %d: AI image failed: %s", index + 1, error)
+        return SceneVisual(notes=(f"AI image failed: {error}",))
+    return SceneVisual("ai_image", path, key, cost)
 
 
 def _make_scene_renderer(

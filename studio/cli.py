@@ -154,8 +154,9 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="ask the configured images endpoint for a still per clip scene without an AI "
-        "clip, drawn with pan and zoom (paid, 10-50x cheaper than clips; falls back to "
-        "infographics; default: the setting)",
+        "clip, drawn with pan and zoom, and for a background per title, list, quote … scene "
+        "from its narration (paid, 10-50x cheaper than clips; falls back to infographics or "
+        "the plain scene; default: the setting)",
     )
 
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from pipeline.ai.costs import estimate_video
 from pipeline.artifacts import content_key
-from pipeline.models import ClipScene, VideoSpec
+from pipeline.models import ClipScene, Scene, VideoSpec
 from pipeline.progress import CancelToken
 from studio.budget import BudgetGovernor, BudgetPolicy
 from studio.cache import ContentCache
@@ -46,7 +46,8 @@ class PaidChoices:
         ai_clips: ask the configured Videos API for clip scenes (falls back to infographics).
         template_id: the template the video came from (first paid use needs an approval).
         ai_images: ask the configured images endpoint for a still per clip scene that has no
-            AI clip (the cheaper tier; falls back to infographics).
+            AI clip (the cheaper tier; falls back to infographics), and for a background per
+            document scene from its narration (falls back to the theme background).
     """
 
     llm: bool = False
@@ -214,8 +215,26 @@ class CachedImageSupplier(_CachedSupplier):
 
     Keyed like clips: the scene's shared ``cache_key`` (or its prompt's hash) with the model,
     size and quality that shape the image, so every user of a persona × topic shares one
-    still and a second render pays nothing.
+    still and a second render pays nothing. A document scene's background
+    (:meth:`backdrop_for`) is keyed by its prompt (made from the narration) the same way.
+
+    Args:
+        client, cache, ai, staging: as for :class:`_CachedSupplier`.
+        template_id: the template the video came from: document scenes' images are asked
+            for under it (its first paid use needs an approval, as for clip scenes).
     """
+
+    def __init__(
+        self,
+        client: Any,
+        cache: ContentCache,
+        ai: AISettings,
+        staging: Path,
+        *,
+        template_id: str | None = None,
+    ) -> None:
+        super().__init__(client, cache, ai, staging)
+        self.template_id = template_id
 
     def image_key(self, scene: ClipScene) -> str:
         """The cache key of ``scene``'s still."""
@@ -256,6 +275,63 @@ class CachedImageSupplier(_CachedSupplier):
             lambda: self.client.generate(request, out_path=self.staging / f"{key[:32]}.png"),
         )
 
+    def backdrop_key(self, prompt: str) -> str:
+        """The cache key of a document scene's background made from ``prompt``."""
+        return content_key(
+            "ai_image",
+            {
+                "backdrop": prompt,
+                "model": self.ai.image_model,
+                "size": self.ai.image_size,
+                "quality": self.ai.image_quality,
+            },
+        )
+
+    def backdrop_for(
+        self, scene: Scene, index: int, narration: str, *, cancel: CancelToken
+    ) -> tuple[Path, str, float]:
+        """The background still of document ``scene`` from its ``narration``:
+        ``(path, key, cost_usd)``; cost 0 when it came from the cache (same narration, model,
+        size and quality).
+
+        Raises:
+            ProviderError / PaidWorkBlocked / QuotaExhausted: no image now (the scene is drawn
+                as without images).
+        """
+        from pipeline.ai.images import ImageRequest
+
+        prompt = backdrop_prompt(narration)
+        key = self.backdrop_key(prompt)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached, key, 0.0
+        cancel.raise_if_cancelled()
+        request = ImageRequest(
+            prompt=prompt,
+            size=self.ai.image_size,
+            cache_key=key[:32],
+            template_id=self.template_id,
+        )
+        return self._generate_and_cache(
+            key,
+            "ai_image",
+            lambda: self.client.generate(request, out_path=self.staging / f"{key[:32]}.png"),
+        )
+
+
+BACKDROP_PROMPT_CHARS = 600
+"""At most this much of a scene's narration goes into its background's prompt."""
+
+
+def backdrop_prompt(narration: str) -> str:
+    """The prompt of a document scene's background: an illustration of its ``narration``
+    (whitespace collapsed, cut at :data:`BACKDROP_PROMPT_CHARS` on a word boundary). The
+    images client adds its style suffix (no text in the picture, calm composition)."""
+    words = " ".join(narration.split())
+    if len(words) > BACKDROP_PROMPT_CHARS:
+        words = words[:BACKDROP_PROMPT_CHARS].rsplit(" ", 1)[0]
+    return f"A soft, uncluttered illustration of: {words}"
+
 
 @dataclass
 class PaidServices:
@@ -271,14 +347,20 @@ class PaidServices:
     clips: CachedClipSupplier | None = None
     images: CachedImageSupplier | None = None
     notes: list[str] = field(default_factory=list)
+    template_id: str | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def record_tiers(self, job_id: int | None, spec: VideoSpec, scenes: Sequence[Any]) -> None:
-        """Record which fallback tier produced each clip scene (for the operator view)."""
+        """Record which fallback tier produced each clip scene, and each document scene drawn
+        over an AI image (under the render's template), for the operator view."""
         for report, scene in zip(scenes, spec.scenes, strict=True):
             if isinstance(scene, ClipScene):
                 self.governor.record_scene_tier(
                     job_id, scene.template_id, report.index, report.tier, report.cost_usd
+                )
+            elif report.tier == "ai_image":
+                self.governor.record_scene_tier(
+                    job_id, self.template_id, report.index, report.tier, report.cost_usd
                 )
 
     def close(self) -> None:
@@ -357,7 +439,7 @@ def paid_services(
     render falls back, with a note saying which key is missing.
     """
     governor = BudgetGovernor(db, budget_policy(ai), job_id=job_id)
-    services = PaidServices(governor=governor)
+    services = PaidServices(governor=governor, template_id=choices.template_id)
     if choices.llm:
         from pipeline.ai.llm import make_generator
         from pipeline.ai.script import llm_script_stage
@@ -428,12 +510,17 @@ def paid_services(
             keyless=ai.image_keyless,
         )
         if not image_key and not ai.image_keyless:
-            services.notes.append("no images endpoint key: clip scenes use infographics")
+            services.notes.append(
+                "no images endpoint key: clip scenes use infographics, other scenes the "
+                "theme background"
+            )
         image_client = ImageClient(
             image_settings,
             governor,
             estimate=functools.partial(estimate_image, prices=ai.prices),
         )
         services._closers.append(image_client.close)
-        services.images = CachedImageSupplier(image_client, cache, ai, staging)
+        services.images = CachedImageSupplier(
+            image_client, cache, ai, staging, template_id=choices.template_id
+        )
     return services

@@ -40,6 +40,7 @@ from pipeline.models import (
     spec_error,
 )
 from pipeline.preflight import check_not_a_folder
+from pipeline.render.backdrop import BACKDROP_SCENE_TYPES
 from pipeline.render_job import RenderOptions
 from pipeline.speech.voices import override_voice
 from studio.paid import PaidChoices
@@ -278,16 +279,21 @@ def build_render_request(
         template_id=overrides.template_id,
         ai_images=overrides.ai_images if overrides.ai_images is not None else ai.image_enabled,
     )
-    paid_visuals = [
-        name
-        for name, chosen in (("AI clips", overrides.ai_clips), ("AI images", overrides.ai_images))
-        if chosen
-    ]
-    if paid_visuals and not any(isinstance(scene, ClipScene) for scene in resolved.scenes):
+    has_clips = any(isinstance(scene, ClipScene) for scene in resolved.scenes)
+    if overrides.ai_clips and not has_clips:
         notes.append(
-            f"{' and '.join(paid_visuals)} were asked for, but they are made only for clip "
-            "scenes (persona and topic templates, YAML `clip` scenes) and this video has "
-            "none: nothing is generated"
+            "AI clips were asked for, but they are made only for clip scenes (persona and "
+            "topic templates, YAML `clip` scenes) and this video has none: no clip is generated"
+        )
+    if (
+        overrides.ai_images
+        and not has_clips
+        and not any(scene.scene_type in BACKDROP_SCENE_TYPES for scene in resolved.scenes)
+    ):
+        notes.append(
+            "AI images were asked for, but they are made only for clip scenes and for the "
+            "background of title, list, quote and similar scenes (not code scenes), and this "
+            "video has none: no image is generated"
         )
     if output is None:
         folder = settings.output_dir or default_output_dir or Path.cwd()

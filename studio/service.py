@@ -435,7 +435,8 @@ class Studio:
         does not depend on the language are made once.
 
         Paid providers come from the settings and secrets, governed by the budget ledger;
-        the fallback tier of each clip scene is recorded for the operator view. Progress
+        the fallback tier of each clip scene (and each document scene drawn over an AI image)
+        is recorded for the operator view. Progress
         arrives as typed events whose remaining time comes from this machine's measured
         throughput, which the render then updates.
 

@@ -108,7 +108,8 @@ class AISettings(BaseModel):
         video_base_url / video_model / video_size / video_seconds: that API's settings;
             video_poll_interval_s: seconds between status polls of a clip job.
         image_enabled: ask an OpenAI-compatible images endpoint for a still per clip scene
-            that has no AI clip (the cheaper tier, drawn with pan and zoom).
+            that has no AI clip (the cheaper tier, drawn with pan and zoom), and for a
+            background per title, list, quote … scene from its narration.
         image_base_url / image_model / image_size / image_quality: that endpoint's settings
             (``image_quality`` ``""`` leaves it to the endpoint); image_keyless: the endpoint
             needs no key (a local server or a keyless LiteLLM proxy).
@@ -757,8 +758,11 @@ def estimate_ai_costs(
 ) -> list[CostEstimate]:
     """What the paid AI choices would cost for ``spec``, before anything is spent.
 
-    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. Images (the
-    fallback of clips, so at most one per clip scene): clip scenes × the image price. LLM: scenes ×
+    Clips: number of clip scenes × ``ai.video_seconds`` × the video price. Images: one per
+    clip scene (the fallback of its clip) and one per narrated document scene that takes a
+    background (:data:`~pipeline.render.backdrop.BACKDROP_SCENE_TYPES`; every one when the
+    LLM writes the narration) × the image price
+    (an upper bound: cached images cost nothing). LLM: scenes ×
     (:data:`LLM_INPUT_TOKENS_PER_SCENE` in + :data:`LLM_OUTPUT_TOKENS_PER_SCENE` out) at the
     provider's token prices. Empty when both are off.
     """
@@ -777,15 +781,22 @@ def estimate_ai_costs(
         estimates.append(
             replace(estimate, description=f"{clip_scenes} AI clips of {ai.video_seconds} s")
         )
-    if images and clip_scenes:
+    from pipeline.render.backdrop import BACKDROP_SCENE_TYPES  # the renderers: only here
+
+    image_scenes = clip_scenes + sum(
+        1
+        for scene in spec.scenes
+        if scene.scene_type in BACKDROP_SCENE_TYPES and (llm or (scene.narration or "").strip())
+    )
+    if images and image_scenes:
         estimate = estimate_image(
             ai.image_model,
             ai.prices,
             quality=ai.image_quality,
             size=ai.image_size,
-            count=clip_scenes,
+            count=image_scenes,
         )
-        estimates.append(replace(estimate, description=f"{clip_scenes} AI scene images"))
+        estimates.append(replace(estimate, description=f"{image_scenes} AI scene images"))
     return estimates
 
 

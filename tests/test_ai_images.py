@@ -252,11 +252,14 @@ def tiers_with(
 
 
 def test_fallback_chain_image_then_cache(server: FakeImagesServer, tmp_path: Path) -> None:
+    # the title scene gets a background from its narration, the clip scene its still
     tiers, _, _ = tiers_with(server, tmp_path)
-    assert tiers == ["rendered", "ai_image"] and server.generations == 1
+    assert tiers == ["ai_image", "ai_image"] and server.generations == 2
+    assert "Let us save" in server.requests[0].body["prompt"]
+    assert server.requests[1].body["prompt"].startswith("A jar filling with coins")
     tiers, _, governor = tiers_with(server, tmp_path)  # same cache: no new request
-    assert tiers == ["rendered", "ai_image"] and server.generations == 1
-    assert [e.kind for e in governor.ledger()] == ["image"]
+    assert tiers == ["ai_image", "ai_image"] and server.generations == 2
+    assert [e.kind for e in governor.ledger()] == ["image", "image"]
 
 
 def test_budget_refusal_falls_back_without_a_request(
@@ -277,9 +280,9 @@ def test_unapproved_template_falls_back_without_a_request(
 
 
 def test_garbage_image_falls_back(server: FakeImagesServer, tmp_path: Path) -> None:
-    server.script = ["garbage"]
+    server.script = ["garbage", "garbage"]
     tiers, notes, _ = tiers_with(server, tmp_path)
-    assert tiers == ["rendered", "infographic"] and server.generations == 1
+    assert tiers == ["rendered", "infographic"] and server.generations == 2
     assert any("unusable" in note for note in notes)
 
 
@@ -330,15 +333,16 @@ def test_chain_clip_down_then_image_then_infographic_then_text_card(
 
     with FakeVideosServer(create_script=[500, 500, 500]) as videos:
         tiers, notes = resolve(clip_spec(), tmp_path / "a", videos)
-        assert tiers == ["rendered", "ai_image"] and videos.create_requests == 1
-        assert "AI clip unavailable" in notes[1] and server.generations == 1
+        assert tiers == ["ai_image", "ai_image"] and videos.create_requests == 1
+        assert "AI clip unavailable" in notes[1] and server.generations == 2
 
-        server.script = [500]
+        server.script = [500, 500]  # the title's background, then the clip scene's still
         tiers, notes = resolve(clip_spec(), tmp_path / "b", videos)
-        assert tiers == ["rendered", "infographic"] and server.generations == 2
+        assert tiers == ["rendered", "infographic"] and server.generations == 4
+        assert "AI image unavailable" in notes[0]
         assert "AI clip unavailable" in notes[1] and "AI image unavailable" in notes[1]
 
-        server.script = [500]
+        server.script = [500, 500]
         bare = clip_spec()
         bare = bare.model_copy(
             update={
@@ -346,7 +350,7 @@ def test_chain_clip_down_then_image_then_infographic_then_text_card(
             }
         )
         tiers, notes = resolve(bare, tmp_path / "c", videos)
-        assert tiers == ["rendered", "text_card"] and server.generations == 3
+        assert tiers == ["rendered", "text_card"] and server.generations == 6
         assert videos.create_requests == 3  # one create per render, never retried
 
 
@@ -422,13 +426,14 @@ def test_studio_render_uses_the_image_tier_and_records_it(
         assert pending.kind == "image"
         governor.approve(pending.id)
 
-        second = render("two.mp4")
-        assert [s.tier for s in second.scenes] == ["rendered", "ai_image"]
-        assert server.generations == 1 and second.scenes[1].cost_usd == pytest.approx(0.063)
+        second = render("two.mp4")  # the title gets a background, the clip scene its still
+        assert [s.tier for s in second.scenes] == ["ai_image", "ai_image"]
+        assert server.generations == 2 and second.scenes[1].cost_usd == pytest.approx(0.063)
         meta = json.loads(second.metadata_path.read_text(encoding="utf-8"))
         assert meta["scenes"][1]["tier"] == "ai_image"
         assert meta["scenes"][1]["cost_usd"] == pytest.approx(0.063)
-        assert governor.status().settled_usd == pytest.approx(0.063)
+        assert meta["scenes"][0]["tier"] == "ai_image"
+        assert governor.status().settled_usd == pytest.approx(0.126)
         # the frames of the image scene show the still (blue left, orange right), moving
         start = second.scenes[1].start_s
         with av.open(str(second.output_path)) as container:
@@ -443,25 +448,39 @@ def test_studio_render_uses_the_image_tier_and_records_it(
         assert np.abs(a.astype(int) - b.astype(int)).mean() > 0.5  # it moved
 
         third = render("three.mp4")  # from the cache
-        assert [s.tier for s in third.scenes] == ["rendered", "ai_image"]
-        assert server.generations == 1 and third.scenes[1].cost_usd == 0.0
+        assert [s.tier for s in third.scenes] == ["ai_image", "ai_image"]
+        assert server.generations == 2 and third.scenes[1].cost_usd == 0.0
         report = ops_report(studio.db)
-        assert report.tier_counts["ai_image"] == 2 and report.tier_counts["infographic"] == 1
+        assert report.tier_counts["ai_image"] == 4 and report.tier_counts["infographic"] == 1
         assert KEY not in second.metadata_path.read_text(encoding="utf-8")
     finally:
         studio.close()
 
 
-def test_asking_for_ai_images_without_clip_scenes_says_nothing_is_generated(
+def test_asking_for_ai_images_without_eligible_scenes_says_nothing_is_generated(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """AI images are a tier of clip scenes only: a document asked to use them is told so (a
-    note on the request, printed by the command line), instead of silently getting none."""
+    """AI images are made for clip scenes and for the background of document scenes other
+    than code: a video of code scenes only asked to use them is told so (a note on the
+    request), and so is a document asked for AI clips (printed by the command line)."""
     from studio.cli import main
     from studio.request import RenderOverrides, build_render_request
 
     document = build_spec(
         {"title": "Doc", "scenes": [{"scene_type": "title", "title": "Doc", "narration": "Hi."}]}
+    )
+    code_only = build_spec(
+        {
+            "title": "Code",
+            "scenes": [
+                {
+                    "scene_type": "command",
+                    "header": "Install",
+                    "commands": ["pip install package"],
+                    "narration": "Install it.",
+                }
+            ],
+        }
     )
 
     def notes(spec, **choices: bool) -> str:  # type: ignore[no-untyped-def]
@@ -471,12 +490,15 @@ def test_asking_for_ai_images_without_clip_scenes_says_nothing_is_generated(
         )
         return " ".join(request.notes)
 
-    assert "AI images were asked for" in notes(document, ai_images=True)
-    assert "AI clips and AI images were asked" in notes(document, ai_clips=True, ai_images=True)
-    assert "clip scenes" not in notes(clip_spec(), ai_images=True)  # a clip scene: used
-    assert "clip scenes" not in notes(document)  # the setting alone: no note on every render
+    assert "AI images were asked for" in notes(code_only, ai_images=True)
+    assert "AI images" not in notes(document, ai_images=True)  # the title gets a background
+    assert "AI clips were asked for" in notes(document, ai_clips=True, ai_images=True)
+    assert "AI images" not in notes(document, ai_clips=True, ai_images=True)
+    assert "AI clips and" not in notes(clip_spec(), ai_clips=True, ai_images=True)
+    assert "were asked for" not in notes(clip_spec(), ai_images=True)  # a clip scene: used
+    assert "were asked for" not in notes(code_only)  # the setting alone: no note every render
     doc = tmp_path / "doc.md"
     doc.write_text("# Doc\n\nHello there.\n", encoding="utf-8")
-    code = main(["queue", "add", str(doc), "--ai-images", "-o", str(tmp_path / "doc.mp4")])
+    code = main(["queue", "add", str(doc), "--ai-clips", "-o", str(tmp_path / "doc.mp4")])
     assert code == 0
-    assert "note: AI images were asked for" in capsys.readouterr().err
+    assert "note: AI clips were asked for" in capsys.readouterr().err

@@ -331,7 +331,9 @@ class SettingsDialog(QDialog):
         self.preset_label = QLabel()
         self.preset_label.setWordWrap(True)
         self._preset_ai: AISettings | None = None
-        self.images_check = QCheckBox("Make AI scene images for clip scenes without a clip")
+        self.images_check = QCheckBox(
+            "Make AI scene images (clip scenes without a clip; backgrounds of other scenes)"
+        )
         self.image_url_edit = QLineEdit()
         self.image_url_edit.setPlaceholderText("default (OpenAI)")
         self.image_model_edit = QLineEdit()

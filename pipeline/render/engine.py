@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
+from pathlib import Path
 from typing import ClassVar, Protocol
 
 import numpy as np
 from PIL import Image
 
 from pipeline.models import SceneBase
+from pipeline.render.backdrop import backdrop_frame
 from pipeline.render.base import RenderContext, RGBFrame
 from pipeline.render.captions import CaptionLayer
 from pipeline.render.compositing import Sprite, blend_sprite, crossfade, paste_sprite
@@ -27,7 +29,7 @@ from pipeline.render.fonts import FontSet, font_set
 from pipeline.render.geometry import FormatLayout, Rect, format_layout
 from pipeline.render.palette import Palette, make_palette, mix
 from pipeline.render.shapes import disc
-from pipeline.render.textlog import new_draw
+from pipeline.render.textlog import new_draw, paused_recording
 from pipeline.timeline import SceneTiming
 
 FADE_S = 0.3
@@ -83,6 +85,11 @@ class Layer:
 class Canvas:
     """The static layer being drawn, plus the sprites registered on it.
 
+    Args:
+        backdrop: an AI background (``(H, W, 3)`` uint8, already under its scrim, see
+            :mod:`pipeline.render.backdrop`) to draw on instead of the flat theme colour.
+        discs: draw the two faint accent discs (default: only without a backdrop).
+
     Attributes:
         image, draw: the static layer (Pillow RGB) and a drawing context on it.
         palette, fonts: the theme's colours and font files.
@@ -100,6 +107,9 @@ class Canvas:
         fonts: FontSet,
         layout: FormatLayout,
         content: Rect,
+        backdrop: RGBFrame | None = None,
+        *,
+        discs: bool | None = None,
     ) -> None:
         self.ctx = ctx
         self.palette = palette
@@ -108,13 +118,16 @@ class Canvas:
         self.safe = layout.safe
         self.content = content
         self.unit = layout.unit
-        self.image = Image.new("RGB", (ctx.width_px, ctx.height_px), palette.background)
+        if backdrop is None:
+            self.image = Image.new("RGB", (ctx.width_px, ctx.height_px), palette.background)
+        else:
+            self.image = Image.fromarray(backdrop, "RGB")
         self.draw = new_draw(self.image)
         self.decorations: list[Rect] = []
         self.sprites: list[Sprite] = []
         self.sprite_groups: list[str] = []
         self.overlays: list[Overlay] = []
-        self._draw_decorations()
+        self._draw_decorations(discs=backdrop is None if discs is None else discs)
 
     @property
     def portrait(self) -> bool:
@@ -130,11 +143,16 @@ class Canvas:
         """``value`` pixels at 1080 scaled to this frame, rounded."""
         return max(1, round(value * self.unit))
 
-    def _draw_decorations(self) -> None:
+    def _draw_decorations(self, *, discs: bool = True) -> None:
+        """The accent strip along the top and (``discs``) two faint accent discs; over an
+        AI backdrop only the strip (flat discs would blot out the picture)."""
         w, h = self.ctx.width_px, self.ctx.height_px
         p = self.palette
         strip = Rect(0, 0, w, self.px(8))
         self.decorations.append(strip)
+        if not discs:
+            self.draw.rectangle((0, 0, w - 1, strip.h - 1), fill=p.accent)
+            return
         # A faint accent disc bleeding off the top-right corner, and a small one bottom-left.
         d = round(min(w, h) * 0.46)
         cx, cy = w - round(d * 0.18), round(d * 0.12)
@@ -204,10 +222,12 @@ class SceneRenderer:
         timing: the scene's timing (reveals, captions, transition).
         previous_final: the previous scene's :meth:`final_frame`, crossfaded from during the
             first ``timing.transition_in_s`` seconds; ``None`` for no crossfade.
+        backdrop: an AI still to draw as the background (tier ``"ai_image"`` of a document
+            scene, :mod:`pipeline.render.backdrop`); ``None`` for the theme's flat colour.
 
     Raises:
-        ValueError: when the frame size is not positive, the fps do not match, or
-            ``previous_final`` has the wrong shape or dtype.
+        ValueError: when the frame size is not positive, the fps do not match,
+            ``previous_final`` has the wrong shape or dtype, or ``backdrop`` cannot be read.
     """
 
     scene_type: ClassVar[str] = ""
@@ -222,6 +242,7 @@ class SceneRenderer:
         timing: SceneTiming,
         *,
         previous_final: RGBFrame | None = None,
+        backdrop: Path | None = None,
     ) -> None:
         if ctx.width_px <= 0 or ctx.height_px <= 0:
             raise ValueError(f"frame size must be positive, got {ctx.width_px}x{ctx.height_px}")
@@ -255,7 +276,10 @@ class SceneRenderer:
             gap = round(min(ctx.width_px, ctx.height_px) * 0.02)
             bottom = min(self.safe.bottom, self._captions.band.y - gap)
             content = Rect(self.safe.x, self.safe.y, self.safe.w, max(0, bottom - self.safe.y))
-        canvas = Canvas(ctx, self.palette, self.fonts, self.layout, content)
+        backdrop_rgb = None if backdrop is None else self._backdrop(backdrop, content)
+        self.backdrop: Path | None = backdrop
+        """The AI still drawn as the background, if any."""
+        canvas = Canvas(ctx, self.palette, self.fonts, self.layout, content, backdrop_rgb)
         self.build(canvas)
         self.content = content
         self.decorations: tuple[Rect, ...] = tuple(canvas.decorations)
@@ -272,6 +296,26 @@ class SceneRenderer:
         )
         self._settled: dict[tuple[bool, ...], RGBFrame] = {}
         self._last: tuple[FrameState, RGBFrame] | None = None
+
+    def _backdrop(self, image_path: Path, content: Rect) -> RGBFrame:
+        """The AI background of this scene (:func:`~pipeline.render.backdrop.backdrop_frame`):
+        the scene is drawn once on the flat background (recording no text) to find where it
+        draws — its static ink and the rectangles of its sprites and overlays — and the full
+        scrim covers their bounding box, widened by the items' slide-in and a margin."""
+        probe = Canvas(self.ctx, self.palette, self.fonts, self.layout, content, discs=False)
+        flat = np.asarray(probe.image, dtype=np.uint8).copy()
+        with paused_recording():
+            self.build(probe)
+        ink = np.any(np.asarray(probe.image, dtype=np.uint8) != flat, axis=2)
+        for rect in [s.rect for s in probe.sprites] + [o.rect for o in probe.overlays]:
+            ink[max(0, rect.y) : max(0, rect.bottom), max(0, rect.x) : max(0, rect.right)] = True
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        if rows.size:  # one calm panel around all of it, not a patch per item
+            ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = True
+        reach = probe.px(SLIDE_PX + 16)
+        return backdrop_frame(
+            image_path, self.ctx.width_px, self.ctx.height_px, self.palette, ink, reach
+        )
 
     # -- to implement -------------------------------------------------------------------
     def build(self, canvas: Canvas) -> None:

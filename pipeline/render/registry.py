@@ -7,6 +7,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from pipeline.models import SceneBase
+from pipeline.render.backdrop import BACKDROP_SCENE_TYPES
 from pipeline.render.base import FrameSource, RenderContext, RGBFrame
 from pipeline.render.engine import SceneRenderer
 from pipeline.render.scenes.clip import CLIP_TIERS, ClipRenderer, ClipTier
@@ -44,14 +45,18 @@ def make_renderer(
             ``.tier`` says which was drawn. Ignored by other scene types.
         clip_source: for ``clip`` scenes in tier ``"ai_clip"``, the decoded AI clip's frames
             at the frame size. Ignored by other scene types.
-        image_path: for ``clip`` scenes in tier ``"ai_image"`` (an AI still with pan and
-            zoom, :mod:`pipeline.render.scenes.clip_image`), the image file.
+        image_path: for tier ``"ai_image"``, the AI still: a ``clip`` scene shows it with pan
+            and zoom (:mod:`pipeline.render.scenes.clip_image`); a document scene of
+            :data:`~pipeline.render.backdrop.BACKDROP_SCENE_TYPES` draws it as its background
+            under a scrim (:mod:`pipeline.render.backdrop`).
 
     Raises:
         KeyError: for a scene type without a renderer.
         ValueError: for inconsistent geometry (see :class:`SceneRenderer`), and for a clip
             scene that cannot be drawn in the asked tier (bad infographic data, no clip
-            source, wrong clip frame size) — retry with ``tier="text_card"``.
+            source, wrong clip frame size) — retry with ``tier="text_card"``; for tier
+            ``"ai_image"`` without ``image_path``, with an unreadable image, or on a scene
+            type that takes no backdrop — draw it without.
         InputError: (a ``ValueError``) for an ad scene whose product image is invalid.
     """
     scene_type = getattr(scene, "scene_type", None)
@@ -70,6 +75,12 @@ def make_renderer(
         return ClipRenderer(
             scene, ctx, timing, previous_final=previous_final, tier=tier, clip_source=clip_source
         )
+    if tier == "ai_image":
+        if image_path is None:
+            raise ValueError("tier 'ai_image' needs image_path (the AI still)")
+        if scene_type not in BACKDROP_SCENE_TYPES:
+            raise ValueError(f"scenes of type {scene_type!r} are not drawn over an AI image")
+        return cls(scene, ctx, timing, previous_final=previous_final, backdrop=image_path)
     return cls(scene, ctx, timing, previous_final=previous_final)
 
 

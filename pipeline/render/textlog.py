@@ -97,6 +97,16 @@ def recording_text() -> Iterator[list[TextRecord]]:
         _RECORDS.reset(token)
 
 
+@contextlib.contextmanager
+def paused_recording() -> Iterator[None]:
+    """Record nothing in this context (a probe drawing whose texts are drawn again later)."""
+    token = _RECORDS.set(None)
+    try:
+        yield
+    finally:
+        _RECORDS.reset(token)
+
+
 def record(entry: TextRecord) -> None:
     """Add ``entry`` to the active record list (no-op when not recording)."""
     records = _RECORDS.get()
