@@ -299,6 +299,7 @@ class JobRunner(QObject):
         checkpoints = self.store.load_checkpoints(job.id)
         handler = self.handlers[job.kind]
         last_write = [0.0]
+        unwritten: list[ProgressEvent | None] = [None]  # the newest event not yet persisted
         last_step: list[tuple[str | None, int | None]] = [(None, None)]
         made_progress = [False]
         monotonic = Monotonic(job.progress)  # a resumed job goes on from where it was
@@ -310,10 +311,12 @@ class JobRunner(QObject):
             event = replace(event, fraction=monotonic(event.fraction), elapsed_s=elapsed)
             step = (event.stage, event.scene)
             if now - last_write[0] < PROGRESS_INTERVAL_S and event.fraction < 1.0:
+                unwritten[0] = event
                 if step != last_step[0]:  # a new stage or scene is shown, not written
                     last_step[0] = step
                     self.job_event.emit(job.id, event)
                 return
+            unwritten[0] = None
             last_write[0] = now
             last_step[0] = step
             still_running = self.store.update_progress(
@@ -357,6 +360,16 @@ class JobRunner(QObject):
             shown = state.value
             try:
                 self.store.finish_job(job.id, state, error=error or None, output=output)
+                last = unwritten[0]
+                if last is not None and state is not JobState.SUCCEEDED:
+                    # where it stopped, not where the last throttled write was: the jobs
+                    # panel shows it and the resumed attempt goes on from there
+                    self.store.record_last_progress(
+                        job.id,
+                        last.fraction,
+                        last.stage or None,
+                        active_s=last.elapsed_s or 0.0,
+                    )
                 final = self.store.get_job(job.id)  # e.g. CANCELLED by another process
                 shown = final.state.value if final is not None else shown
             except Exception:  # the database is gone (app shutting down): the crash sweep fixes it

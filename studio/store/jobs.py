@@ -478,6 +478,36 @@ class JobStore:
             values["progress"] = 1.0
         return self._update_where(job_id, {JobState.RUNNING}, values)
 
+    def record_last_progress(
+        self, job_id: int, fraction: float, stage: str | None = None, *, active_s: float
+    ) -> bool:
+        """Record where a job that did not succeed stopped: its newest progress, which the
+        runner's throttled writes (:data:`studio.jobs.PROGRESS_INTERVAL_S`) had not stored.
+
+        Applies to a RUNNING, CANCELLED or FAILED job (a job cancelled from the panel is
+        already CANCELLED when its work stops); progress and the time worked never go back.
+
+        Args:
+            fraction: 0–1 of the whole job (clamped).
+            stage: the stage it was in; unchanged when ``None``.
+            active_s: seconds worked on the job over all attempts.
+
+        Returns:
+            ``False`` when the job is in another state or unknown; nothing changes.
+        """
+        stopped = {JobState.RUNNING, JobState.CANCELLED, JobState.FAILED}
+        job = self.get_job(job_id)
+        if job is None or job.state not in stopped:
+            return False
+        values: dict[str, Any] = {
+            "progress": max(job.progress, min(max(float(fraction), 0.0), 1.0)),
+            "active_s": max(job.active_s, float(active_s)),
+            "updated_at": self.clock(),
+        }
+        if stage is not None:
+            values["stage"] = stage
+        return self._update_where(job_id, stopped, values)
+
     def cancel_job(self, job_id: int) -> bool:
         """Cancel a PENDING or RUNNING job. ``False`` if it was already finished or unknown."""
         now = self.clock()
