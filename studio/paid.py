@@ -256,24 +256,7 @@ class CachedImageSupplier(_CachedSupplier):
         Raises:
             ProviderError / PaidWorkBlocked / QuotaExhausted: no image now (the scene falls back).
         """
-        from pipeline.ai.images import ImageRequest
-
-        key = self.image_key(scene)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached, key, 0.0
-        cancel.raise_if_cancelled()
-        request = ImageRequest(
-            prompt=scene.prompt,
-            size=self.ai.image_size,
-            cache_key=key[:32],
-            template_id=scene.template_id,
-        )
-        return self._generate_and_cache(
-            key,
-            "ai_image",
-            lambda: self.client.generate(request, out_path=self.staging / f"{key[:32]}.png"),
-        )
+        return self._image(self.image_key(scene), scene.prompt, scene.template_id, cancel)
 
     def backdrop_key(self, prompt: str) -> str:
         """The cache key of a document scene's background made from ``prompt``."""
@@ -298,19 +281,22 @@ class CachedImageSupplier(_CachedSupplier):
             ProviderError / PaidWorkBlocked / QuotaExhausted: no image now (the scene is drawn
                 as without images).
         """
+        prompt = backdrop_prompt(narration)
+        return self._image(self.backdrop_key(prompt), prompt, self.template_id, cancel)
+
+    def _image(
+        self, key: str, prompt: str, template_id: str | None, cancel: CancelToken
+    ) -> tuple[Path, str, float]:
+        """The cached still under ``key``, else one generated from ``prompt`` (governed by
+        the images client: estimate, reservation, approval) and cached."""
         from pipeline.ai.images import ImageRequest
 
-        prompt = backdrop_prompt(narration)
-        key = self.backdrop_key(prompt)
         cached = self.cache.get(key)
         if cached is not None:
             return cached, key, 0.0
         cancel.raise_if_cancelled()
         request = ImageRequest(
-            prompt=prompt,
-            size=self.ai.image_size,
-            cache_key=key[:32],
-            template_id=self.template_id,
+            prompt=prompt, size=self.ai.image_size, cache_key=key[:32], template_id=template_id
         )
         return self._generate_and_cache(
             key,
