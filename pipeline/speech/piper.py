@@ -300,16 +300,16 @@ class _Session:
     Two scenes are voiced side by side. An inference needs activations in proportion to its
     input (:data:`ACTIVATION_MB_PER_ID`), and two long pieces at once raised a render's peak
     (450 → 750 MB on 14 paragraphs of the corpus guide, with ONNX Runtime's arena then). A
-    second inference therefore starts beside a running one only when the session's *base*
-    — the highest resident memory seen while no inference ran (sampled as each starts and
-    ends: the model plus what the scenes' threads do besides inferring, such as
-    concatenating, resampling and storing long clips) — plus the estimated activations of
-    both stays under :data:`SPEECH_MEMORY_LIMIT_MB`, or, where resident memory cannot be
-    read, when both inputs together are no longer than the longest piece. One inference
-    alone always runs. A snapshot of resident memory at the decision was not enough: the
-    137-page PDF's speech stage reached 614 MB (527 MB one at a time), the other thread's
-    buffers come and go. Samples taken while an inference ran counted its activations twice
-    and kept the 60-second explainer's long pieces taking turns (speech on one core).
+    second inference therefore starts beside a running one only when the highest resident
+    memory seen around this session's inferences (sampled as each starts and ends: it holds
+    what the other scene's thread does besides inferring — concatenating, resampling and
+    storing long clips) plus the estimated activations of both stays under
+    :data:`SPEECH_MEMORY_LIMIT_MB`, or, where resident memory cannot be read, when both
+    inputs together are no longer than the longest piece. One inference alone always runs.
+    On the 137-page PDF a snapshot of resident memory was not enough (its speech stage
+    reached 614 MB against 527 MB one at a time): the other thread's buffers come and go.
+    On the 60-second explainer the long pieces used to take turns and the speech stage used
+    one core.
     """
 
     def __init__(
@@ -323,24 +323,23 @@ class _Session:
         self.limit_mb = limit_mb
         self.budget_ids = budget_ids
         self._in_flight: list[int] = []  # input ids of the running inferences
-        self._base_mb = 0.0  # highest resident memory seen while no inference ran
+        self._high_mb = 0.0  # highest resident memory sampled around the inferences
         self._free = threading.Condition()
         self.most_at_once = 0  # for tests and benchmarks
 
-    def _sample(self) -> None:
-        """Raise the base to the resident memory now if no inference is running."""
-        if not self._in_flight:
-            resident = memory.resident_mb()
-            if resident is not None:
-                self._base_mb = max(self._base_mb, resident)
+    def _sample(self) -> float | None:
+        resident = memory.resident_mb()
+        if resident is not None:
+            self._high_mb = max(self._high_mb, resident)
+        return resident
 
     def _may_start(self, ids: int) -> bool:
         if not self._in_flight:
             return True
         running = sum(self._in_flight)
-        if memory.resident_mb() is None:
+        if self._sample() is None:
             return running + ids <= self.budget_ids
-        return self._base_mb + (running + ids) * ACTIVATION_MB_PER_ID <= self.limit_mb
+        return self._high_mb + (running + ids) * ACTIVATION_MB_PER_ID <= self.limit_mb
 
     def run(self, output_names: Any, feeds: dict[str, Any]) -> Any:
         shape = getattr(feeds.get("input"), "shape", None)
@@ -354,8 +353,8 @@ class _Session:
             return self.session.run(output_names, feeds)
         finally:
             with self._free:
-                self._in_flight.remove(ids)
                 self._sample()
+                self._in_flight.remove(ids)
                 self._free.notify_all()
 
 
