@@ -188,8 +188,12 @@ class WorkPlan:
         Each stage's pace is measured from its first progress report on (wall seconds per
         estimated second). The rest of the current stage goes at its own pace once it has
         done a fifth of its work (blended with the job's pace before that); later stages go
-        at the pace measured over the job so far (the priors are right when it is 1).
-        ``None`` before anything was measured.
+        at the pace measured over the job so far when the job runs slower than its priors
+        (a busier machine), and at their priors when it runs faster: one stage running ahead
+        says little about the others (unchanged frames made encoding far cheaper than its
+        per-frame prior while muxing and validation kept theirs, and the estimates of a
+        render's last third came out at half the time really left). ``None`` before
+        anything was measured.
         """
         with self._lock:
             now = self._clock()
@@ -202,7 +206,7 @@ class WorkPlan:
                 left = entry.cost_s - entry.done_s
                 if left <= 0:
                     continue
-                speed = overall
+                speed = max(1.0, overall)
                 own = entry.measured(now) if entry.finished is None else None
                 if own is not None and entry.cost_s > 0:
                     share = min(1.0, entry.done_s / entry.cost_s / 0.2)
