@@ -69,6 +69,39 @@ def split_annexb(data: bytes) -> list[bytes]:
     return units
 
 
+def nal_types(access_unit: bytes, length_size: int = 0) -> list[int]:
+    """The ``nal_unit_type`` of each NAL unit of one access unit (§7.4.1).
+
+    Args:
+        access_unit: Annex B bytes (``length_size`` 0), or NAL units each preceded by its
+            length in ``length_size`` big-endian bytes (1, 2 or 4: the MP4 ``avcC`` form).
+
+    Raises:
+        BitstreamError: no start code (Annex B), or a length runs past the data.
+    """
+    if not length_size:
+        return [unit[0] & 0x1F for unit in split_annexb(access_unit) if unit]
+    types: list[int] = []
+    pos = 0
+    while pos + length_size <= len(access_unit):
+        size = int.from_bytes(access_unit[pos : pos + length_size], "big")
+        pos += length_size
+        if size == 0 or pos + size > len(access_unit):
+            raise BitstreamError("an H.264 NAL unit length runs past its packet")
+        types.append(access_unit[pos] & 0x1F)
+        pos += size
+    return types
+
+
+def avcc_length_size(extradata: bytes) -> int:
+    """Bytes of each NAL unit's length in an MP4 stream whose ``avcC`` record is
+    ``extradata`` (``lengthSizeMinusOne`` + 1, ISO/IEC 14496-15 §5.3.3.1), or 0 when the
+    extradata is Annex B (or absent)."""
+    if len(extradata) >= 5 and extradata[0] == 1:
+        return (extradata[4] & 0x03) + 1
+    return 0
+
+
 def ebsp_to_rbsp(ebsp: bytes) -> bytes:
     """Remove emulation-prevention bytes (``00 00 03`` → ``00 00``; §7.4.1)."""
     return ebsp.replace(b"\x00\x00\x03", b"\x00\x00")

@@ -145,3 +145,57 @@ def test_not_a_video_and_missing_file_fail_plainly(tmp_path):
     assert failed_names(report) == {"file is readable"}
     missing = expect(tmp_path / "nope.mp4")
     assert failed_names(missing) == {"file exists"}
+
+
+LONG_FRAMES = 8 * FPS  # four keyframe intervals: the decode check cuts the video in two
+
+
+@pytest.fixture(scope="module", params=["ultrafast", "medium"])
+def long_file(request, tmp_path_factory) -> Path:
+    """Eight seconds of moving stripes with a sine; ``medium`` has B-frames and CABAC."""
+    folder = tmp_path_factory.mktemp(f"long-{request.param}")
+    encoder = avio.probe_encoder("x264")
+    settings = avio.EncodeSettings(fps=FPS, width_px=W, height_px=H, preset=request.param)
+    segment = avio.encode_segment(Stripes(), LONG_FRAMES, settings, encoder, folder / "seg.mp4")
+    t = np.arange(round(LONG_FRAMES / FPS * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    out = folder / "long.mp4"
+    avio.concat_and_mux([segment.path], (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32),
+                        out, fps=FPS)
+    return out
+
+
+def test_decode_check_in_two_halves_counts_every_frame_once(long_file):
+    import av
+
+    with av.open(str(long_file)) as container:
+        split = avio._video_split(container)
+        time_base = container.streams.video[0].time_base
+    assert split is not None and 0 < split * time_base < LONG_FRAMES / FPS
+    whole = avio._check_stream(long_file, "video")  # one pass, for comparison
+    report = avio.decode_check(long_file)
+    assert report.errors == []
+    assert report.video_frames == whole.frames == report.expected_video_frames == LONG_FRAMES
+    assert report.video_end_s == pytest.approx(whole.end_s) == pytest.approx(LONG_FRAMES / FPS)
+
+
+@pytest.mark.parametrize("where", [0.25, 0.75])
+def test_decode_check_finds_damage_in_either_half(long_file, tmp_path, where):
+    import av
+
+    with av.open(str(long_file)) as container:
+        stream = container.streams.video[0]
+        packets = [(p.pos, p.size) for p in container.demux(stream) if p.size and p.pos]
+    pos, size = packets[int(len(packets) * where)]
+    while size < 64:  # damage a packet with data to damage (not a repeat of a few bytes)
+        packets.remove((pos, size))
+        pos, size = packets[int(len(packets) * where)]
+    data = bytearray(long_file.read_bytes())
+    data[pos + 8 : pos + size] = np.random.default_rng(3).integers(
+        0, 256, size - 8, dtype=np.uint8
+    ).tobytes()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(bytes(data))
+    report = avio.decode_check(broken)
+    assert not report.ok
+    assert any("video decode error" in e or "video frames could be decoded" in e
+               for e in report.errors)

@@ -405,6 +405,10 @@ def _load_voice() -> Any:
             # 2-core reference machine; the speech stage runs two scenes side by side instead.
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
+            # No graph optimisation at load: it took 0.33 s of the first scene's wait (0.14 s
+            # without) and made inference no faster (0.41 s of CPU per 180-id piece either
+            # way, measured on the reference machine).
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
             # No CPU memory arena: ONNX Runtime's arena keeps the largest buffers any piece
             # needed and never shrinks, and pieces of every length grew it with the
             # narration (the 137-page PDF's speech stage peaked at 824 MB). Without it each
