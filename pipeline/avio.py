@@ -8,7 +8,6 @@ and FFmpeg (through PyAV); nothing else in the project imports ``av``.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import queue

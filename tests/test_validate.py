@@ -159,8 +159,9 @@ def long_file(request, tmp_path_factory) -> Path:
     segment = avio.encode_segment(Stripes(), LONG_FRAMES, settings, encoder, folder / "seg.mp4")
     t = np.arange(round(LONG_FRAMES / FPS * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
     out = folder / "long.mp4"
-    avio.concat_and_mux([segment.path], (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32),
-                        out, fps=FPS)
+    avio.concat_and_mux(
+        [segment.path], (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), out, fps=FPS
+    )
     return out
 
 
@@ -190,12 +191,13 @@ def test_decode_check_finds_damage_in_either_half(long_file, tmp_path, where):
         packets.remove((pos, size))
         pos, size = packets[int(len(packets) * where)]
     data = bytearray(long_file.read_bytes())
-    data[pos + 8 : pos + size] = np.random.default_rng(3).integers(
-        0, 256, size - 8, dtype=np.uint8
-    ).tobytes()
+    data[pos + 8 : pos + size] = (
+        np.random.default_rng(3).integers(0, 256, size - 8, dtype=np.uint8).tobytes()
+    )
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(bytes(data))
     report = avio.decode_check(broken)
     assert not report.ok
-    assert any("video decode error" in e or "video frames could be decoded" in e
-               for e in report.errors)
+    assert any(
+        "video decode error" in e or "video frames could be decoded" in e for e in report.errors
+    )
