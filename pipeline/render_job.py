@@ -684,7 +684,7 @@ def render_video(
         )
         finish_stage("visuals", t0, {"tiers": [v.tier for v in visuals]})
 
-        # encode, while the sound's loudness is measured beside it (mastering pass 1)
+        # encode, while the sound is measured (mastering pass 1) and encoded to AAC beside it
         t0 = time.perf_counter()
         encoded_frames = [0]
 
@@ -692,14 +692,23 @@ def render_video(
             encoded_frames[0] = frames
             plan.set_cost("encode", frames * rates.encode_s_per_frame)
 
-        measuring = CancelToken(parent=cancel)
-        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="master") as pool:
-            pending_master = pool.submit(
-                master,
+        def master_and_encode() -> tuple[MasteredAudio, avio.EncodedAudio]:
+            sound_track = master(
                 Mix(track_samples(manifest), voice_clips(manifest, speech), music),
                 target_lufs=sound.target_lufs,
                 cancel=measuring,
             )
+            return sound_track, encode_sound(sound_track, measuring)
+
+        def encode_sound(sound_track: MasteredAudio, token: CancelToken) -> avio.EncodedAudio:
+            with translate_storage_errors(staging.path, "the sound (staging, in the cache folder)"):
+                return avio.encode_audio(
+                    sound_track, track_samples(manifest), staging.new(".m4a"), cancel=token
+                )
+
+        measuring = CancelToken(parent=cancel)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="master") as pool:
+            pending_master = pool.submit(master_and_encode)
             try:
                 with (
                     translate_storage_errors(
@@ -732,7 +741,7 @@ def render_video(
             cancel.raise_if_cancelled()
             t0 = time.perf_counter()
             stage_progress("mux")(0.0, "measuring loudness")
-            mastered = pending_master.result()
+            mastered, encoded_sound = pending_master.result()
 
         # mux + validate + outputs: every file to a temporary name beside its target, the
         # video validated, then all committed as one set (or none; the old set stays)
@@ -750,7 +759,7 @@ def render_video(
             for attempt in range(1 + TRUE_PEAK_RETRIES):
                 avio.concat_and_mux(
                     segment_paths,
-                    mastered,
+                    encoded_sound,
                     tmp_out,
                     fps=spec.fps,
                     progress=stage_progress("mux"),
@@ -783,6 +792,7 @@ def render_video(
                     refine=True,  # a harder-working limiter: keep the loudness on target
                     cancel=cancel,
                 )
+                encoded_sound = encode_sound(mastered, cancel)
                 t0 = time.perf_counter()
             report.path = out_path  # messages name the output, not its temporary name
             report.raise_if_failed()

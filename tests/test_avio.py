@@ -6,6 +6,7 @@ import errno
 import time
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -282,6 +283,46 @@ def test_cancel_during_muxing_leaves_no_file(tmp_path, joined):
         avio.concat_and_mux(
             [i.path for i in infos], sine(3.3), tmp_path / "o.mp4", fps=FPS, cancel=token
         )
+    assert list(tmp_path.iterdir()) == []
+
+
+def decoded_audio(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        return np.concatenate(
+            [f.to_ndarray().reshape(-1) for f in container.decode(container.streams.audio[0])]
+        )
+
+
+def test_audio_encoded_ahead_muxes_to_the_same_sound(tmp_path, joined):
+    """The render encodes its sound beside the video (encode_audio) and the mux copies it:
+    the file must decode to exactly what encoding in the mux gives."""
+    out, infos = joined
+    n_samples = round(sum(SEGMENT_FRAMES) * SAMPLE_RATE_HZ / FPS)
+    encoded = avio.encode_audio(sine(sum(SEGMENT_FRAMES) / FPS), n_samples, tmp_path / "a.m4a")
+    assert encoded.n_samples == n_samples and not leftovers(tmp_path)
+    copied = tmp_path / "copied.mp4"
+    avio.concat_and_mux([i.path for i in infos], encoded, copied, fps=FPS)
+    direct, ahead = avio.probe_media(out), avio.probe_media(copied)
+    assert ahead.audio == direct.audio and ahead.duration_s == direct.duration_s
+    assert ahead.faststart
+    np.testing.assert_array_equal(decoded_audio(copied), decoded_audio(out))
+    report = avio.decode_check(copied)
+    assert report.ok and report.audio_samples == avio.decode_check(out).audio_samples
+
+
+def test_audio_encoded_for_another_length_is_refused(tmp_path, joined):
+    _, infos = joined
+    encoded = avio.encode_audio(sine(1.0), SAMPLE_RATE_HZ, tmp_path / "a.m4a")
+    with pytest.raises(ValueError, match="the video needs"):
+        avio.concat_and_mux([i.path for i in infos], encoded, tmp_path / "o.mp4", fps=FPS)
+    assert not (tmp_path / "o.mp4").exists() and not leftovers(tmp_path)
+
+
+def test_cancelled_audio_encoding_leaves_no_file(tmp_path):
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        avio.encode_audio(sine(2.0), 2 * SAMPLE_RATE_HZ, tmp_path / "a.m4a", cancel=token)
     assert list(tmp_path.iterdir()) == []
 
 
