@@ -626,9 +626,14 @@ def render_video(
         chars = [len(text) for text in narrations]
         _plan_from_chars(plan, rates, chars, speech_rate, spec.fps)
 
-        # speech
+        # speech; meanwhile the least time each scene needs on screen (pages of code), which
+        # lays out code scenes and loads the fonts (0.27 s on the explainer) on the core that
+        # waits while Piper's model loads
         t0 = time.perf_counter()
         voiced_chars: dict[str, list[float]] = {}
+        layout_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="layout")
+        pending_min_durations = layout_pool.submit(min_display_durations, list(spec.scenes), ctx)
+        layout_pool.shutdown(wait=False)
 
         def on_voiced(index: int, cached: bool, seconds: float, provider: str) -> None:
             if cached:  # nothing to do for this scene: take it out of the plan
@@ -662,7 +667,7 @@ def render_video(
         # timeline
         t0 = time.perf_counter()
         manifest = build_timeline(
-            spec, speech, narrations, min_durations_s=min_display_durations(list(spec.scenes), ctx)
+            spec, speech, narrations, min_durations_s=pending_min_durations.result()
         )
         finish_stage("timeline", t0, {"duration_s": manifest.duration_s})
         n_frames = manifest.n_frames
