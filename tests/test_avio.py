@@ -286,6 +286,23 @@ def test_cancel_during_muxing_leaves_no_file(tmp_path, joined):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_one_reformatter_per_segment_converts_like_a_fresh_one():
+    """encode_segment keeps one swscale context for all its frames: each converted frame
+    must equal what a frame's own reformat gives (BT.709, limited range)."""
+    rng = np.random.default_rng(5)
+    settings = avio.EncodeSettings(fps=FPS, width_px=W, height_px=H, threads=1)
+    reformatter = avio.VideoReformatter()
+    for _ in range(3):
+        rgb = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+        kept = avio._rgb_to_yuv(rgb, settings, reformatter)
+        fresh = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+            format="yuv420p", dst_colorspace="ITU709"
+        )
+        assert kept.format.name == "yuv420p" and kept.color_range == 1  # MPEG (limited)
+        for a, b in zip(kept.planes, fresh.planes, strict=True):
+            np.testing.assert_array_equal(np.frombuffer(a, np.uint8), np.frombuffer(b, np.uint8))
+
+
 def decoded_audio(path: Path) -> np.ndarray:
     with av.open(str(path)) as container:
         return np.concatenate(
