@@ -1226,7 +1226,12 @@ def _encode_scenes(
         for chunk in _chunks(i, manifest.scenes[i].n_frames, key)
     ]
     paths: list[Path | None] = [store.get(chunk.key) for chunk in chunks]
-    todo = [n for n, path in enumerate(paths) if path is None]
+    # Every scene's first chunk first: it holds the crossfade and most reveals (20-54 frames
+    # drawn of 120 on the explainer, against 1-37 for later chunks), so the two workers end
+    # on light chunks together instead of one of them finishing a heavy one alone.
+    todo = sorted(
+        (n for n, path in enumerate(paths) if path is None), key=lambda n: chunks[n].start_frame
+    )
     fresh_scenes = {chunks[n].scene for n in todo}
     cached = [i not in fresh_scenes for i in range(len(spec.scenes))]
     total_frames = sum(chunks[n].n_frames for n in todo) or 1
