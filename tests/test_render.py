@@ -443,6 +443,28 @@ def test_crossfade_from_previous_scene():
         make_renderer(SAMPLES["quote"], ctx, timing, previous_final=previous[:10])
 
 
+@pytest.mark.parametrize("kind", ["list", "command", "quiz", "quote"])
+@pytest.mark.parametrize("fmt", ["16x9", "9x16"])
+def test_crossfade_on_its_box_equals_the_whole_frame_crossfade(kind, fmt):
+    """The crossfade blends only the box where the two scenes can differ; every frame of it,
+    with items sliding in and captions on, must equal the whole-frame blend."""
+    from pipeline.render.compositing import crossfade
+
+    ctx = make_ctx(fmt)
+    previous = make_renderer(SAMPLES["title"], ctx, make_timing()).final_frame()
+    timing = make_timing(transition_in_s=1.0, reveals=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
+    boxed = make_renderer(SAMPLES[kind], ctx, timing, previous_final=previous)
+    plain = make_renderer(SAMPLES[kind], ctx, timing)  # the same scene, no crossfade
+    rows, cols = boxed._fade_box
+    assert (rows.stop - rows.start) * (cols.stop - cols.start) < ctx.width_px * ctx.height_px
+    for frame_index in range(0, 30, 3):
+        t_s = frame_index / FPS
+        weight = round(256 * frame_index / 30)
+        expected = crossfade(previous, plain._render(plain._state(t_s, captions=False)), weight)
+        without_captions = boxed._render(boxed._state(t_s, captions=False))
+        np.testing.assert_array_equal(without_captions, expected)
+
+
 def test_quiz_answer_appears_after_narration():
     timing = make_timing(reveals=(0.5, 0.6, 0.7, 0.8), captions=())  # narration ends at 3.4 s
     renderer = make_renderer(SAMPLES["quiz"], make_ctx("16x9"), timing)

@@ -90,22 +90,30 @@ def blend_sprite(frame: RGBFrame, sprite: Sprite, phase: int) -> None:
 
 
 def crossfade(
-    previous: RGBFrame | npt.NDArray[np.uint16], current: RGBFrame, weight_256: int
+    previous: RGBFrame | npt.NDArray[np.uint16],
+    current: RGBFrame,
+    weight_256: int,
+    *,
+    out: RGBFrame | None = None,
 ) -> RGBFrame:
     """``previous`` blended towards ``current`` by ``weight_256 / 256`` (0 gives ``previous``).
 
     ``previous`` may be given as uint16 (values 0–255) to skip one conversion per frame.
+    ``out``: write the result there (it may be ``current`` itself) instead of a new array.
 
     Raises:
-        ValueError: when the two frames differ in shape.
+        ValueError: when the frames differ in shape.
     """
-    if previous.shape != current.shape:
+    if previous.shape != current.shape or (out is not None and out.shape != current.shape):
         raise ValueError(f"crossfade of frames with shapes {previous.shape} and {current.shape}")
     weight = max(0, min(256, weight_256))
     mixed = np.multiply(previous, np.uint16(256 - weight), dtype=np.uint16)
     mixed += np.multiply(current, np.uint16(weight), dtype=np.uint16)
     mixed >>= 8
-    return mixed.astype(np.uint8)
+    if out is None:
+        return mixed.astype(np.uint8)
+    np.copyto(out, mixed, casting="unsafe")  # values are 0..255 after the shift
+    return out
 
 
 def blend_rgba(frame: RGBFrame, rgba: npt.NDArray[np.uint8], x: int, y: int) -> None:
