@@ -4,6 +4,7 @@ timings from its phoneme durations, and the provider registry. Runs offline."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,3 +192,36 @@ def test_a_memory_peak_seen_once_keeps_later_inferences_one_at_a_time(monkeypatc
     session = piper._Session(_Overlap(), limit_mb=500.0)
     session._sample()  # the 480 MB moment
     assert _two_runs_at_once(session, 90) == 1  # 300 now, but 480 + 2 x 40 MB > 500
+
+
+class _RecordingRuntime:
+    """Stands in for the onnxruntime module: records what each session was made from."""
+
+    def __init__(self) -> None:
+        self.made_from: list[object] = []
+        self.file_held: list[bytes] = []
+
+    def InferenceSession(self, model, sess_options=None, providers=None):
+        self.made_from.append(model)
+        if isinstance(model, str):
+            self.file_held.append(Path(model).read_bytes())
+        return object()
+
+
+def test_the_voice_session_is_made_from_a_temporary_file_then_deleted():
+    """Made from bytes, ONNX Runtime's session keeps them (64 MB) as long as it lives."""
+    runtime = _RecordingRuntime()
+    piper._session_from_file(runtime, b"patched model", options=None)
+    (source,) = runtime.made_from
+    assert isinstance(source, str) and runtime.file_held == [b"patched model"]
+    assert not Path(source).exists() and not Path(source).parent.exists()
+
+
+def test_without_a_writable_temporary_folder_the_bytes_are_used(monkeypatch):
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(piper.tempfile, "TemporaryDirectory", no_room)
+    runtime = _RecordingRuntime()
+    piper._session_from_file(runtime, b"patched model", options=None)
+    assert runtime.made_from == [b"patched model"]
