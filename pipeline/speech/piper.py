@@ -281,12 +281,14 @@ def alignment_patch(model: bytes) -> bytes:
 # --- the loaded model (one per process) -----------------------------------------------------
 
 
-SPEECH_MEMORY_LIMIT_MB = 500.0
+SPEECH_MEMORY_LIMIT_MB = 540.0
 """Resident memory (MB) under which a second Piper inference may start beside a running one
 (:class:`_Session`). The render's target for its whole peak is 600 MB; the other scene's
-thread (levelling, storing its clip) needs some of the rest: with a limit of 550 the
-137-page PDF's speech stage reached 567 MB after 4 minutes (529 MB with one inference at a
-time)."""
+thread (levelling, storing its clip) needs some of the rest. With the model's bytes held by
+ONNX Runtime (63 MB more, before :func:`_session_from_file`), a limit of 550 took the
+137-page PDF's speech stage to 567 MB and 500 to 543-555 MB; without them, 540 peaked at
+489 MB and let the 60-second explainer voice its long pieces two at a time (speech
+3.24 → 2.97 s)."""
 
 ACTIVATION_MB_PER_ID = 0.45
 """Activations of one Piper inference per model input id, MB: the peak resident memory grew
@@ -310,10 +312,10 @@ class _Session:
     On the 137-page PDF a snapshot of resident memory was not enough (its speech stage
     reached 614 MB against 527 MB one at a time): the other thread's buffers come and go.
     The rule is conservative (a sample taken during an inference holds part of its
-    activations): the 60-second explainer's long pieces still take turns, and its speech
-    stage runs on about one core. Counting only samples taken while no inference ran let
-    them run together but took the PDF's speech stage to 597 MB within two minutes; with
-    this rule it peaked at 517 and 555 MB in two whole renders.
+    activations). Counting only samples taken while no inference ran took the PDF's speech
+    stage to 597 MB within two minutes; with this rule it peaked at 517 and 555 MB in two
+    whole renders while the session also held the model's bytes, and at 489 MB since
+    (with the limit raised from 500 to 540 MB).
     """
 
     def __init__(
