@@ -37,18 +37,21 @@ class Throughput:
         validate_s_per_frame: wall seconds per output frame to reopen and decode the file.
         fixed_s: per-render constant cost (planning, thumbnail, subtitles, metadata).
 
-    The defaults were measured on the 2-core reference machine (libx264 ultrafast, eSpeak
-    NG, ``benchmarks/explainer60.py``); :meth:`blend` moves them towards what a machine
-    really does.
+    The defaults were measured on the 2-core reference machine (libx264 ultrafast, Piper and
+    eSpeak NG, ``benchmarks/explainer60.py``, 2026-12-02: encode 0.0017 s per frame, mux
+    0.00012, validate 0.00041, Piper 0.0040 s per character, eSpeak NG 0.00019), rounded
+    up by a fifth or so for busier machines; :meth:`blend` moves them towards what a
+    machine really does. (Priors three times too slow made a studio's first estimates run
+    at twice the time really left: the blend keeps 30 % of them after one render.)
     """
 
     speech_s_per_char: Mapping[str, float] = field(
-        default_factory=lambda: {"espeak": 0.0012, "piper": 0.02, "edge": 0.01}
+        default_factory=lambda: {"espeak": 0.00025, "piper": 0.005, "edge": 0.01}
     )
-    encode_s_per_frame: float = 0.0035
-    mux_s_per_frame: float = 0.0004
-    validate_s_per_frame: float = 0.0012
-    fixed_s: float = 0.6
+    encode_s_per_frame: float = 0.002
+    mux_s_per_frame: float = 0.00015
+    validate_s_per_frame: float = 0.0005
+    fixed_s: float = 0.2
 
     def speech_rate(self, provider: str) -> float:
         """Seconds per character for ``provider`` (the slowest known rate if unknown)."""

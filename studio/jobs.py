@@ -308,7 +308,10 @@ class JobRunner(QObject):
         def report(event: ProgressEvent) -> None:
             now = time.monotonic()
             elapsed = job.active_s + (now - attempt_started)
-            event = replace(event, fraction=monotonic(event.fraction), elapsed_s=elapsed)
+            # Nine decimals: the job store reads numbers back through text (15 significant
+            # digits), and a resumed attempt must not start a hair below where it stopped.
+            fraction = round(monotonic(event.fraction), 9)
+            event = replace(event, fraction=fraction, elapsed_s=elapsed)
             step = (event.stage, event.scene)
             if now - last_write[0] < PROGRESS_INTERVAL_S and event.fraction < 1.0:
                 unwritten[0] = event

@@ -70,8 +70,8 @@ def test_work_plan_fraction_and_remaining_follow_measured_speed() -> None:
 def test_throughput_round_trip_and_blend() -> None:
     measured = Throughput(speech_s_per_char={"espeak": 0.002}, encode_s_per_frame=0.01)
     blended = Throughput().blend(measured, weight=0.5)
-    assert blended.encode_s_per_frame == pytest.approx(0.0035 * 0.5 + 0.01 * 0.5)
-    assert blended.speech_s_per_char["espeak"] == pytest.approx((0.0012 + 0.002) / 2)
+    assert blended.encode_s_per_frame == pytest.approx(0.002 * 0.5 + 0.01 * 0.5)
+    assert blended.speech_s_per_char["espeak"] == pytest.approx((0.00025 + 0.002) / 2)
     assert Throughput.from_json(blended.to_json()) == blended
     assert Throughput.from_json({"encode_s_per_frame": "fast"}) == Throughput()
 
