@@ -788,11 +788,10 @@ def encode_segment(
         raise ValueError(f"n_frames must be at least 1, got {n_frames}")
     started = time.perf_counter()
     out_path = Path(out_path)
-    tmp = _temp_path_for(out_path)
     fps = settings.fps
     n_drawn = 0
     n_repeated = 0
-    try:
+    with _written_in_place(out_path, "segment") as tmp:
         with av.open(str(tmp), mode="w", format="mp4") as container:
             stream = _add_video_stream(container, settings, encoder)
             writer = _Repeats(container, stream) if _may_repeat(settings, encoder) else None
@@ -834,12 +833,6 @@ def encode_segment(
             else:
                 writer.encoded(None, stream.encode(None))
                 writer.finish()
-        os.replace(tmp, out_path)
-    except BaseException as exc:
-        _unlink_quietly(tmp)
-        if isinstance(exc, (av.error.FFmpegError, OSError)):
-            raise _as_encode_error(exc, out_path, "segment") from exc
-        raise
     progress(1.0, f"encoded {n_frames} frames")
     return SegmentInfo(
         path=out_path,
@@ -1155,27 +1148,36 @@ def encode_audio(
     if n_samples < 1:
         raise ValueError(f"n_samples must be at least 1, got {n_samples}")
     out_path = Path(out_path)
-    tmp = _temp_path_for(out_path)
     source = _ArraySource(audio) if isinstance(audio, np.ndarray) else audio
     layout = _layout(source.channels)
-    try:
-        with av.open(str(tmp), mode="w", format="mp4") as output:
-            stream = _add_aac_stream(output, source.channels, audio_bitrate)
-            position = 0
-            for chunk in _fitted_blocks(source, n_samples):
-                cancel.raise_if_cancelled()
-                for packet in stream.encode(_audio_frame(chunk, layout, position)):
-                    _mux(output, packet)
-                position += chunk.shape[1]
-            for packet in stream.encode(None):
+    with _written_in_place(out_path, "audio") as tmp, av.open(str(tmp), "w", "mp4") as output:
+        stream = _add_aac_stream(output, source.channels, audio_bitrate)
+        position = 0
+        for chunk in _fitted_blocks(source, n_samples):
+            cancel.raise_if_cancelled()
+            for packet in stream.encode(_audio_frame(chunk, layout, position)):
                 _mux(output, packet)
+            position += chunk.shape[1]
+        for packet in stream.encode(None):
+            _mux(output, packet)
+    return EncodedAudio(out_path, n_samples)
+
+
+@contextlib.contextmanager
+def _written_in_place(out_path: Path, what: str) -> Iterator[Path]:
+    """A hidden temporary path beside ``out_path`` to write; renamed to ``out_path`` when the
+    block ends. On any failure or cancellation the temporary file is deleted, ``out_path``
+    is untouched, and FFmpeg or OS errors are raised as :class:`EncodeError` naming ``what``
+    (``"segment"``, ``"audio"``)."""
+    tmp = _temp_path_for(out_path)
+    try:
+        yield tmp
         os.replace(tmp, out_path)
     except BaseException as exc:
         _unlink_quietly(tmp)
         if isinstance(exc, (av.error.FFmpegError, OSError)):
-            raise _as_encode_error(exc, out_path, "audio") from exc
+            raise _as_encode_error(exc, out_path, what) from exc
         raise
-    return EncodedAudio(out_path, n_samples)
 
 
 def _add_aac_stream(
