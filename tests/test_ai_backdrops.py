@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from pipeline.adapters import load_document
-from pipeline.models import NAMED_ACCENTS, Theme
+from pipeline.models import NAMED_ACCENTS, Theme, VideoSpec
 from pipeline.render import make_renderer
 from pipeline.render.backdrop import (
     BACKDROP_SCENE_TYPES,
@@ -201,6 +201,13 @@ def server() -> Iterator[FakeImagesServer]:
         yield fake
 
 
+def _document_spec(folder: Path) -> VideoSpec:
+    """:data:`DOCUMENT` written to ``folder`` and read as a user's Markdown file."""
+    doc = folder / "saving.md"
+    doc.write_text(DOCUMENT, encoding="utf-8")
+    return load_document(doc)
+
+
 def _studio(server: FakeImagesServer, monkeypatch: pytest.MonkeyPatch, base_url: str) -> Studio:
     monkeypatch.setenv("VIDEOSTUDIO_IMAGE_API_KEY", KEY)
     settings = StudioSettings()
@@ -300,9 +307,7 @@ def test_budget_refusal_and_quota_pause_leave_the_plain_scenes(
 def test_markdown_render_draws_each_scene_over_its_ai_image(
     server: FakeImagesServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc = tmp_path / "saving.md"
-    doc.write_text(DOCUMENT, encoding="utf-8")
-    spec = load_document(doc)
+    spec = _document_spec(tmp_path)
     assert all(s.scene_type in BACKDROP_SCENE_TYPES for s in spec.scenes)
     studio = _studio(server, monkeypatch, server.base_url)
     try:
@@ -364,9 +369,7 @@ def test_markdown_render_draws_each_scene_over_its_ai_image(
 def test_failing_endpoint_renders_the_plain_scenes(
     server: FakeImagesServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc = tmp_path / "saving.md"
-    doc.write_text(DOCUMENT, encoding="utf-8")
-    spec = load_document(doc)
+    spec = _document_spec(tmp_path)
     server.script = [500] * len(spec.scenes)
     studio = _studio(server, monkeypatch, server.base_url)
     try:
