@@ -791,7 +791,7 @@ def encode_segment(
     fps = settings.fps
     n_drawn = 0
     n_repeated = 0
-    with _written_in_place(out_path, "segment") as tmp:
+    with _atomic_output(out_path, "segment") as tmp:
         with av.open(str(tmp), mode="w", format="mp4") as container:
             stream = _add_video_stream(container, settings, encoder)
             writer = _Repeats(container, stream) if _may_repeat(settings, encoder) else None
@@ -1147,37 +1147,13 @@ def encode_audio(
     """
     if n_samples < 1:
         raise ValueError(f"n_samples must be at least 1, got {n_samples}")
-    out_path = Path(out_path)
     source = _ArraySource(audio) if isinstance(audio, np.ndarray) else audio
-    layout = _layout(source.channels)
-    with _written_in_place(out_path, "audio") as tmp, av.open(str(tmp), "w", "mp4") as output:
-        stream = _add_aac_stream(output, source.channels, audio_bitrate)
-        position = 0
-        for chunk in _fitted_blocks(source, n_samples):
-            cancel.raise_if_cancelled()
-            for packet in stream.encode(_audio_frame(chunk, layout, position)):
-                _mux(output, packet)
-            position += chunk.shape[1]
-        for packet in stream.encode(None):
-            _mux(output, packet)
-    return EncodedAudio(out_path, n_samples)
-
-
-@contextlib.contextmanager
-def _written_in_place(out_path: Path, what: str) -> Iterator[Path]:
-    """A hidden temporary path beside ``out_path`` to write; renamed to ``out_path`` when the
-    block ends. On any failure or cancellation the temporary file is deleted, ``out_path``
-    is untouched, and FFmpeg or OS errors are raised as :class:`EncodeError` naming ``what``
-    (``"segment"``, ``"audio"``)."""
-    tmp = _temp_path_for(out_path)
-    try:
-        yield tmp
-        os.replace(tmp, out_path)
-    except BaseException as exc:
-        _unlink_quietly(tmp)
-        if isinstance(exc, (av.error.FFmpegError, OSError)):
-            raise _as_encode_error(exc, out_path, what) from exc
-        raise
+    bit_rate = audio_bitrate if source.channels == 1 else audio_bitrate * 3 // 2
+    path = write_audio_file(
+        _fitted_blocks(source, n_samples), source.channels, Path(out_path), bit_rate=bit_rate,
+        cancel=cancel,
+    )  # fmt: skip
+    return EncodedAudio(path, n_samples)
 
 
 def _add_aac_stream(
@@ -2119,14 +2095,10 @@ def write_audio_file(
                 cancel.raise_if_cancelled()
                 if block.shape[0] != channels:
                     raise ValueError(f"a block has {block.shape[0]} channels, not {channels}")
-                data = np.clip(np.ascontiguousarray(block, dtype=np.float32), -1.0, 1.0)
-                frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
-                frame.sample_rate = SAMPLE_RATE_HZ
-                frame.pts = position
-                frame.time_base = Fraction(1, SAMPLE_RATE_HZ)
-                position += data.shape[1]
-                for packet in stream.encode(frame):
+                data = np.clip(np.asarray(block, dtype=np.float32), -1.0, 1.0)
+                for packet in stream.encode(_audio_frame(data, layout, position)):
                     _mux(output, packet)
+                position += data.shape[1]
             for packet in stream.encode(None):
                 _mux(output, packet)
     return out_path
