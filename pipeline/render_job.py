@@ -246,7 +246,7 @@ class _Reporter:
         self._monotonic = Monotonic()
         # Stages report from several threads (two scenes voiced at once, two chunks encoded):
         # a fraction is computed and sent under one lock, or a thread that computed the
-        # smaller one could send it after the other's larger one (seen: 0.082 then 0.073).
+        # smaller one could send it after the other's larger one.
         self._emitting = threading.Lock()
 
     def stage(self, name: str) -> SceneProgress:

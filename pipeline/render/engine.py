@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from pipeline.models import SceneBase
@@ -211,6 +212,15 @@ class Canvas:
         self.sprite_groups.append(group)
 
 
+def _mask_box(mask: npt.NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+    """The bounding box ``(y0, y1, x0, x1)`` (ends exclusive) of the true pixels of a
+    ``(H, W)`` mask, or ``None`` when there are none."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not rows.size:
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
 class SceneRenderer:
     """Draws the frames of one scene; implements :class:`~pipeline.render.base.FrameSource`.
 
@@ -307,11 +317,12 @@ class SceneRenderer:
         the crossfade was half of all drawing time)."""
         assert self._previous is not None
         height, width = self._base.shape[:2]
-        differs = np.any(self._previous != self._base, axis=2)
-        rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
-        y0, y1, x0, x1 = height, 0, width, 0
-        if rows.size:
-            y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        y0, y1, x0, x1 = _mask_box(np.any(self._previous != self._base, axis=2)) or (
+            height,
+            0,
+            width,
+            0,
+        )
         rects = [(s.rect, s.slide_px) for s in self._sprites] + [
             (o.rect, 0) for o in self._overlays
         ]
@@ -334,9 +345,10 @@ class SceneRenderer:
         ink = np.any(np.asarray(probe.image, dtype=np.uint8) != flat, axis=2)
         for rect in [s.rect for s in probe.sprites] + [o.rect for o in probe.overlays]:
             ink[max(0, rect.y) : max(0, rect.bottom), max(0, rect.x) : max(0, rect.right)] = True
-        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        if rows.size:  # one calm panel around all of it, not a patch per item
-            ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = True
+        box = _mask_box(ink)
+        if box is not None:  # one calm panel around all of it, not a patch per item
+            y0, y1, x0, x1 = box
+            ink[y0:y1, x0:x1] = True
         reach = probe.px(SLIDE_PX + 16)
         return backdrop_frame(
             image_path, self.ctx.width_px, self.ctx.height_px, self.palette, ink, reach

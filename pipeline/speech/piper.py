@@ -376,16 +376,14 @@ def _session_from_file(onnxruntime: Any, model: bytes, options: Any) -> Any:
     """
     providers = ["CPUExecutionProvider"]
     try:
-        folder = tempfile.TemporaryDirectory(prefix="videostudio-piper-")
-    except OSError:
-        return onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
-    with folder as name:
-        path = Path(name) / "voice.onnx"
-        try:
+        with tempfile.TemporaryDirectory(prefix="videostudio-piper-") as name:
+            path = Path(name) / "voice.onnx"
             path.write_bytes(model)
-        except OSError:
-            return onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
-        return onnxruntime.InferenceSession(str(path), sess_options=options, providers=providers)
+            return onnxruntime.InferenceSession(
+                str(path), sess_options=options, providers=providers
+            )
+    except OSError:  # no temporary folder, or no room in it
+        return onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
 
 
 _MODEL_LOCK = threading.Lock()
