@@ -6,7 +6,8 @@ No real Word document is on this machine (no network), so the quality report's W
 is a real document's text in Word's own structure: headings in the ``Heading 1``–``3``
 styles, bullets in ``List Bullet``, numbered items in ``List Number``, code blocks as
 paragraphs in a monospace font, paragraphs as ``Normal``; inline markup is dropped to its
-text. Parsed with markdown-it-py (tokens), written with python-docx.
+text as Word shows it (a link's text, no Markdown syntax); images are left out (in Word they
+would be pictures), so a paragraph of badges writes nothing. Parsed with markdown-it-py (tokens), written with python-docx.
 """
 
 from __future__ import annotations
@@ -17,6 +18,21 @@ from pathlib import Path
 import docx
 from docx.shared import Pt
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+
+def _inline_text(children: list[Token]) -> str:
+    """The text of an inline token's children as a reader sees it: text and code spans, line
+    breaks as spaces; images (and their alt text) dropped."""
+    parts: list[str] = []
+    for child in children:
+        if child.type == "image":
+            continue  # its alt text is in child.children, not in this list
+        if child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type in ("text", "code_inline"):
+            parts.append(child.content)
+    return " ".join("".join(parts).split())
 
 
 def convert(source: Path, target: Path) -> int:
@@ -36,14 +52,9 @@ def convert(source: Path, target: Path) -> int:
         elif token.type == "heading_open":
             heading = min(3, int(token.tag[1]))
         elif token.type == "inline" and token.content.strip():
-            text = (
-                "".join(
-                    child.content
-                    for child in token.children or []
-                    if child.type in ("text", "code_inline")
-                )
-                or token.content
-            )
+            text = _inline_text(token.children or [])
+            if not text:  # only images (badges): Word would hold pictures, not text
+                continue
             if heading:
                 document.add_heading(text, level=heading)
             elif lists:

@@ -472,6 +472,27 @@ def test_docx_code_typed_in_a_monospace_font_is_code(tmp_path: Path) -> None:
     assert all("Then call" not in s.code for s in code)
 
 
+def test_docx_markdown_pasted_into_word_reads_as_its_text(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("napari", 1)
+    document.add_paragraph(  # a README's badge lines pasted into Word: nothing to say
+        "[![License](https://img.shields.io/pypi/l/napari.svg)](https://github.com/napari)\n"
+        "[![SPEC 0](https://img.shields.io/badge/SPEC-0%20(aspiring!)-green?labelColor="
+        "%23004811&color=%235CA038)](https://scientific-python.org/specs/spec-0000/)"
+    )
+    document.add_paragraph("A fast viewer. See [the docs](https://napari.org) to start.")
+    path = tmp_path / "pasted.docx"
+    document.save(path)
+    spec = load_document(path)
+    said = " ".join(
+        " ".join(str(v) for v in scene.model_dump().values() if isinstance(v, str))
+        for scene in spec.scenes
+    )
+    assert "See the docs to start." in said
+    for markup in ("](", "![", "labelColor", "shields", "%23"):
+        assert markup not in said, markup
+
+
 # --- builder --------------------------------------------------------------------------
 
 

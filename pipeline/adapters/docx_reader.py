@@ -17,10 +17,14 @@ Paragraph styles give the structure: ``Title`` and ``Heading 1..9`` are headings
 (``List Bullet 2`` and deeper become nested entries), ``Quote``/``Intense Quote`` are quotes,
 styles named like ``Code`` or ``HTML Preformatted`` are code, and so is a paragraph typed
 wholly in a monospace font (Courier New, Consolas, …). Tables keep their first column.
+Markdown pasted into Word (``[text](url)``, badge images ``[![PyPI](…)](…)``) is read as the
+text it stands for (:func:`pipeline.adapters.markdown.plain_text`); a paragraph of badges
+alone says nothing and is left out.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 import zlib
@@ -38,6 +42,7 @@ from pipeline.adapters.blocks import (
     Quote,
     tidy,
 )
+from pipeline.adapters.markdown import plain_text
 from pipeline.errors import InputError
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -53,6 +58,8 @@ _READ_BYTES = 64 * 1024
 _RATIO_MIN_BYTES = 1024 * 1024  # small entries may compress well; only check large ones
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # APPNOTE.TXT 4.3.7, 30 bytes
 _LOCAL_SIGNATURE = b"PK\x03\x04"
+_PASTED_MARKDOWN_RE = re.compile(r"!?\[[^\]\n]*\]\(\S")
+"""A Markdown link or image (``[text](…``, ``![alt](…``): Markdown pasted into Word."""
 _HINT = "save the document again from Word or LibreOffice as .docx"
 
 
@@ -241,7 +248,7 @@ def _blocks(document: object) -> list[Block]:
             continue
         style = (item.style.name if item.style is not None else "") or ""
         raw = item.text
-        text = tidy(raw)
+        text = tidy(plain_text(raw) if _PASTED_MARKDOWN_RE.search(raw) else raw)
         if _is_code_style(style) or _is_monospace(item):
             if entries:
                 flush()
