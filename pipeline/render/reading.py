@@ -10,12 +10,18 @@ rectangle of the frame:
 * the text is wrapped at a fixed, readable size and split into *pages* that fit the
   rectangle, each ending at a sentence end when one is near, else at a phrase end; when the
   voice reaches the next page, the page fades out (:data:`PAGE_OUT_S`) and the next begins;
-* nothing is ever cut with an ellipsis: text that does not fit goes to the next page.
+* nothing is ever cut with an ellipsis: text that does not fit goes to the next page;
+* a phrase the voice takes longer than :data:`HOLD_S` to read (numbers, a DOI, a list of
+  frequencies) is revealed in *pieces* as it is read — words, at least :data:`PIECE_S`
+  apart, and a long written token (``doi:10.5281/zenodo.3555620``) a few characters at a
+  time over the time it is spoken — so the text keeps pace with the voice and no frame
+  stays unchanged for the whole phrase (issue 9: no still over 8 s).
 
 It is an :class:`~pipeline.render.engine.Overlay`: its state per frame is
-``(page, phrases shown, fade step)``, so frames between two phrases share one key and the
-encoder reuses them; drawing a changed frame copies the shown phrases' pixels from a
-pre-drawn page (a few milliseconds, only inside the pane's rectangle).
+``(page, pieces shown, fade step)`` (a phrase is one piece unless it is read for long), so
+frames between two reveals share one key and the encoder reuses them; drawing a changed
+frame copies the shown pieces' pixels from a pre-drawn page (a few milliseconds, only inside
+the pane's rectangle).
 """
 
 from __future__ import annotations
@@ -46,10 +52,20 @@ MAX_PHRASE_WORDS = 9
 MIN_PHRASE_WORDS = 3
 LEAD_S = 0.1
 """A phrase starts to appear this long before its first word is heard."""
+HOLD_S = 5.0
+"""A phrase read for longer than this, seconds, is revealed in pieces as it is read."""
+PIECE_S = 1.5
+"""Least time between two pieces of one phrase, seconds (a piece is at least a word or,
+inside a long token, a few characters)."""
 _WEAK = frozenset("a an the of to in on at by for with from and or but as that".split())
 
 PaneState = tuple[int, int, int]
-"""``(page, phrases fully shown on it, fade step of the next phrase or -page-out step)``."""
+"""``(page, pieces fully shown on it, fade step of the next piece or -page-out step)``."""
+
+Piece = tuple[int, int, int, int]
+"""``(token, character, token, character)``: a piece of text from the first position to the
+second (excluded); ``(i, 0)`` is the start of token ``i``. A whole phrase of tokens
+``[a, b)`` is ``(a, 0, b, 0)``."""
 
 
 def split_phrases(tokens: Sequence[str]) -> list[tuple[int, int]]:
@@ -80,18 +96,84 @@ def _words_to_sentence_end(tokens: Sequence[str], start: int) -> int:
     return len(tokens) - start
 
 
+def split_pieces(
+    tokens: Sequence[str],
+    phrases: Sequence[tuple[int, int]],
+    starts_s: Sequence[float],
+    ends_s: Sequence[float],
+    phrase_s: Sequence[float],
+    until_s: float,
+) -> tuple[list[Piece], list[float]]:
+    """The pieces in which the ``phrases`` of ``tokens`` are revealed (module docstring).
+
+    Args:
+        tokens: the written tokens; ``phrases``: their phrase spans (:func:`split_phrases`).
+        starts_s, ends_s: per token, when the voice starts and ends saying it, seconds.
+        phrase_s: per phrase, when it appears, seconds (non-decreasing).
+        until_s: when the last phrase stops being read (the narration's end), seconds.
+
+    Returns:
+        The pieces in reading order and when each appears (seconds, non-decreasing; a
+        phrase's first piece at the phrase's time); a phrase the voice reads in at most
+        :data:`HOLD_S` is one piece. A long-read phrase is cut before each word said at least
+        :data:`PIECE_S` after the piece began, and a printable-ASCII token said for over
+        ``2 × PIECE_S`` is cut into parts of about ``PIECE_S`` of speech (at a character
+        after ``/ . : - _ ,`` when one is within two characters of the even cut).
+    """
+    pieces: list[Piece] = []
+    times: list[float] = []
+    for k, (a, b) in enumerate(phrases):
+        held_s = (phrase_s[k + 1] if k + 1 < len(phrases) else until_s) - phrase_s[k]
+        piece_start, piece_s = (a, 0), phrase_s[k]
+        if held_s > HOLD_S:
+            for i in range(a, b):
+                said_s = ends_s[i] - starts_s[i]
+                cuts = [(0, starts_s[i])] if i > a else []
+                token = tokens[i]
+                if said_s > 2 * PIECE_S and len(token) >= 4 and _cuttable(token):
+                    n_parts = min(len(token) // 2, int(said_s / PIECE_S))
+                    for j in range(1, n_parts):
+                        cut = _nudge_cut(token, round(len(token) * j / n_parts))
+                        cuts.append((cut, starts_s[i] + said_s * cut / len(token)))
+                for cut, cut_s in cuts:
+                    at_s = cut_s - LEAD_S
+                    if (i, cut) > piece_start and at_s - piece_s >= PIECE_S:
+                        pieces.append((*piece_start, i, cut))
+                        times.append(piece_s)
+                        piece_start, piece_s = (i, cut), at_s
+        pieces.append((*piece_start, b, 0))
+        times.append(piece_s)
+    return pieces, times
+
+
+def _cuttable(token: str) -> bool:
+    """Whether ``token`` may be revealed a few characters at a time (printable ASCII: a
+    number, a URL, an identifier; shaped scripts and right-to-left text are not cut)."""
+    return token.isascii() and token.isprintable()
+
+
+def _nudge_cut(token: str, cut: int) -> int:
+    """``cut`` moved (by up to two characters) to just after a separator, when one is near."""
+    for delta in (0, 1, -1, 2, -2):
+        c = cut + delta
+        if 0 < c < len(token) and token[c - 1] in "/.:-_,":
+            return c
+    return cut
+
+
 @dataclass(frozen=True)
 class _Page:
-    """One page: its lines of token spans and, per phrase, the rectangles its words cover."""
+    """One page: its lines of token spans and, per piece, the rectangles its text covers."""
 
-    first_phrase: int
-    n_phrases: int
+    first_piece: int
+    n_pieces: int
     lines: tuple[tuple[str, int], ...]  # (line text, x offset) per line
-    segments: tuple[tuple[tuple[int, int, int, int], ...], ...]  # per phrase: (x0, y0, x1, y1)
+    segments: tuple[tuple[tuple[int, int, int, int], ...], ...]  # per piece: (x0, y0, x1, y1)
 
 
 class ReadingPane:
-    """A paragraph in ``rect``, revealed phrase by phrase as it is read (module docstring).
+    """A paragraph in ``rect``, revealed phrase by phrase (or piece by piece) as it is read
+    (module docstring).
 
     Args:
         text: what to show (whitespace is normalised; newlines start new paragraphs).
@@ -160,12 +242,14 @@ class ReadingPane:
         # Each token's advance width, measured once: pagination wraps the same tokens again
         # for every phrase it tries to add to a page.
         self._widths = [font.getlength(token) for token in self.tokens]
+        self.pieces, self.reveal_frames = self._pieces(words, start_s, end_s)
+        """The pieces in reading order (:data:`Piece`) and the frame each appears at."""
+        self._phrase_pieces = self._pieces_per_phrase()
         self.pages = self._paginate()
         used_rows = max((len(page.lines) for page in self.pages), default=0)
         self.height_px = (used_rows - 1) * line_h + ascent + descent if used_rows else 0
         """Height of the tallest page, pixels (the pane never draws below it)."""
-        self.reveal_frames = self._reveal_frames(words, start_s, end_s)
-        self.page_start_frames = [self.reveal_frames[p.first_phrase] for p in self.pages]
+        self.page_start_frames = [self.reveal_frames[p.first_piece] for p in self.pages]
         self.until_frame = None if until_s is None else max(0, math.ceil(until_s * fps - 1e-6))
         self.in_thumbnail = in_thumbnail
         self.fade_frames = max(1, round(FADE_S * fps))
@@ -254,49 +338,83 @@ class ReadingPane:
                 w = self._widths[i]
                 line_of[i] = (row, x0 + line_w - (x - x0) - w if rtl else x)
                 x += w
+        first_piece = self._phrase_pieces[first][0]
+        end_piece = self._phrase_pieces[last - 1][1]
         segments = []
-        for p in range(first, last):
-            start, end = self.phrases[p]
+        for a, char_a, b, char_b in self.pieces[first_piece:end_piece]:
             rects: dict[int, list[float]] = {}
-            for i in range(start, end):
+            for i in range(a, b + 1 if char_b else b):
                 row, x = line_of[i]
-                right = x + self._widths[i]
-                if row in rects:
-                    rects[row][1] = right
-                else:
-                    rects[row] = [x, right]
+                token = self.tokens[i]
+                lo = char_a if i == a else 0
+                hi = char_b if i == b else len(token)
+                left = x - 2 + (self.font.getlength(token[:lo]) + 2 if lo else 0)
+                right = (
+                    x
+                    + 3
+                    + (self.font.getlength(token[:hi]) - 3 if hi < len(token) else self._widths[i])
+                )
+                span = rects.setdefault(row, [left, right])  # right to left: min and max
+                span[0], span[1] = min(span[0], left), max(span[1], right)
             segments.append(
                 tuple(
                     (
-                        max(0, math.floor(x0) - 2),
+                        max(0, math.floor(x0)),
                         row * self.line_h,
-                        min(self.rect.w, math.ceil(x1) + 3),
+                        min(self.rect.w, math.ceil(x1)),
                         min(self.rect.h, row * self.line_h + max(self.line_h, ascent + descent)),
                     )
                     for row, (x0, x1) in sorted(rects.items())
                 )
             )
-        return _Page(first, last - first, tuple(texts), tuple(segments))
+        return _Page(first_piece, end_piece - first_piece, tuple(texts), tuple(segments))
 
-    def _reveal_frames(
+    def _pieces(
         self, words: Sequence[WordTiming], start_s: float, end_s: float | None
-    ) -> list[int]:
+    ) -> tuple[list[Piece], list[int]]:
+        """The pieces (:func:`split_pieces`) and the frame each appears at.
+
+        A phrase appears :data:`LEAD_S` before its first word is heard (not before
+        ``start_s``); with no word of the text matched in ``words``, the phrases are spread
+        evenly from ``start_s`` to ``end_s``, and so are the words within each phrase.
+        """
         timed = align_words(self.text, words) if words else []
         n = len(self.phrases)
         if timed:
-            times = [max(start_s, timed[a].start_s - LEAD_S) for a, _ in self.phrases]
+            phrase_s = [max(start_s, timed[a].start_s - LEAD_S) for a, _ in self.phrases]
+            starts = [w.start_s for w in timed]
+            ends = [w.end_s for w in timed]
+            until = max(end_s or 0.0, ends[-1])
         else:
-            end = end_s if end_s is not None else start_s
-            times = [start_s + (end - start_s) * k / max(1, n) for k in range(n)]
+            until = end_s if end_s is not None else start_s
+            phrase_s = [start_s + (until - start_s) * k / max(1, n) for k in range(n)]
+            starts = [0.0] * len(self.tokens)
+            for k, (a, b) in enumerate(self.phrases):
+                next_s = phrase_s[k + 1] if k + 1 < n else until
+                for i in range(a, b):
+                    starts[i] = phrase_s[k] + (next_s - phrase_s[k]) * (i - a) / (b - a)
+            ends = [*starts[1:], until]
+        pieces, times = split_pieces(self.tokens, self.phrases, starts, ends, phrase_s, until)
         frames: list[int] = []
         for t in times:
-            f = max(0, math.ceil(t * self.fps - 1e-6))
+            f = max(0, math.ceil(max(start_s, t) * self.fps - 1e-6))
             frames.append(max(f, frames[-1]) if frames else f)
-        return frames
+        return pieces, frames
+
+    def _pieces_per_phrase(self) -> list[tuple[int, int]]:
+        """Per phrase, the range ``[first, end)`` of its pieces."""
+        spans: list[tuple[int, int]] = []
+        k = 0
+        for _, b in self.phrases:
+            first = k
+            while k < len(self.pieces) and (self.pieces[k][2], self.pieces[k][3]) <= (b, 0):
+                k += 1
+            spans.append((first, k))
+        return spans
 
     # -- frames ------------------------------------------------------------------------
     def state(self, frame_index: int) -> Hashable:
-        """``(page, phrases shown, fade step)`` at ``frame_index`` (see :data:`PaneState`)."""
+        """``(page, pieces shown, fade step)`` at ``frame_index`` (see :data:`PaneState`)."""
         f = frame_index
         if self.until_frame is not None and f >= self.until_frame:
             return None
@@ -308,11 +426,11 @@ class ReadingPane:
         if page + 1 < len(self.pages):
             until = self.page_start_frames[page + 1] - f
             if 0 < until <= self.out_frames:
-                return page, info.n_phrases, -until  # fading out
+                return page, info.n_pieces, -until  # fading out
         shown = 0
         fade = 0
-        for k in range(info.n_phrases):
-            reveal = self.reveal_frames[info.first_phrase + k]
+        for k in range(info.n_pieces):
+            reveal = self.reveal_frames[info.first_piece + k]
             if f >= reveal + self.fade_frames - 1:
                 shown = k + 1
             elif f >= reveal:
@@ -326,7 +444,7 @@ class ReadingPane:
         """The first page fully shown (for thumbnails), or ``None`` (hidden)."""
         if not self.in_thumbnail:
             return None
-        return 0, self.pages[0].n_phrases if self.pages else 0, 0
+        return 0, self.pages[0].n_pieces if self.pages else 0, 0
 
     def _page_pixels(self, page: int) -> npt.NDArray[np.uint8]:
         cached = self._page_cache.get(page)
@@ -357,7 +475,7 @@ class ReadingPane:
         alpha_out = 1.0
         if fade < 0:  # page fading out: -fade frames left
             alpha_out = (-fade - 1) / self.out_frames
-        for k in range(min(info.n_phrases, shown + (1 if fade > 0 else 0))):
+        for k in range(min(info.n_pieces, shown + (1 if fade > 0 else 0))):
             alpha = alpha_out
             if k == shown and fade > 0:
                 linear = fade / self.fade_frames
@@ -374,4 +492,4 @@ class ReadingPane:
                     ).astype(np.uint8)
 
 
-__all__ = ["ReadingPane", "split_phrases"]
+__all__ = ["ReadingPane", "split_phrases", "split_pieces"]
