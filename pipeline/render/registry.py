@@ -14,7 +14,7 @@ from pipeline.render.scenes.clip import CLIP_TIERS, ClipRenderer, ClipTier
 from pipeline.scene_types import REGISTRY
 from pipeline.timeline import SceneTiming
 
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 """Part of every segment cache key; bump it whenever any renderer's output changes."""
 
 RENDERERS: dict[str, type[SceneRenderer]] = {
