@@ -8,6 +8,7 @@ import pytest
 from pipeline.i18n.scripts import written_tokens
 from pipeline.render import reading
 from pipeline.render.geometry import Rect
+from pipeline.render.palette import BAND_LUMA_STEP, contrast_ratio, luma_601
 from pipeline.render.reading import HOLD_S, PIECE_S, ReadingPane, split_phrases
 from pipeline.speech.base import WordTiming
 
@@ -110,3 +111,37 @@ def test_right_to_left_text_is_drawn(text):
     _, frames = _frames(pane, int((words[-1].end_s + 1.0) * FPS))
     drawn = (frames[-1] < 128).any(axis=2).sum()
     assert drawn > 200  # every phrase's rectangle covers its words (mirrored on the line)
+
+
+def test_the_reading_band_follows_the_voice_and_leaves_with_it():
+    text = "The backbone carries traffic between cities. Homes connect through the last mile."
+    words = _timings(text)
+    accent = (59, 130, 246)
+    banded = ReadingPane(
+        text, Rect(0, 0, 1200, 400), "DejaVuSans.ttf", 40, INK, PAPER, words, FPS,
+        end_s=words[-1].end_s + 0.3, highlight=accent,
+    )  # fmt: skip
+    assert banded.band is not None
+    assert abs(luma_601(banded.band) - luma_601(PAPER)) >= BAND_LUMA_STEP
+    assert contrast_ratio(banded.band_text, banded.band) >= 4.5
+    plain = _pane(text, words)
+    n_frames = int((words[-1].end_s + 1.5) * FPS)
+    _, frames = _frames(banded, n_frames)
+    _, plain_frames = _frames(plain, n_frames)
+    segments = banded.pages[0].segments
+
+    def band_pixels(frame: np.ndarray, piece: int) -> int:
+        return sum(
+            int((frame[y0:y1, x0:x1] == banded.band).all(axis=2).sum())
+            for x0, y0, x1, y1 in segments[piece]
+        )
+
+    second = banded.reveal_frames[1]
+    reading_first = frames[second - 2]
+    reading_second = frames[second + banded.fade_frames + 2]
+    assert band_pixels(reading_first, 0) > 1000 and band_pixels(reading_first, 1) == 0
+    assert band_pixels(reading_second, 1) > 1000 and band_pixels(reading_second, 0) == 0
+    # Once the voice has finished, the band fades and the text is as it is without one.
+    assert banded.band_end_frame + banded.out_frames < n_frames
+    assert np.array_equal(frames[-1], plain_frames[-1])
+    assert banded.state(n_frames - 1) == (0, len(banded.pieces), 0, 0)

@@ -82,6 +82,31 @@ def ensure_contrast(color: RGB, *backgrounds: RGB, ratio: float = 4.5) -> RGB:
     return target
 
 
+BAND_LUMA_STEP = 45
+"""How far (Rec. 601 luma, 0–255) a reading band stands off the surface it is drawn on."""
+
+
+def luma_601(color: RGB) -> float:
+    """Rec. 601 luma of ``color``, 0–255 (the Y that H.264 encodes and FFmpeg's
+    ``freezedetect`` compares)."""
+    return 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2]
+
+
+def reading_band(surface: RGB, accent: RGB, text: RGB) -> RGB:
+    """The fill that marks the words being read on ``surface``: the accent mixed in until
+    the band's luma is :data:`BAND_LUMA_STEP` away from the surface's (at most 80 % accent);
+    when the accent is too close to the surface in luma (a yellow accent on white), the
+    ``text`` colour is mixed in instead. Text on the band is made to contrast with
+    :func:`ensure_contrast`."""
+    base = luma_601(surface)
+    for toward in (accent, text):
+        for step in range(1, 17):
+            band = mix(surface, toward, step / 20)
+            if abs(luma_601(band) - base) >= BAND_LUMA_STEP:
+                return band
+    return mix(surface, text, 0.3)
+
+
 @dataclass(frozen=True)
 class Palette:
     """The colours of one theme.

@@ -15,10 +15,17 @@ rectangle of the frame:
   frequencies) is revealed in *pieces* as it is read — words, at least :data:`PIECE_S`
   apart, and a long written token (``doi:10.5281/zenodo.3555620``) a few characters at a
   time over the time it is spoken — so the text keeps pace with the voice and no frame
-  stays unchanged for the whole phrase (issue 9: no still over 8 s).
+  stays unchanged for the whole phrase (issue 9: no still over 8 s);
+* with a ``highlight`` colour, the piece being read sits on a *reading band* (the accent
+  mixed into the surface until it stands :data:`~pipeline.render.palette.BAND_LUMA_STEP`
+  luma levels off it, :func:`~pipeline.render.palette.reading_band`) that moves to the next
+  piece as it fades in and fades out when the voice has finished the pane — a follow-along
+  mark like a reading app's, and a change large enough to register (a new word alone on a
+  1080p frame is below FFmpeg ``freezedetect``'s -60 dB).
 
 It is an :class:`~pipeline.render.engine.Overlay`: its state per frame is
-``(page, pieces shown, fade step)`` (a phrase is one piece unless it is read for long), so
+``(page, pieces shown, fade step, band)`` (a phrase is one piece unless it is read for
+long), so
 frames between two reveals share one key and the encoder reuses them; drawing a changed
 frame copies the shown pieces' pixels from a pre-drawn page (a few milliseconds, only inside
 the pane's rectangle).
@@ -39,7 +46,7 @@ from pipeline.i18n.scripts import join_words, needs_space, starts_right_to_left,
 from pipeline.render.base import RGBFrame
 from pipeline.render.fonts import FreeTypeFont, load_font
 from pipeline.render.geometry import Rect
-from pipeline.render.palette import RGB
+from pipeline.render.palette import RGB, ensure_contrast, reading_band
 from pipeline.render.textlog import TextRecord, record
 from pipeline.speech.base import WordTiming
 from pipeline.subtitles import align_words, fold, is_clause_end, is_sentence_end
@@ -47,7 +54,12 @@ from pipeline.subtitles import align_words, fold, is_clause_end, is_sentence_end
 FADE_S = 0.35
 """Fade-in of a phrase, seconds."""
 PAGE_OUT_S = 0.25
-"""Fade-out of a page before the next one, seconds."""
+"""Fade-out of a page before the next one (and of the reading band), seconds."""
+BAND_ROLE = "reading band"
+"""The :class:`~pipeline.render.textlog.TextRecord` role of a pane's lines as drawn on the
+reading band (recorded beside the plain lines, so contrast is checked on both)."""
+BAND_AFTER_S = 0.3
+"""The reading band stays this long after the pane's last word is said, seconds."""
 MAX_PHRASE_WORDS = 9
 MIN_PHRASE_WORDS = 3
 LEAD_S = 0.1
@@ -59,8 +71,10 @@ PIECE_S = 1.5
 inside a long token, a few characters)."""
 _WEAK = frozenset("a an the of to in on at by for with from and or but as that".split())
 
-PaneState = tuple[int, int, int]
-"""``(page, pieces fully shown on it, fade step of the next piece or -page-out step)``."""
+PaneState = tuple[int, int, int, int]
+"""``(page, pieces fully shown on it, fade step of the next piece or -page-out step, band)``;
+``band`` is 1 while the reading band marks the piece being read, ``-j`` while it fades out
+(``j`` frames left), 0 without it."""
 
 Piece = tuple[int, int, int, int]
 """``(token, character, token, character)``: a piece of text from the first position to the
@@ -185,6 +199,8 @@ class ReadingPane:
             fades); ``base``: the pixels under ``rect`` (``(h, w, 3)`` uint8), default flat
             ``background``.
         until_s: when the pane disappears (its page of a list gives way to the next).
+        highlight: the accent of the reading band on the piece being read (module
+            docstring); ``None``: no band.
         in_thumbnail: whether thumbnails show it.
         words: the scene's written words with scene-relative times.
         fps: frame rate.
@@ -216,6 +232,7 @@ class ReadingPane:
         base: npt.NDArray[np.uint8] | None = None,
         until_s: float | None = None,
         in_thumbnail: bool = True,
+        highlight: RGB | None = None,
     ) -> None:
         self.rect = rect
         self.color = color
@@ -242,8 +259,13 @@ class ReadingPane:
         # Each token's advance width, measured once: pagination wraps the same tokens again
         # for every phrase it tries to add to a page.
         self._widths = [font.getlength(token) for token in self.tokens]
-        self.pieces, self.reveal_frames = self._pieces(words, start_s, end_s)
+        self.pieces, self.reveal_frames, read_s = self._pieces(words, start_s, end_s)
         """The pieces in reading order (:data:`Piece`) and the frame each appears at."""
+        self.band = None if highlight is None else reading_band(background, highlight, color)
+        """The reading band's fill, or ``None``."""
+        self.band_text = color if self.band is None else ensure_contrast(color, self.band)
+        self.band_end_frame = max(0, math.ceil((read_s + BAND_AFTER_S) * fps - 1e-6))
+        """The first frame after the voice has finished the pane (the band then fades)."""
         self._phrase_pieces = self._pieces_per_phrase()
         self.pages = self._paginate()
         used_rows = max((len(page.lines) for page in self.pages), default=0)
@@ -254,24 +276,29 @@ class ReadingPane:
         self.in_thumbnail = in_thumbnail
         self.fade_frames = max(1, round(FADE_S * fps))
         self.out_frames = max(1, round(PAGE_OUT_S * fps))
-        self._page_cache: dict[int, npt.NDArray[np.uint8]] = {}
+        self._page_cache: dict[tuple[int, bool], npt.NDArray[np.uint8]] = {}
         self._base = (
             base
             if base is not None and base.shape == (rect.h, rect.w, 3)
             else np.full((rect.h, rect.w, 3), background, dtype=np.uint8)
         )
+        surfaces = [(color, background, "text")]
+        if self.band is not None:  # the same lines again, as they look on the band
+            surfaces.append((self.band_text, self.band, BAND_ROLE))
         for page in self.pages:
             for line, _ in page.lines:
-                record(
-                    TextRecord(
-                        line,
-                        int(font.size),
-                        "Bold" in str(font.path),
-                        color,
-                        background,
-                        (rect.x, rect.y, rect.right, rect.bottom),
+                for ink, surface, role in surfaces:
+                    record(
+                        TextRecord(
+                            line,
+                            int(font.size),
+                            "Bold" in str(font.path),
+                            ink,
+                            surface,
+                            (rect.x, rect.y, rect.right, rect.bottom),
+                            role=role,
+                        )
                     )
-                )
 
     # -- layout ------------------------------------------------------------------------
     def _wrap(self, first: int, last: int) -> list[list[int]]:
@@ -371,8 +398,9 @@ class ReadingPane:
 
     def _pieces(
         self, words: Sequence[WordTiming], start_s: float, end_s: float | None
-    ) -> tuple[list[Piece], list[int]]:
-        """The pieces (:func:`split_pieces`) and the frame each appears at.
+    ) -> tuple[list[Piece], list[int], float]:
+        """The pieces (:func:`split_pieces`), the frame each appears at, and when the voice
+        finishes the text (seconds).
 
         A phrase appears :data:`LEAD_S` before its first word is heard (not before
         ``start_s``); with no word of the text matched in ``words``, the phrases are spread
@@ -399,7 +427,7 @@ class ReadingPane:
         for t in times:
             f = max(0, math.ceil(max(start_s, t) * self.fps - 1e-6))
             frames.append(max(f, frames[-1]) if frames else f)
-        return pieces, frames
+        return pieces, frames, ends[-1] if ends else until
 
     def _pieces_per_phrase(self) -> list[tuple[int, int]]:
         """Per phrase, the range ``[first, end)`` of its pieces."""
@@ -414,7 +442,7 @@ class ReadingPane:
 
     # -- frames ------------------------------------------------------------------------
     def state(self, frame_index: int) -> Hashable:
-        """``(page, pieces shown, fade step)`` at ``frame_index`` (see :data:`PaneState`)."""
+        """``(page, pieces shown, fade step, band)`` at ``frame_index`` (:data:`PaneState`)."""
         f = frame_index
         if self.until_frame is not None and f >= self.until_frame:
             return None
@@ -423,10 +451,16 @@ class ReadingPane:
             if f >= start:
                 page = k
         info = self.pages[page]
+        band = 0
+        if self.band is not None and f >= self.reveal_frames[0]:
+            if f < self.band_end_frame:
+                band = 1
+            elif f < self.band_end_frame + self.out_frames:
+                band = -(self.band_end_frame + self.out_frames - f)
         if page + 1 < len(self.pages):
             until = self.page_start_frames[page + 1] - f
             if 0 < until <= self.out_frames:
-                return page, info.n_pieces, -until  # fading out
+                return page, info.n_pieces, -until, band  # fading out
         shown = 0
         fade = 0
         for k in range(info.n_pieces):
@@ -438,25 +472,30 @@ class ReadingPane:
                 break
             else:
                 break
-        return page, shown, fade
+        return page, shown, fade, band
 
     def full_state(self) -> Hashable:
         """The first page fully shown (for thumbnails), or ``None`` (hidden)."""
         if not self.in_thumbnail:
             return None
-        return 0, self.pages[0].n_pieces if self.pages else 0, 0
+        return 0, self.pages[0].n_pieces if self.pages else 0, 0, 0
 
-    def _page_pixels(self, page: int) -> npt.NDArray[np.uint8]:
-        cached = self._page_cache.get(page)
+    def _page_pixels(self, page: int, banded: bool = False) -> npt.NDArray[np.uint8]:
+        """The page's text drawn on the pane's pixels or, ``banded``, on the reading band."""
+        cached = self._page_cache.get((page, banded))
         if cached is None:
-            image = Image.fromarray(self._base, "RGB")
+            if banded and self.band is not None:
+                image = Image.new("RGB", (self.rect.w, self.rect.h), self.band)
+            else:
+                image = Image.fromarray(self._base, "RGB")
+            ink = self.band_text if banded else self.color
             draw = ImageDraw.Draw(image)
             for row, (text, x0) in enumerate(self.pages[page].lines):
-                draw.text((x0, row * self.line_h), text, font=self.font, fill=self.color)
+                draw.text((x0, row * self.line_h), text, font=self.font, fill=ink)
             cached = np.asarray(image, dtype=np.uint8).copy()
-            if len(self._page_cache) >= 2:
+            if len(self._page_cache) >= 4:
                 self._page_cache.pop(next(iter(self._page_cache)))
-            self._page_cache[page] = cached
+            self._page_cache[(page, banded)] = cached
         return cached
 
     def draw(self, frame: RGBFrame, state: Hashable) -> None:
@@ -467,29 +506,46 @@ class ReadingPane:
         page: int
         shown: int
         fade: int
-        page, shown, fade = state
+        band: int
+        page, shown, fade, band = state
         r = self.rect
         region = frame[r.y : r.bottom, r.x : r.right]
         pixels = self._page_pixels(page)
+        banded = self._page_pixels(page, banded=True) if band else pixels
         info = self.pages[page]
         alpha_out = 1.0
         if fade < 0:  # page fading out: -fade frames left
             alpha_out = (-fade - 1) / self.out_frames
+        fade_in = 0.0
+        if fade > 0:
+            fade_in = 1.0 - (1.0 - fade / self.fade_frames) ** 3
+        band_alpha = 1.0 if band > 0 else (-band - 1) / self.out_frames if band < 0 else 0.0
         for k in range(min(info.n_pieces, shown + (1 if fade > 0 else 0))):
-            alpha = alpha_out
-            if k == shown and fade > 0:
-                linear = fade / self.fade_frames
-                alpha = 1.0 - (1.0 - linear) ** 3
+            alpha = fade_in if k == shown else alpha_out
+            # The band is on the piece being read: the one fading in (the piece before
+            # hands it over as it does), else the last piece shown.
+            if fade > 0:
+                on_band = band_alpha * (
+                    1.0 if k == shown else (1.0 - fade_in) if k == shown - 1 else 0.0
+                )
+            else:
+                on_band = band_alpha if k == shown - 1 else 0.0
             for x0, y0, x1, y1 in info.segments[k]:
-                src = pixels[y0:y1, x0:x1]
-                if alpha >= 1.0:
-                    region[y0:y1, x0:x1] = src
-                elif alpha > 0:
-                    dst = region[y0:y1, x0:x1].astype(np.uint16)
-                    weight = round(alpha * 256)
-                    region[y0:y1, x0:x1] = (
-                        (src.astype(np.uint16) * weight + dst * (256 - weight)) >> 8
-                    ).astype(np.uint8)
+                src = _blend(banded[y0:y1, x0:x1], pixels[y0:y1, x0:x1], on_band)
+                region[y0:y1, x0:x1] = _blend(src, region[y0:y1, x0:x1], alpha)
+
+
+def _blend(
+    top: npt.NDArray[np.uint8], under: npt.NDArray[np.uint8], alpha: float
+) -> npt.NDArray[np.uint8]:
+    """``top`` over ``under`` at ``alpha`` (0–1, in steps of 1/256), as uint8."""
+    if alpha >= 1.0:
+        return top
+    if alpha <= 0.0:
+        return under
+    weight = round(alpha * 256)
+    mixed = (top.astype(np.uint16) * weight + under.astype(np.uint16) * (256 - weight)) >> 8
+    return mixed.astype(np.uint8)
 
 
 __all__ = ["ReadingPane", "split_phrases", "split_pieces"]

@@ -51,7 +51,8 @@ class TextRecord:
         fill: text colour ``(r, g, b)``.
         background: the most common colour under the text before it was drawn.
         box: ``(x0, y0, x1, y1)`` of the ink in the coordinates of the image drawn on.
-        role: what kind of text (``"text"``, ``"code"``, ``"caption"``).
+        role: what kind of text (``"text"``, ``"code"``, ``"caption"``, or ``"reading
+            band"``: a line of a reading pane again as it looks on its reading band).
     """
 
     text: str

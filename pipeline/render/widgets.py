@@ -415,7 +415,7 @@ def reading_panel(
         return ReadingPane(
             text, inner, canvas.fonts.regular, size, p.text, p.card, renderer.timing.words,
             renderer.ctx.fps, min_px=px(min_px), line_spacing=1.35,
-            end_s=renderer.timing.narration_end_s, base=base,
+            end_s=renderer.timing.narration_end_s, base=base, highlight=p.accent,
         )  # fmt: skip
 
     size = px(min_px)

@@ -112,6 +112,7 @@ class TitleRenderer(SceneRenderer):
             max_rows=rows,
             end_s=self.timing.narration_end_s,
             base=np.asarray(canvas.image.crop(area.box), dtype=np.uint8),
+            highlight=canvas.palette.accent,
         )
 
     def _build_reading(self, canvas: Canvas, body: str) -> None:
@@ -269,6 +270,7 @@ class QuoteRenderer(SceneRenderer):
                 line_spacing=1.35,
                 end_s=self.timing.narration_end_s,
                 base=np.asarray(canvas.image.crop(rect.box), dtype=np.uint8),
+                highlight=canvas.palette.accent,
             )
             canvas.add_overlay(pane)
             y += pane.height_px + gap

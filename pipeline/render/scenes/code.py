@@ -207,6 +207,7 @@ class CommandRenderer(SceneRenderer):
                 line_spacing=1.3,
                 end_s=self.timing.narration_end_s,
                 base=np.asarray(canvas.image.crop(rect.box), dtype=np.uint8),
+                highlight=canvas.palette.accent,
             )
             canvas.add_overlay(pane)
             y += px(22) + pane.height_px

@@ -143,6 +143,7 @@ class _ItemsRenderer(SceneRenderer):
                     base=np.asarray(layer.image.crop(local.box), dtype=np.uint8),
                     until_s=hide,
                     in_thumbnail=p == 0,
+                    highlight=canvas.palette.accent,
                 )
                 canvas.add_overlay(pane)
 
