@@ -376,6 +376,22 @@ def test_fit_text_never_exceeds_its_box():
     assert short.size_px == 90 and not short.truncated
 
 
+def test_a_long_word_is_kept_whole_when_a_size_allows_else_hyphenated():
+    title = "Understanding Internet Infrastructure"
+    # 9:16's title box: at 90 px "Infrastructure" would not fit a line; a smaller size keeps it.
+    block = fit_text(title, "DejaVuSans-Bold.ttf", 560, 500, max_px=90, min_px=40)
+    assert "Infrastructure" in block.lines and not block.truncated
+    assert all(block.font.getlength(line) <= 560 for line in block.lines)
+    # When even the smallest size cannot hold it, the cut is marked with a hyphen.
+    narrow = fit_text("Infrastructure", "DejaVuSans-Bold.ttf", 300, 400, max_px=60, min_px=60)
+    assert len(narrow.lines) > 1 and narrow.lines[0].endswith("-")
+    assert "".join(line.removesuffix("-") for line in narrow.lines) == "Infrastructure"
+    assert all(narrow.font.getlength(line) <= 300 for line in narrow.lines)
+    # Digits and symbols are cut without one (no letter on both sides).
+    code = fit_text("0123456789012345678901234", "DejaVuSans.ttf", 200, 400, max_px=40, min_px=40)
+    assert not any(line.endswith("-") for line in code.lines)
+
+
 def test_code_wraps_and_pages_instead_of_clipping_and_unknown_language_falls_back():
     lines = highlight(long_code(), "no-such-language", (200, 200, 200))
     assert "\t" not in "".join(text for line in lines for text, _ in line)

@@ -61,14 +61,33 @@ def _cuttable(text: str, i: int) -> bool:
     return i >= len(text) or unicodedata.category(text[i])[0] != "M"
 
 
-def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
+HYPHEN = "-"
+
+
+def _hyphenates(text: str, i: int) -> bool:
+    """Whether a cut of ``text`` before index ``i`` falls between two letters of an
+    alphabetic script (Latin, Greek, Cyrillic), where a hyphen marks it."""
+    if not 0 < i < len(text):
+        return False
+    a, b = text[i - 1], text[i]
+    return a.isalpha() and b.isalpha() and ord(a) < 0x0530 and ord(b) < 0x0530
+
+
+def _break_word(word: str, font: FreeTypeFont, max_w: float, *, hyphen: bool = False) -> list[str]:
     """Split a word wider than ``max_w`` into pieces that each fit (at least one char each).
 
     Pieces are cut between characters, never before a combining mark (a Thai vowel sign or
-    a Devanagari matra stays with its consonant).
+    a Devanagari matra stays with its consonant). With ``hyphen``, a piece cut between two
+    letters of an alphabetic script ends with a hyphen (``Infras-`` / ``tructure``), which
+    fits too.
     """
     pieces: list[str] = []
     rest = word
+
+    def fits(n: int) -> bool:
+        mark = HYPHEN if hyphen and _hyphenates(rest, n) else ""
+        return font.getlength(rest[:n] + mark) <= max_w
+
     while rest:
         if font.getlength(rest) <= max_w:
             pieces.append(rest)
@@ -76,7 +95,7 @@ def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
         lo, hi = 1, len(rest)  # largest prefix length that fits, at least 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if font.getlength(rest[:mid]) <= max_w:
+            if fits(mid):
                 lo = mid
             else:
                 hi = mid - 1
@@ -87,7 +106,7 @@ def _break_word(word: str, font: FreeTypeFont, max_w: float) -> list[str]:
             cut = lo
             while cut < len(rest) and not _cuttable(rest, cut):
                 cut += 1
-        pieces.append(rest[:cut])
+        pieces.append(rest[:cut] + (HYPHEN if hyphen and _hyphenates(rest, cut) else ""))
         rest = rest[cut:]
     return pieces
 
@@ -141,7 +160,8 @@ def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
     Explicit newlines start new lines. Words are separated by spaces; a paragraph in a script
     written without spaces (Chinese, Japanese, Thai, …) breaks where
     :func:`break_opportunities` allows, with the language of ``font`` when it has one.
-    Words longer than a line are broken between characters. Returns ``[]`` for blank text.
+    Words longer than a line are broken between characters, with a hyphen where the cut
+    falls between two letters of an alphabetic script. Returns ``[]`` for blank text.
     """
     lines: list[str] = []
     space_w = font.getlength(" ")
@@ -168,7 +188,7 @@ def wrap_text(text: str, font: FreeTypeFont, max_width_px: float) -> list[str]:
                 current, current_w = word, word_w
             else:  # too long for any line: fill the current line, break between characters
                 joined = f"{current} {word}" if current else word
-                pieces = _break_word(joined, font, max_width_px)
+                pieces = _break_word(joined, font, max_width_px, hyphen=True)
                 lines.extend(pieces[:-1])
                 current = pieces[-1]
                 current_w = font.getlength(current)
@@ -286,18 +306,41 @@ def fit_size(
     line_spacing: float = 1.25,
     max_lines: int | None = None,
 ) -> int:
-    """The largest size in ``[min_px, max_px]`` at which ``text`` fits untruncated, else ``min_px``."""
-    lo, hi = min_px, max(min_px, max_px)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        fits = layout_at(
-            text, font_file, mid, box_w, box_h, line_spacing=line_spacing, max_lines=max_lines
-        )
-        if fits is not None:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The largest size in ``[min_px, max_px]`` at which ``text`` fits untruncated, else
+    ``min_px``. A size at which every word fits a line whole is preferred: a word is broken
+    across lines only when no size in the range avoids it."""
+
+    def largest(whole_words: bool) -> int:
+        lo, hi = min_px, max(min_px, max_px)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            fits = layout_at(
+                text, font_file, mid, box_w, box_h, line_spacing=line_spacing, max_lines=max_lines
+            )
+            if fits is not None and (not whole_words or _words_fit(text, fits.font, box_w)):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    size = largest(whole_words=True)
+    block = layout_at(
+        text, font_file, size, box_w, box_h, line_spacing=line_spacing, max_lines=max_lines
+    )
+    if block is not None and _words_fit(text, block.font, box_w):
+        return size
+    return largest(whole_words=False)
+
+
+def _words_fit(text: str, font: FreeTypeFont, box_w: int) -> bool:
+    """Whether every space-separated word of ``text`` fits a line of ``box_w`` whole (text in
+    a script written without spaces always does: it breaks between characters anyway)."""
+    avail_w = box_w - _SIDE_PAD_PX
+    return all(
+        no_space_script(paragraph) is not None
+        or all(font.getlength(word) <= avail_w for word in paragraph.split())
+        for paragraph in text.split("\n")
+    )
 
 
 def draw_block(
