@@ -36,6 +36,9 @@ MAX_CUE_S = 7.0
 """A cue is never shown longer than this."""
 HOLD_S = 0.8
 """How long a cue stays after its last word when silence follows."""
+MAX_LAG_S = 0.35
+"""How much later than its first word a cue may start, so that a short cue before it can
+stay :data:`MIN_CUE_S` (captions trail speech this much in live subtitling without harm)."""
 
 _SENTENCE_END_RE = re.compile(r"[.!?…。！？][\"'’”)\]»」』]*$")
 _CLAUSE_END_RE = re.compile(r"[,;:–—、，；：][\"'’”)\]»」』]*$")
@@ -276,11 +279,16 @@ def _cue_cost(words: Sequence[WordTiming], spans: _Spans, j: int, k: int) -> flo
     if _best_break(spans, j, k, MAX_LINE_CHARS) is None:
         return None
     sentence_len = len(words)
-    spoken_s = words[k - 1].end_s - words[j].start_s
+    # How long the cue is on screen: to the next word of the sentence, or its hold after
+    # the sentence's last word.
+    shown_until = words[k].start_s if k < sentence_len else words[k - 1].end_s + HOLD_S
+    shown_s = shown_until - words[j].start_s
     n_chars = spans.length(j, k)
     cost = 3.0  # per cue: prefer fewer, fuller cues
-    if spoken_s > MAX_CUE_S:
-        cost += 40.0 * (spoken_s - MAX_CUE_S)
+    if shown_s > MAX_CUE_S:
+        cost += 40.0 + 40.0 * (shown_s - MAX_CUE_S)
+    if shown_s < MIN_CUE_S and sentence_len > k - j:
+        cost += 20.0  # a flash inside a sentence (a whole short sentence is what it is)
     if k - j == 1 and sentence_len > 1:
         cost += 60.0  # an orphan
     elif n_chars < 16 and sentence_len > k - j:
@@ -343,8 +351,9 @@ def cut_captions(words: Sequence[WordTiming], *, end_limit_s: float | None = Non
         Cues in time order, each within one sentence, with ``lines`` (1–2 lines of at most
         :data:`MAX_LINE_CHARS` characters, unless a single word is longer) and ``words``.
         A cue lasts from its first word to the next cue's start, or :data:`HOLD_S` past its
-        last word when silence follows, at least :data:`MIN_CUE_S` and at most
-        :data:`MAX_CUE_S` when the neighbouring cues allow.
+        last word when silence follows, at least :data:`MIN_CUE_S` (the next cue may start
+        up to :data:`MAX_LAG_S` after its first word for it) and at most :data:`MAX_CUE_S`
+        (unless its own words take longer to say).
     """
     groups: list[list[WordTiming]] = []
     for sentence in sentences(words):
@@ -354,13 +363,22 @@ def cut_captions(words: Sequence[WordTiming], *, end_limit_s: float | None = Non
         start = group[0].start_s
         spoken_end = group[-1].end_s
         next_start = groups[i + 1][0].start_s if i + 1 < len(groups) else None
+        if cues and cues[-1].end_s > start:  # the cue before was held a little longer
+            start = cues[-1].end_s
+        longest = start + max(MAX_CUE_S, spoken_end - start)
         end = spoken_end + HOLD_S
         end = max(end, start + MIN_CUE_S)
-        end = min(end, start + max(MAX_CUE_S, spoken_end - start))
         if next_start is not None:
             if next_start - spoken_end < HOLD_S:
                 end = next_start  # continuous speech: no flicker between cues
             end = min(end, next_start)
+            if end - start < MIN_CUE_S:  # a short sentence said quickly: hold it, if the
+                # next cue can start a little late and still last long enough
+                held = start + MIN_CUE_S
+                next_end = groups[i + 1][-1].end_s
+                if held - next_start <= MAX_LAG_S and next_end + HOLD_S - held >= MIN_CUE_S:
+                    end = held
+        end = min(end, longest)
         if end_limit_s is not None:
             end = min(end, end_limit_s)
         end = max(end, start + 1e-3)

@@ -14,6 +14,7 @@ from pipeline.speech.base import SAMPLE_RATE_HZ, SpeechAudio, WordTiming
 from pipeline.subtitles import (
     HOLD_S,
     MAX_CUE_S,
+    MAX_LAG_S,
     MAX_LINE_CHARS,
     MAX_LINES,
     MIN_CUE_S,
@@ -166,6 +167,38 @@ def test_cues_hold_after_speech_but_not_past_the_scene():
     assert cue.end_s == pytest.approx(MIN_CUE_S)
     (cue,) = cut_captions(words, end_limit_s=0.8)
     assert cue.end_s == pytest.approx(0.8)
+
+
+def _said(pairs: list[tuple[str, float]], gap_s: float = 0.05) -> list[WordTiming]:
+    """Words said one after another, each for the given seconds."""
+    words, t = [], 0.5
+    for text, said_s in pairs:
+        words.append(WordTiming(text, t, t + said_s))
+        t += said_s + gap_s
+    return words
+
+
+def test_cues_last_1_to_7_s_when_speech_is_quick_or_slow():
+    # A heading said in 0.3 s, the next sentence 0.4 s later (eSpeak on the manim README):
+    # "Note." is held 1 s, the next cue starts a little after its first word.
+    quick = _said([("Note.", 0.3)])
+    quick += _said([(w, 0.3) for w in "The community edition is free.".split()])
+    quick[1:] = [WordTiming(w.text, w.start_s + 0.7, w.end_s + 0.7) for w in quick[1:]]
+    cues = cut_captions(quick)
+    assert [c.text for c in cues] == ["Note.", "The community edition is free."]
+    assert cues[0].end_s - cues[0].start_s == pytest.approx(MIN_CUE_S)
+    assert cues[1].start_s == pytest.approx(cues[0].end_s)
+    assert cues[1].start_s - quick[1].start_s <= MAX_LAG_S + 1e-9
+    # Numbers eSpeak reads slowly: no cue stays over 7 s, none crosses the sentence end.
+    slow = _said(
+        [("Uses", 0.3), ("frequencies", 0.6), ("up", 0.1), ("to", 0.1), ("106MHz", 1.4),
+         ("or", 0.1), ("212MHz;", 1.5), ("Requires", 0.6), ("fiber", 0.3), ("very", 0.2),
+         ("close", 0.3), ("to", 0.1), ("premises.", 0.6), ("Next", 0.3), ("one.", 0.3)]
+    )  # fmt: skip
+    cues = cut_captions(slow)
+    assert all(MIN_CUE_S - 1e-9 <= c.end_s - c.start_s <= MAX_CUE_S + 1e-9 for c in cues)
+    assert [c.text for c in cues][-1] == "Next one."
+    assert all(not any(w.endswith(".") for w in c.text.split()[:-1]) for c in cues)
 
 
 def test_timeline_captions_carry_the_written_words():
