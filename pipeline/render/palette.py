@@ -82,7 +82,7 @@ def ensure_contrast(color: RGB, *backgrounds: RGB, ratio: float = 4.5) -> RGB:
     return target
 
 
-BAND_LUMA_STEP = 45
+BAND_LUMA_STEP = 60
 """How far (Rec. 601 luma, 0–255) a reading band stands off the surface it is drawn on."""
 
 

@@ -58,6 +58,8 @@ PAGE_OUT_S = 0.25
 BAND_ROLE = "reading band"
 """The :class:`~pipeline.render.textlog.TextRecord` role of a pane's lines as drawn on the
 reading band (recorded beside the plain lines, so contrast is checked on both)."""
+BAND_PAD_EM = 0.12
+"""The reading band reaches this far (em) past a piece's words, into the spaces."""
 BAND_AFTER_S = 0.3
 """The reading band stays this long after the pane's last word is said, seconds."""
 MAX_PHRASE_WORDS = 9
@@ -367,6 +369,10 @@ class ReadingPane:
                 x += w
         first_piece = self._phrase_pieces[first][0]
         end_piece = self._phrase_pieces[last - 1][1]
+        # A piece's rectangles reach a little into the spaces around its words (the band's
+        # margin): less than half a space (DejaVu's is 0.32 em), so never onto a neighbour.
+        pad = round(BAND_PAD_EM * self.font.size)
+        n = len(self.tokens)
         segments = []
         for a, char_a, b, char_b in self.pieces[first_piece:end_piece]:
             rects: dict[int, list[float]] = {}
@@ -375,12 +381,15 @@ class ReadingPane:
                 token = self.tokens[i]
                 lo = char_a if i == a else 0
                 hi = char_b if i == b else len(token)
-                left = x - 2 + (self.font.getlength(token[:lo]) + 2 if lo else 0)
-                right = (
-                    x
-                    + 3
-                    + (self.font.getlength(token[:hi]) - 3 if hi < len(token) else self._widths[i])
+                spaced = (i == 0 or needs_space(self.tokens[i - 1], token)) and (
+                    i == n - 1 or needs_space(token, self.tokens[i + 1])
                 )
+                left = x - max(2, pad if spaced else 0)
+                if lo:  # cut inside the token: no margin into the characters before
+                    left = x + self.font.getlength(token[:lo])
+                right = x + self._widths[i] + max(3, pad if spaced else 0)
+                if hi < len(token):
+                    right = x + self.font.getlength(token[:hi])
                 span = rects.setdefault(row, [left, right])  # right to left: min and max
                 span[0], span[1] = min(span[0], left), max(span[1], right)
             segments.append(
