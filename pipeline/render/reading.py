@@ -25,10 +25,9 @@ rectangle of the frame:
 
 It is an :class:`~pipeline.render.engine.Overlay`: its state per frame is
 ``(page, pieces shown, fade step, band)`` (a phrase is one piece unless it is read for
-long), so
-frames between two reveals share one key and the encoder reuses them; drawing a changed
-frame copies the shown pieces' pixels from a pre-drawn page (a few milliseconds, only inside
-the pane's rectangle).
+long), so frames between two reveals share one key and the encoder reuses them; drawing a
+changed frame copies the shown pieces' pixels from a pre-drawn page (a few milliseconds,
+only inside the pane's rectangle).
 """
 
 from __future__ import annotations
