@@ -988,6 +988,31 @@ def test_long_paragraph_of_a_real_document_has_no_still_over_8_s(corpus_dir, tmp
         assert not any(is_sentence_end(w) for w in cue.text.split()[:-1]), cue.text
 
 
+@pytest.mark.slow
+def test_list_item_read_for_long_keeps_moving_without_captions(corpus_dir, tmp_path):
+    """The guide's "ADSL" list, whose last item Piper reads for ~10 s (frequencies), in
+    16:9 without burned-in captions: encoded and decoded, no frame stays unchanged (by
+    freezedetect's rule) for more than 8 s — its description is revealed in pieces, each
+    marked by the reading band (the scene held 10.1 s at 1080p before)."""
+    spec = load_document(corpus_dir / "video_gen-Internet_Guide_Vol1_Core_Infrastructure.md")
+    narrations = script_stage(spec)
+    index = next(i for i, text in enumerate(narrations) if "frequency division" in text)
+    scene, text = spec.scenes[index], narrations[index]
+    assert scene.scene_type == "list"
+    one = spec.model_copy(update={"scenes": [scene]})
+    # Piper, the English offline voice a render uses (the suite's default is eSpeak NG).
+    engine = SpeechEngine("offline", env={"VIDEOSTUDIO_OFFLINE_VOICE": "piper"})
+    audio = engine.synthesize(text, VoiceRef(language=spec.language))
+    assert audio.provider == "piper"
+    timing = build_timeline(one, [audio], [text]).scenes[0]
+    ctx = RenderContext(1920, 1080, FPS, spec.theme, False)  # smaller, the text is larger
+    renderer = make_renderer(scene, ctx, timing)  # for its frame and the measure is blunter
+    out = tmp_path / "list.mp4"
+    settings = EncodeSettings(width_px=1920, height_px=1080, fps=FPS)
+    encode_segment(renderer, timing.n_frames, settings, probe_encoder("x264"), out)
+    assert longest_still_s(out) <= 8.0
+
+
 def test_caption_style_is_a_setting_and_a_flag(tmp_path):
     from studio.cli import build_parser, render_overrides
     from studio.request import build_render_request
