@@ -3,8 +3,8 @@
 Run:  nice -n 10 .venv/bin/python benchmarks/quality_report.py
       [--corpus ../shared/corpus] [--docs NAME ...] [--formats 16:9 9:16 1:1] [--work DIR]
 
-Renders each document of the corpus offline (eSpeak NG, libx264) in each format, then prints
-one row per video:
+Renders each document of the corpus offline (the voice a render uses offline: Piper for
+English, eSpeak NG otherwise; libx264) in each format, then prints one row per video:
 
 * ``still s`` — the longest stretch without visible change, from the decoded MP4. Like
   FFmpeg's ``freezedetect`` (default noise -60 dB): each frame's luma is compared with the
